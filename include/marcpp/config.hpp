@@ -1,0 +1,75 @@
+// marcpp: MARC records for C++.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file config.hpp
+/// Version, namespace and compile-time knobs. Every knob is a prefixed macro
+/// that users may define before including any marcpp header.
+
+#define MARCPP_VERSION_MAJOR 0
+#define MARCPP_VERSION_MINOR 1
+#define MARCPP_VERSION_PATCH 0
+#define MARCPP_VERSION_STRING "0.1.0"
+
+// Inline capacities of the record containers, chosen from the tag-count and
+// subfield-count distribution of the corpus (see docs/record-model.md).
+// They change the layout of the record types, so they are part of the inline
+// namespace name below: code built with other values gets distinct symbols.
+
+/// Fields held inline by a `record_view` before it spills to the heap.
+#ifndef MARCPP_VIEW_FIELDS_INLINE
+#  define MARCPP_VIEW_FIELDS_INLINE 48
+#endif
+/// Subfields (of all fields together) held inline by a `record_view`.
+#ifndef MARCPP_VIEW_SUBFIELDS_INLINE
+#  define MARCPP_VIEW_SUBFIELDS_INLINE 128
+#endif
+/// Fields held inline by an owning `record`.
+#ifndef MARCPP_FIELDS_INLINE
+#  define MARCPP_FIELDS_INLINE 32
+#endif
+/// Subfields held inline by each field of an owning `record`.
+#ifndef MARCPP_SUBFIELDS_INLINE
+#  define MARCPP_SUBFIELDS_INLINE 4
+#endif
+
+#define MARCPP_PP_CAT5_(a, b, c, d, e) a##_##b##_##c##_##d##_##e
+#define MARCPP_PP_CAT5(a, b, c, d, e) MARCPP_PP_CAT5_(a, b, c, d, e)
+#define MARCPP_ABI_NAMESPACE                                                    \
+  MARCPP_PP_CAT5(v0, MARCPP_VIEW_FIELDS_INLINE, MARCPP_VIEW_SUBFIELDS_INLINE,  \
+                 MARCPP_FIELDS_INLINE, MARCPP_SUBFIELDS_INLINE)
+
+#define MARCPP_NAMESPACE_BEGIN                                                  \
+  namespace marcpp {                                                           \
+  inline namespace MARCPP_ABI_NAMESPACE {
+#define MARCPP_NAMESPACE_END                                                    \
+  }                                                                            \
+  }
+
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#  ifndef MARCPP_HAS_EXCEPTIONS
+#    define MARCPP_HAS_EXCEPTIONS 1
+#  endif
+#else
+#  ifndef MARCPP_HAS_EXCEPTIONS
+#    define MARCPP_HAS_EXCEPTIONS 0
+#  endif
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define MARCPP_LIKELY(x) __builtin_expect(!!(x), 1)
+#  define MARCPP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#  define MARCPP_ALWAYS_INLINE inline __attribute__((always_inline))
+#  define MARCPP_NOINLINE __attribute__((noinline))
+#else
+#  define MARCPP_LIKELY(x) (x)
+#  define MARCPP_UNLIKELY(x) (x)
+#  define MARCPP_ALWAYS_INLINE inline
+#  define MARCPP_NOINLINE
+#endif
+
+#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#  define MARCPP_HAS_SSE2 1
+#else
+#  define MARCPP_HAS_SSE2 0
+#endif

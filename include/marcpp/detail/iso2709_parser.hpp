@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The ISO 2709 record parser: one record's bytes to a record_view, with every
+// deviation found reported as a diagnostic. It never reads outside the bytes
+// it is given, whatever they hold.
+//
+// The parser does not apply an error policy: it reports each fault with the
+// level it would have under the lenient policy (warning: nothing changed;
+// repair: recovered; error: unreadable) and the reader decides what the
+// policy makes of it.
+
+#include <marcpp/config.hpp>
+#include <marcpp/detail/simd.hpp>
+#include <marcpp/error.hpp>
+#include <marcpp/leader.hpp>
+#include <marcpp/record_view.hpp>
+#include <marcpp/tag.hpp>
+
+#include <boost/container/small_vector.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <utility>
+
+MARCPP_NAMESPACE_BEGIN
+namespace detail {
+
+/// The bytes of one record as cut from the input by the scanner.
+struct extent {
+  const char* data = nullptr;
+  std::size_t size = 0;        ///< bytes, including the record terminator if `terminated`
+  std::uint64_t offset = 0;    ///< absolute offset of data[0] in the input
+  std::uint64_t index = 0;     ///< 0-based record index in the input
+  bool terminated = false;     ///< the last byte is the record terminator 0x1D
+};
+
+struct parse_options {
+  bool validate_utf8 = true;  ///< check UTF-8 in records whose leader/09 is `a`
+};
+
+inline constexpr char record_terminator = '\x1D';
+inline constexpr char field_terminator = '\x1E';
+inline constexpr char subfield_delimiter = '\x1F';
+
+class iso2709_parser {
+ public:
+  explicit iso2709_parser(parse_options o = {}) noexcept : opts_(o) {}
+
+  [[nodiscard]] const parse_options& options() const noexcept { return opts_; }
+
+  /// Parses `x` into `out` (cleared first). Returns false if the record is
+  /// unreadable; the last diagnostic of `out` then says why.
+  bool parse(const extent& x, record_view& out) {
+    out.clear();
+    out_ = &out;
+    x_ = x;
+    kind_counts_.clear();
+    p_ = x.data;
+    out.raw_ = {x.data, x.size};
+    out.offset_ = x.offset;
+    out.index_ = x.index;
+    bool ok = parse_record();
+    if (!out.diags_.empty()) finish_diagnostics();
+    out_ = nullptr;
+    return ok;
+  }
+
+ private:
+  struct entry {
+    std::int64_t len = -1;     // declared length, -1 if not a number
+    std::int64_t start = -1;   // declared start, -1 if not a number
+    std::uint32_t fs = 0;      // field start (record-relative), once located
+    std::uint32_t fe = 0;      // field end (exclusive, terminator not included)
+    std::uint32_t dir_pos = 0; // position of the entry in the record
+    marcpp::tag t;
+    bool located = false;
+    bool terminated = true;    // a field terminator follows fe
+  };
+
+  // ---- diagnostics ------------------------------------------------------
+  // At most this many diagnostics of one kind per record; the rest are
+  // counted and summed up in one last diagnostic of that kind.
+  static constexpr unsigned max_per_kind = 16;
+
+  diagnostic& report(errc code, severity level, std::size_t pos, std::string message) {
+    unsigned& seen = kind_count(code);
+    if (++seen > max_per_kind) {
+      scratch_ = diagnostic{};
+      return scratch_;
+    }
+    diagnostic& d = out_->diags_.emplace_back();
+    d.code = code;
+    d.level = level;
+    d.record_index = x_.index;
+    d.record_offset = x_.offset;
+    d.offset = pos == std::size_t(-1) ? npos : x_.offset + pos;
+    d.message = std::move(message);
+    return d;
+  }
+  diagnostic& report_field(errc code, severity level, std::size_t pos, const entry& e, std::size_t field_index,
+                           std::string message) {
+    diagnostic& d = report(code, level, pos, std::move(message));
+    d.tag = e.t;
+    d.field_index = static_cast<std::int32_t>(field_index);
+    if (!e.t.is_valid()) d.original.assign(p_ + e.dir_pos, 3);
+    return d;
+  }
+  bool fail(errc code, std::size_t pos, std::string message) {
+    report(code, severity::error, pos, std::move(message));
+    return false;
+  }
+  void finish_diagnostics() {
+    for (std::size_t i = 0, n = out_->diags_.size(); i < n; ++i) {
+      const diagnostic& d = out_->diags_[i];
+      unsigned& seen = kind_count(d.code);
+      if (seen > max_per_kind) {
+        diagnostic s = d;
+        s.tag = {};
+        s.field_index = -1;
+        s.original.clear();
+        s.offset = npos;
+        s.message = std::to_string(seen - max_per_kind) + " more " + std::string(to_string(d.code)) +
+                    " faults in this record like the ones above are not listed one by one";
+        seen = 0;
+        out_->diags_.push_back(std::move(s));
+      }
+    }
+    std::string_view cn = out_->control_number();
+    if (cn.empty()) return;
+    for (auto& d : out_->diags_)
+      if (d.control_number.empty()) d.control_number.assign(cn);
+  }
+
+  // ---- the record -------------------------------------------------------
+  bool parse_record() {
+    const std::size_t n = x_.size;
+    data_end_ = x_.terminated ? n - 1 : n;
+    std::int64_t declared = n >= 5 ? parse_digits(p_, 5) : -1;
+
+    // Without a terminator, a record declaring more bytes than there are
+    // (beyond the lost terminator itself) was cut short.
+    if (!x_.terminated && declared > static_cast<std::int64_t>(n + 1))
+      return fail(errc::truncated_record, n,
+                  "the input ends after " + std::to_string(n) + " bytes of a record that declares " +
+                      std::to_string(declared) + " bytes; the rest of the record is missing");
+    if (data_end_ < 25)
+      return fail(x_.terminated ? errc::record_too_short : errc::truncated_record, 0,
+                  "only " + std::to_string(n) + (n == 1 ? " byte" : " bytes") +
+                      ": too short for a leader and a directory (a record has at least 26 bytes)");
+
+    out_->leader_ = marcpp::leader(std::string_view(p_, 24));
+
+    if (!x_.terminated) {
+      report(errc::missing_record_terminator, severity::repair, n,
+             "the record does not end with a record terminator (0x1D); one is added");
+      if (declared >= 0 && declared != static_cast<std::int64_t>(n) && declared != static_cast<std::int64_t>(n + 1))
+        report(errc::record_length_mismatch, severity::repair, 0,
+               "the leader gives the record length as " + std::to_string(declared) + " but the record has " +
+                   std::to_string(n) + " bytes; the length is recomputed");
+    } else if (declared < 0) {
+      report(errc::bad_record_length, severity::repair, 0,
+             "the record length in leader/00-04 (\"" + printable(std::string_view(p_, 5)) +
+                 "\") is not a number; the record ends at its terminator, " + std::to_string(n) + " bytes on");
+    } else if (declared != static_cast<std::int64_t>(n)) {
+      report(errc::record_length_mismatch, severity::repair, 0,
+             "the leader gives the record length as " + std::to_string(declared) +
+                 " but the record terminator comes after " + std::to_string(n) + " bytes; the length is recomputed");
+    }
+
+    read_leader_counts();
+    if (!locate_directory()) return false;
+    read_directory();
+
+    const std::size_t diags_before = out_->diags_.size();
+    if (fast_path()) {
+      finish_fields_fast();
+    } else {
+      // Start over: drop what the fast path built and reported.
+      out_->fields_.clear();
+      out_->subfields_.clear();
+      out_->diags_.resize(diags_before);
+      kind_counts_.clear();
+      for (const auto& d : out_->diags_) ++kind_count(d.code);
+      if (!slow_path()) return false;
+    }
+    return true;
+  }
+
+  void read_leader_counts() {
+    auto ic = static_cast<unsigned char>(p_[10]) - unsigned{'0'};
+    if (ic >= 1 && ic <= 9) {
+      ind_declared_ = ic;
+    } else {
+      report(errc::bad_indicator_count, severity::warning, 10,
+             "leader/10 (indicator count) is \"" + printable(std::string_view(p_ + 10, 1)) +
+                 "\", not a digit 1-9; two indicators are assumed");
+      ind_declared_ = 2;
+    }
+    ind_ = std::min(ind_declared_, 2u);
+    if (ind_declared_ > 2)
+      report(errc::indicator_count_unsupported, severity::warning, 10,
+             "leader/10 declares " + std::to_string(ind_declared_) +
+                 " indicators; the first two are read as indicators and the others are kept as unlabelled data");
+    out_->ind_count_ = ind_;
+
+    auto cl = static_cast<unsigned char>(p_[11]) - unsigned{'0'};
+    if (cl >= 1 && cl <= 9) {
+      code_len_ = cl;
+    } else {
+      report(errc::bad_subfield_code_length, severity::warning, 11,
+             "leader/11 (subfield code length) is \"" + printable(std::string_view(p_ + 11, 1)) +
+                 "\", not a digit 1-9; one-byte subfield codes are assumed");
+      code_len_ = 2;
+    }
+    if (code_len_ > 2)
+      report(errc::subfield_code_length_unsupported, severity::warning, 11,
+             "leader/11 declares subfield codes of " + std::to_string(code_len_ - 1) +
+                 " bytes; the first byte is read as the code and the others are kept in the value");
+
+    auto lf = static_cast<unsigned char>(p_[20]) - unsigned{'0'};
+    auto ls = static_cast<unsigned char>(p_[21]) - unsigned{'0'};
+    auto li = static_cast<unsigned char>(p_[22]) - unsigned{'0'};
+    bool bad = false;
+    if (lf >= 1 && lf <= 9) {
+      lf_ = lf;
+    } else {
+      lf_ = 4;
+      bad = true;
+    }
+    if (ls >= 1 && ls <= 9) {
+      ls_ = ls;
+    } else {
+      ls_ = 5;
+      bad = true;
+    }
+    if (li <= 9) {
+      li_ = li;
+    } else {
+      li_ = 0;
+      bad = true;
+    }
+    if (bad)
+      report(errc::bad_entry_map, severity::warning, 20,
+             "the entry map in leader/20-22 (\"" + printable(std::string_view(p_ + 20, 3)) + "\") is not " +
+                 "three digits; directory entries are read as " + std::to_string(lf_) + "-digit lengths, " +
+                 std::to_string(ls_) + "-digit starting positions and " + std::to_string(li_) +
+                 " implementation-defined bytes");
+    if (li_ > 0) {
+      report(errc::unsupported_entry_map, severity::repair, 22,
+             "leader/22 gives each directory entry " + std::to_string(li_) +
+                 " implementation-defined bytes; they are dropped and leader/22 is set to 0");
+      out_->leader_.set(22, '0');
+    }
+    entry_size_ = 3 + lf_ + ls_ + li_;
+  }
+
+  bool locate_directory() {
+    std::int64_t b = parse_digits(p_ + 12, 5);
+    if (b >= 25 && static_cast<std::size_t>(b) <= data_end_ && p_[b - 1] == field_terminator) {
+      base_ = static_cast<std::size_t>(b);
+    } else {
+      const void* q = std::memchr(p_ + 24, field_terminator, data_end_ - 24);
+      if (!q)
+        return fail(errc::bad_directory, 24,
+                    "the directory has no terminator (0x1E): the fields cannot be found");
+      base_ = static_cast<std::size_t>(static_cast<const char*>(q) - p_) + 1;
+      report(errc::bad_base_address, severity::repair, 12,
+             "the base address in leader/12-16 (\"" + printable(std::string_view(p_ + 12, 5)) +
+                 "\") does not point just past the directory; the directory ends at byte " +
+                 std::to_string(base_ - 1) + ", so the base address is " + std::to_string(base_));
+    }
+    std::size_t dir_len = base_ - 1 - 24;
+    std::size_t rem = dir_len % entry_size_;
+    if (rem)
+      report(errc::bad_directory, severity::repair, 24 + dir_len - rem,
+             "the directory is " + std::to_string(dir_len) + " bytes, not a whole number of " +
+                 std::to_string(entry_size_) + "-byte entries; the last " + std::to_string(rem) +
+                 " bytes are read as an incomplete entry");
+    return true;
+  }
+
+  void read_directory() {
+    entries_.clear();
+    std::size_t dir_end = base_ - 1;
+    for (std::size_t pos = 24; pos + 3 <= dir_end; pos += entry_size_) {
+      entry& e = entries_.emplace_back();
+      e.dir_pos = static_cast<std::uint32_t>(pos);
+      e.t = marcpp::tag::from_chars(p_[pos], p_[pos + 1], p_[pos + 2]);
+      if (pos + entry_size_ <= dir_end) {
+        e.len = parse_digits(p_ + pos + 3, lf_);
+        e.start = parse_digits(p_ + pos + 3 + lf_, ls_);
+      }
+    }
+  }
+
+  // All entries well formed, contiguous, in order, each ending with a field
+  // terminator, covering the data area exactly: the shape of nearly every
+  // real record. Fields are built from one sweep over the data area.
+  bool fast_path() {
+    std::size_t expected = 0;
+    const std::size_t area = data_end_ - base_;
+    for (entry& e : entries_) {
+      if (e.len < 1 || e.start != static_cast<std::int64_t>(expected) || !e.t.is_valid()) return false;
+      std::size_t end = expected + static_cast<std::size_t>(e.len);
+      if (end > area || p_[base_ + end - 1] != field_terminator) return false;
+      e.fs = static_cast<std::uint32_t>(base_ + expected);
+      e.fe = static_cast<std::uint32_t>(base_ + end - 1);
+      expected = end;
+    }
+    if (expected != area) return false;
+
+    seps_.clear();
+    const char* area_p = p_ + base_;
+    const std::uint32_t b = static_cast<std::uint32_t>(base_);
+    high_ = scan_separators(area_p, area, [&](std::size_t i) {
+      seps_.push_back(b + static_cast<std::uint32_t>(i));
+      return true;
+    });
+    // Every separator must be a delimiter inside a field or the terminator
+    // that ends it; anything else sends the record to the slow path.
+    const std::uint32_t* s = seps_.data();
+    const std::uint32_t* s_end = s + seps_.size();
+    out_->fields_.reserve(entries_.size());
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const entry& e = entries_[i];
+      const std::uint32_t* first = s;
+      while (s != s_end && *s < e.fe) {
+        char c = p_[*s];
+        if (c == field_terminator || c == record_terminator) return false;
+        ++s;
+      }
+      // *s is e.fe: its field terminator (checked above).
+      build_field(e, i, first, s);
+      ++s;
+    }
+    return true;
+  }
+
+  void finish_fields_fast() {
+    rebase_subfields();
+    if (high_ && opts_.validate_utf8 && out_->leader_.is_unicode()) check_utf8();
+  }
+
+  bool slow_path() {
+    if (!locate_fields()) return false;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const entry& e = entries_[i];
+      if (!e.located) continue;
+      seps_.clear();
+      scan_separators(p_ + e.fs, e.fe - e.fs, [&](std::size_t k) {
+        seps_.push_back(e.fs + static_cast<std::uint32_t>(k));
+        return true;
+      });
+      // A field located by the slow path holds no field terminator; a record
+      // terminator inside it is reported and kept out of the subfields.
+      std::uint32_t* w = seps_.data();
+      for (std::uint32_t pos : seps_) {
+        if (p_[pos] == record_terminator)
+          report_field(errc::unexpected_terminator, severity::repair, pos, e, out_->fields_.size(),
+                       "a record terminator (0x1D) inside the field is kept as data");
+        else
+          *w++ = pos;
+      }
+      build_field(e, out_->fields_.size(), seps_.data(), w);
+    }
+    rebase_subfields();
+    if (opts_.validate_utf8 && out_->leader_.is_unicode()) check_utf8();
+    return true;
+  }
+
+  // Decides where each field's bytes are when the directory cannot be taken
+  // at its word, and reports what it decided.
+  bool locate_fields() {
+    const std::size_t area_begin = base_, area_end = data_end_;
+    bool all_sane = true;
+    for (entry& e : entries_) {
+      e.located = false;
+      if (e.len < 1 || e.start < 0) {
+        all_sane = false;
+        continue;
+      }
+      std::size_t fs = base_ + static_cast<std::size_t>(e.start);
+      std::size_t end = fs + static_cast<std::size_t>(e.len);
+      if (end > area_end || p_[end - 1] != field_terminator ||
+          std::memchr(p_ + fs, field_terminator, end - 1 - fs) ||
+          std::memchr(p_ + fs, record_terminator, end - 1 - fs)) {
+        all_sane = false;
+        continue;
+      }
+      e.fs = static_cast<std::uint32_t>(fs);
+      e.fe = static_cast<std::uint32_t>(end - 1);
+      e.located = true;
+    }
+
+    if (!all_sane && !locate_by_terminators(area_begin, area_end)) locate_each(area_begin, area_end);
+
+    for (std::size_t i = 0; i < entries_.size(); ++i)
+      if (!entries_[i].t.is_valid())
+        report_field(errc::invalid_tag, severity::repair, entries_[i].dir_pos, entries_[i], i,
+                     "the tag is not three characters from 0-9 and A-Z; the field is kept with an invalid "
+                     "tag, and the original bytes are in this report");
+    report_coverage(area_begin, area_end);
+    bool any = entries_.empty();
+    for (const entry& e : entries_) any |= e.located;
+    if (!any)
+      return fail(errc::bad_directory, 24,
+                  "none of the " + std::to_string(entries_.size()) +
+                      " directory entries leads to a field: the record cannot be read");
+    return true;
+  }
+
+  // When the directory's lengths are wrong but the fields are in order (the
+  // usual damage: lengths counted in characters, a byte lost or added), the
+  // field terminators say where the fields are: field i is the i-th piece
+  // of the data area between terminators.
+  bool locate_by_terminators(std::size_t area_begin, std::size_t area_end) {
+    chunks_.clear();
+    std::size_t pos = area_begin;
+    while (pos < area_end) {
+      const void* q = std::memchr(p_ + pos, field_terminator, area_end - pos);
+      std::size_t end = q ? static_cast<std::size_t>(static_cast<const char*>(q) - p_) : area_end;
+      chunks_.push_back({static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(end), q != nullptr});
+      pos = end + 1;
+    }
+    if (chunks_.size() != entries_.size() || entries_.empty()) return false;
+    std::int64_t last = -1;
+    for (const entry& e : entries_) {
+      if (e.start < 0) continue;
+      if (e.start < last) return false;
+      last = e.start;
+    }
+    std::size_t moved = 0, first = 0;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      entry& e = entries_[i];
+      const chunk& c = chunks_[i];
+      bool same = e.len >= 1 && e.start >= 0 && base_ + static_cast<std::size_t>(e.start) == c.begin &&
+                  base_ + static_cast<std::size_t>(e.start + e.len) == c.end + std::size_t{1};
+      e.fs = c.begin;
+      e.fe = c.end;
+      e.located = true;
+      e.terminated = c.terminated;
+      if (!same && moved++ == 0) first = i;
+    }
+    if (!chunks_.back().terminated) {
+      const entry& e = entries_.back();
+      report_field(errc::missing_field_terminator, severity::repair, e.fe, e, entries_.size() - 1,
+                   "the last field has no field terminator (0x1E); it ends where the record ends, "
+                   "and a terminator is added");
+    }
+    if (moved) {
+      const entry& e = entries_[first];
+      const bool unusable = e.len < 1 || e.start < 0;
+      const bool outside = !unusable && base_ + static_cast<std::size_t>(e.start) >= area_end;
+      std::string what = unusable
+                             ? "its directory entry \"" + printable(std::string_view(p_ + e.dir_pos, entry_size_)) +
+                                   "\" has no usable length or starting position"
+                             : "the directory gives " + std::to_string(e.len) + " bytes at position " +
+                                   std::to_string(e.start) + ", but the terminators put it at " +
+                                   std::to_string(e.fs - base_) + " with " + std::to_string(e.fe - e.fs + 1) +
+                                   " bytes";
+      report_field(unusable ? errc::bad_directory_entry : outside ? errc::field_out_of_bounds : errc::field_length_mismatch,
+                   severity::repair, unusable || outside ? e.dir_pos : base_ + static_cast<std::size_t>(e.start), e, first,
+                   "the directory disagrees with the field terminators for " + std::to_string(moved) + " of " +
+                       std::to_string(entries_.size()) + " fields (the first is this one: " + what +
+                       "); the fields are in directory order, so each is taken as the piece of data between "
+                       "its terminators");
+    }
+    return true;
+  }
+
+  // Otherwise each entry is placed on its own: from its starting position to
+  // its declared end if a terminator is there, else to the nearest terminator.
+  void locate_each(std::size_t area_begin, std::size_t area_end) {
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      entry& e = entries_[i];
+      if (e.located) continue;
+      if (e.len < 1 || e.start < 0) {
+        report_field(errc::bad_directory_entry, severity::repair, e.dir_pos, e, i,
+                     "the directory entry \"" + printable(std::string_view(p_ + e.dir_pos, std::min<std::size_t>(entry_size_, base_ - 1 - e.dir_pos))) +
+                         "\" has no usable length or starting position; the field cannot be found and is left "
+                         "out (its bytes are reported as unreferenced data)");
+        continue;
+      }
+      std::size_t fs = area_begin + static_cast<std::size_t>(e.start);
+      if (fs >= area_end) {
+        report_field(errc::field_out_of_bounds, severity::repair, e.dir_pos, e, i,
+                     "the directory entry points to position " + std::to_string(e.start) +
+                         ", past the end of the data (" + std::to_string(area_end - area_begin) +
+                         " bytes); the field does not exist and is left out");
+        continue;
+      }
+      std::size_t declared_end = fs + static_cast<std::size_t>(e.len);  // exclusive, terminator included
+      const void* q = std::memchr(p_ + fs, field_terminator, area_end - fs);
+      std::size_t term = q ? static_cast<std::size_t>(static_cast<const char*>(q) - p_) : area_end;
+      std::size_t fe;
+      if (declared_end <= area_end && term == declared_end - 1) {
+        fe = term;
+      } else if (declared_end <= area_end && term >= declared_end && next_start_is(declared_end, i)) {
+        fe = declared_end;
+        e.terminated = false;
+        report_field(errc::missing_field_terminator, severity::repair, declared_end - 1, e, i,
+                     "the field has no field terminator (0x1E) at its end; the next field starts right after "
+                     "it, so the directory's length is kept and a terminator is added");
+      } else {
+        fe = term;
+        if (declared_end > area_end && term == area_end)
+          report_field(errc::field_out_of_bounds, severity::repair, fs, e, i,
+                       "the directory gives " + std::to_string(e.len) + " bytes, which runs past the end of "
+                           "the data; the field is cut at the end of the data");
+        else
+          report_field(errc::field_length_mismatch, severity::repair, fs, e, i,
+                       "the directory gives " + std::to_string(e.len) + " bytes but the field terminator "
+                           "comes after " + std::to_string(term - fs + 1) + "; the terminator is followed");
+      }
+      e.fs = static_cast<std::uint32_t>(fs);
+      e.fe = static_cast<std::uint32_t>(fe);
+      e.located = true;
+    }
+  }
+
+  bool next_start_is(std::size_t pos, std::size_t i) const {
+    for (std::size_t j = 0; j < entries_.size(); ++j)
+      if (j != i && entries_[j].start >= 0 && base_ + static_cast<std::size_t>(entries_[j].start) == pos) return true;
+    return false;
+  }
+
+  // Reports the bytes of the data area that no located field covers (they
+  // would be lost on writing) and fields that share bytes.
+  void report_coverage(std::size_t area_begin, std::size_t area_end) {
+    order_.clear();
+    for (std::uint32_t i = 0; i < entries_.size(); ++i)
+      if (entries_[i].located) order_.push_back(i);
+    std::sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return entries_[a].fs < entries_[b].fs;
+    });
+    std::size_t covered = area_begin;  // first byte not yet covered
+    for (std::uint32_t i : order_) {
+      const entry& e = entries_[i];
+      if (e.fs > covered) {
+        report_unreferenced(covered, e.fs);
+      } else if (e.fs < covered) {
+        report_field(errc::overlapping_fields, severity::repair, e.fs, e, i,
+                     "the field shares " + std::to_string(std::min<std::size_t>(covered, e.fe + (e.terminated ? 1u : 0u)) - e.fs) +
+                         " bytes with the field before it in the data; each field keeps its own copy");
+      }
+      covered = std::max<std::size_t>(covered, e.fe + (e.terminated ? 1u : 0u));
+    }
+    if (covered < area_end) report_unreferenced(covered, area_end);
+  }
+
+  void report_unreferenced(std::size_t from, std::size_t to) {
+    diagnostic& d = report(errc::unreferenced_data, severity::repair, from,
+                           std::to_string(to - from) + " bytes of data belong to no field in the directory "
+                           "and are left out: \"" + printable(std::string_view(p_ + from, std::min<std::size_t>(to - from, 64))) +
+                           (to - from > 64 ? "...\"" : "\""));
+    if (to - from <= 256) d.original.assign(p_ + from, to - from);
+  }
+
+  // ---- fields -----------------------------------------------------------
+  [[nodiscard]] bool is_control_layout(const entry& e) const noexcept {
+    bool control_tag = e.t.is_valid() ? e.t.is_control() : (p_[e.dir_pos] == '0' && p_[e.dir_pos + 1] == '0');
+    if (!control_tag) return false;
+    // A 00X field that starts with indicators and a delimiter holds subfields
+    // (danMARC and other formats do this): read it as a data field.
+    std::size_t len = e.fe - e.fs;
+    return !(len > ind_declared_ && p_[e.fs + ind_declared_] == subfield_delimiter);
+  }
+
+  // Builds the field for entry `e`; [sep, sep_end) are the record-relative
+  // positions of the separator bytes inside the field (delimiters, 0x1C).
+  void build_field(const entry& e, std::size_t index, const std::uint32_t* sep, const std::uint32_t* sep_end) {
+    field_view& f = out_->fields_.emplace_back();
+    f.tag_ = e.t;
+    f.data_ = p_ + e.fs;
+    f.size_ = e.fe - e.fs;
+    if (is_control_layout(e)) {
+      f.control_ = true;
+      return;
+    }
+    auto& subs = out_->subfields_;
+    const auto first_sub = static_cast<std::uint32_t>(subs.size());
+    // Skip 0x1C (data, not structure).
+    auto next_delim = [&](const std::uint32_t* s) {
+      while (s != sep_end && p_[*s] != subfield_delimiter) ++s;
+      return s;
+    };
+    sep = next_delim(sep);
+    std::uint32_t pos = e.fs;
+    const std::uint32_t fe = e.fe;
+    // Indicators: up to ind_ bytes before the first delimiter.
+    std::uint32_t first_delim = sep != sep_end ? *sep : fe;
+    std::uint32_t ind_avail = std::min<std::uint32_t>(first_delim - pos, ind_);
+    char i1 = ind_avail > 0 ? p_[pos] : ' ';
+    char i2 = ind_avail > 1 ? p_[pos + 1] : ' ';
+    f.ind_ = marcpp::indicators(i1, i2);
+    if (ind_avail < ind_)
+      report_field(errc::missing_indicators, severity::repair, pos, e, index,
+                   first_delim < fe ? "the field has " + std::to_string(ind_avail) + " of its " + std::to_string(ind_) +
+                                          " indicators before the first subfield; the missing ones are set blank"
+                                    : "the field is too short for its " + std::to_string(ind_) +
+                                          " indicators; the missing ones are set blank");
+    pos += ind_avail;
+    if (pos < first_delim) {
+      subs.emplace_back(char(0), std::string_view(p_ + pos, first_delim - pos), subfield_shape::unlabelled);
+      if (ind_declared_ <= 2)
+        report_field(errc::data_before_first_subfield, severity::warning, pos, e, index,
+                     "the field holds " + std::to_string(first_delim - pos) +
+                         " bytes before its first subfield delimiter; they are kept as unlabelled data");
+    }
+    while (sep != sep_end) {
+      std::uint32_t d = *sep;
+      sep = next_delim(sep + 1);
+      std::uint32_t end = sep != sep_end ? *sep : fe;
+      if (code_len_ >= 2 && d + 1 < end) {
+        subs.emplace_back(p_[d + 1], std::string_view(p_ + d + 2, end - d - 2));
+      } else {
+        subs.emplace_back(char(0), std::string_view(p_ + d + 1, end - d - 1), subfield_shape::no_code);
+        if (code_len_ >= 2)
+          report_field(errc::missing_subfield_code, severity::warning, d, e, index,
+                       "a subfield delimiter is not followed by a code; it is kept as a delimiter without code");
+      }
+    }
+    f.nsubs_ = static_cast<std::uint32_t>(subs.size()) - first_sub;
+  }
+
+  // Subfields are appended field by field, so field i's subfields start
+  // after those of the fields before it. Pointers are set once the storage
+  // has stopped growing.
+  void rebase_subfields() noexcept {
+    const subfield_view* s = out_->subfields_.data();
+    for (auto& f : out_->fields_) {
+      f.subs_ = f.nsubs_ ? s : nullptr;
+      s += f.nsubs_;
+    }
+  }
+
+  void check_utf8() {
+    const auto& fields = out_->fields_;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      std::string_view r = fields[i].raw();
+      std::size_t bad = find_invalid_utf8(r.data(), r.size());
+      if (bad == r.size()) continue;
+      std::size_t pos = static_cast<std::size_t>(r.data() - p_) + bad;
+      diagnostic& d = report(errc::invalid_utf8, severity::repair, pos,
+                             "leader/09 says UTF-8, but the field holds bytes that are not UTF-8 (\"" +
+                                 printable(r.substr(bad, std::min<std::size_t>(4, r.size() - bad))) +
+                                 "\"); they are kept as they are");
+      d.tag = fields[i].tag();
+      d.field_index = static_cast<std::int32_t>(i);
+    }
+  }
+
+  static std::int64_t parse_digits(const char* p, std::size_t n) noexcept { return detail::parse_digits(p, n); }
+
+  struct chunk {
+    std::uint32_t begin, end;
+    bool terminated;
+  };
+
+  unsigned& kind_count(errc code) {
+    for (auto& kc : kind_counts_)
+      if (kc.first == code) return kc.second;
+    return kind_counts_.emplace_back(code, 0u).second;
+  }
+
+  parse_options opts_;
+  boost::container::small_vector<std::pair<errc, unsigned>, 8> kind_counts_;
+  diagnostic scratch_;
+  record_view* out_ = nullptr;
+  extent x_;
+  const char* p_ = nullptr;
+  std::size_t data_end_ = 0;
+  std::size_t base_ = 0;
+  unsigned ind_ = 2, ind_declared_ = 2, code_len_ = 2;
+  unsigned lf_ = 4, ls_ = 5, li_ = 0, entry_size_ = 12;
+  bool high_ = false;
+  boost::container::small_vector<entry, 64> entries_;
+  boost::container::small_vector<std::uint32_t, 256> seps_;
+  boost::container::small_vector<chunk, 64> chunks_;
+  boost::container::small_vector<std::uint32_t, 64> order_;
+};
+
+}  // namespace detail
+MARCPP_NAMESPACE_END

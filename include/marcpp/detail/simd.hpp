@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Byte scanning kernels for the ISO 2709 hot path. SSE2 where available (it
+// is part of x86-64), a portable word-at-a-time loop elsewhere.
+
+#include <marcpp/config.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#if MARCPP_HAS_SSE2
+#  include <emmintrin.h>
+#endif
+
+MARCPP_NAMESPACE_BEGIN
+namespace detail {
+
+/// True for the ISO 2709 structural bytes 0x1D, 0x1E, 0x1F (and 0x1C, which
+/// the scanners report too because one mask finds all four).
+[[nodiscard]] constexpr bool is_separator_class(unsigned char c) noexcept { return (c & 0xFC) == 0x1C; }
+
+inline unsigned count_trailing_zeros(std::uint32_t v) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  return static_cast<unsigned>(__builtin_ctz(v));
+#else
+  unsigned n = 0;
+  while (!(v & 1)) {
+    v >>= 1;
+    ++n;
+  }
+  return n;
+#endif
+}
+
+/// Calls `f(i)` for the index of every byte of [p, p+n) in 0x1C-0x1F, in
+/// order, and returns true if any byte has its high bit set (non-ASCII).
+/// `f` returns false to stop early.
+template <class F>
+MARCPP_ALWAYS_INLINE bool scan_separators(const char* p, std::size_t n, F&& f) {
+  std::size_t i = 0;
+  bool high = false;
+#if MARCPP_HAS_SSE2
+  const __m128i mask = _mm_set1_epi8(static_cast<char>(0xFC));
+  const __m128i sep = _mm_set1_epi8(0x1C);
+  __m128i hi = _mm_setzero_si128();
+  for (; i + 16 <= n; i += 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    hi = _mm_or_si128(hi, x);
+    auto m = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, mask), sep)));
+    while (m) {
+      if (!f(i + count_trailing_zeros(m))) return high || _mm_movemask_epi8(hi) != 0;
+      m &= m - 1;
+    }
+  }
+  high = _mm_movemask_epi8(hi) != 0;
+#endif
+  for (; i < n; ++i) {
+    auto c = static_cast<unsigned char>(p[i]);
+    high |= c >= 0x80;
+    if (is_separator_class(c) && !f(i)) return high;
+  }
+  return high;
+}
+
+/// True if every byte of [p, p+n) is ASCII.
+[[nodiscard]] inline bool is_ascii(const char* p, std::size_t n) noexcept {
+  std::size_t i = 0;
+  std::uint64_t acc = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    acc |= w;
+  }
+  for (; i < n; ++i) acc |= static_cast<unsigned char>(p[i]);
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
+/// Index of the first byte of [p, p+n) that starts an invalid UTF-8
+/// sequence, or `n` if the whole range is valid UTF-8 (RFC 3629: no
+/// overlongs, no surrogates, nothing above U+10FFFF).
+[[nodiscard]] inline std::size_t find_invalid_utf8(const char* p, std::size_t n) noexcept {
+  const auto* s = reinterpret_cast<const unsigned char*>(p);
+  std::size_t i = 0;
+  while (i < n) {
+    if (s[i] < 0x80) {
+      // Skip ASCII eight bytes at a time.
+      while (i + 8 <= n) {
+        std::uint64_t w;
+        std::memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull) break;
+        i += 8;
+      }
+      while (i < n && s[i] < 0x80) ++i;
+      continue;
+    }
+    unsigned char c = s[i];
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    if (s[i + 1] < lo || s[i + 1] > hi) return i;
+    for (std::size_t k = 2; k < len; ++k)
+      if ((s[i + k] & 0xC0) != 0x80) return i;
+    i += len;
+  }
+  return n;
+}
+
+}  // namespace detail
+MARCPP_NAMESPACE_END

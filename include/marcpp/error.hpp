@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file error.hpp
+/// Error kinds, diagnostics, error policies and the exception type.
+
+#include <marcpp/config.hpp>
+#include <marcpp/tag.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+MARCPP_NAMESPACE_BEGIN
+
+/// The kind of a fault. Each enumerator has a fixed number that is never
+/// reused or renumbered; docs/errors.md lists them all, with what each means
+/// and what every error policy does about it.
+enum class errc : std::uint16_t {
+  ok = 0,
+  // 1xx: record framing, found while cutting the input into records
+  truncated_record = 101,           ///< the input ends inside a record
+  bad_record_length = 102,          ///< leader/00-04 is not a usable number
+  record_length_mismatch = 103,     ///< leader/00-04 disagrees with the record terminator
+  missing_record_terminator = 104,  ///< the record does not end with 0x1D
+  bytes_between_records = 105,      ///< filler bytes (newline, NUL, blank, 0x1A) between records
+  record_too_large = 106,           ///< no record terminator within the size limit
+  record_too_short = 107,           ///< too short to hold a leader and a directory
+  // 2xx: leader
+  bad_base_address = 201,           ///< leader/12-16 does not point just past the directory
+  bad_indicator_count = 202,        ///< leader/10 is not a digit
+  bad_subfield_code_length = 203,   ///< leader/11 is not a digit
+  bad_entry_map = 204,              ///< leader/20-22 are not the digits of a usable entry map
+  unsupported_entry_map = 205,      ///< directory entries carry implementation-defined bytes
+  // 3xx: directory
+  bad_directory = 301,              ///< the directory is not a whole number of entries
+  bad_directory_entry = 302,        ///< a length or starting position is not a number
+  field_out_of_bounds = 303,        ///< a directory entry points past the data
+  field_length_mismatch = 304,      ///< a field terminator is not where the directory says
+  missing_field_terminator = 305,   ///< a field does not end with 0x1E
+  invalid_tag = 306,                ///< a tag that is not three characters from 0-9 and A-Z
+  unreferenced_data = 307,          ///< data bytes that no directory entry covers
+  overlapping_fields = 308,         ///< two directory entries share data bytes
+  // 4xx: field content
+  missing_indicators = 401,         ///< a data field too short for its indicators
+  data_before_first_subfield = 402, ///< bytes between the indicators and the first delimiter
+  missing_subfield_code = 403,      ///< a delimiter with no code after it
+  unexpected_terminator = 404,      ///< a record terminator inside a field
+  indicator_count_unsupported = 405,       ///< leader/10 declares more than two indicators
+  subfield_code_length_unsupported = 406,  ///< leader/11 declares codes of more than one byte
+  // 5xx: character encoding
+  invalid_utf8 = 501,               ///< leader/09 says UTF-8 but the bytes are not
+  // 6xx: writing
+  record_too_long = 601,            ///< over 99,999 bytes: ISO 2709 cannot hold it
+  field_too_long = 602,             ///< a field over 9,999 bytes
+  invalid_data_byte = 603,          ///< a value holds a delimiter or terminator byte
+  invalid_subfield_layout = 604,    ///< unlabelled data that is not the first subfield
+  // 8xx: input and limits
+  io_error = 801,                   ///< the input could not be read
+  too_many_errors = 802,            ///< the reader's error limit was reached
+};
+
+/// How serious a diagnostic is.
+enum class severity : std::uint8_t {
+  warning,  ///< a deviation that changes nothing: the bytes are kept as they are
+  repair,   ///< a fault the lenient policy accepted: fixed (or, for invalid UTF-8, flagged)
+  error,    ///< the record could not be read (skipped) or the reader stopped
+};
+
+/// What a reader does about a structural fault.
+enum class error_policy : std::uint8_t {
+  strict,   ///< the first structural fault stops reading with an error
+  lenient,  ///< repair what can be repaired; skip and report what cannot
+  skip,     ///< drop every record with a structural fault, report it, go on
+};
+
+/// Sentinel for an unknown index or offset.
+inline constexpr std::uint64_t npos = std::numeric_limits<std::uint64_t>::max();
+
+/// One fault, with everything needed to find it again.
+struct diagnostic {
+  errc code = errc::ok;
+  severity level = severity::error;
+  std::uint64_t record_index = npos;   ///< 0-based position of the record in the input
+  std::uint64_t record_offset = npos;  ///< byte offset of the record's first byte
+  std::uint64_t offset = npos;         ///< byte offset of the fault
+  marcpp::tag tag;                     ///< tag of the field concerned (invalid if none)
+  std::int32_t field_index = -1;       ///< position of the field in the record (-1 if none)
+  std::string control_number;          ///< the record's 001, when known
+  std::string original;                ///< the offending bytes, when short (a bad tag...)
+  std::string message;                 ///< what happened, in words a cataloguer reads
+
+  explicit operator bool() const noexcept { return code != errc::ok; }
+};
+
+namespace detail {
+/// The bytes of `s` for a message: printable ASCII as is, others as `\xNN`.
+inline std::string printable(std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string r;
+  r.reserve(s.size());
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7F) {
+      r += ch;
+    } else {
+      r += "\\x";
+      r += hex[c >> 4];
+      r += hex[c & 15];
+    }
+  }
+  return r;
+}
+}  // namespace detail
+
+/// The stable name of an error kind (`"missing_field_terminator"`).
+[[nodiscard]] inline std::string_view to_string(errc e) noexcept {
+  switch (e) {
+    case errc::ok: return "ok";
+    case errc::truncated_record: return "truncated_record";
+    case errc::bad_record_length: return "bad_record_length";
+    case errc::record_length_mismatch: return "record_length_mismatch";
+    case errc::missing_record_terminator: return "missing_record_terminator";
+    case errc::bytes_between_records: return "bytes_between_records";
+    case errc::record_too_large: return "record_too_large";
+    case errc::record_too_short: return "record_too_short";
+    case errc::bad_base_address: return "bad_base_address";
+    case errc::bad_indicator_count: return "bad_indicator_count";
+    case errc::bad_subfield_code_length: return "bad_subfield_code_length";
+    case errc::bad_entry_map: return "bad_entry_map";
+    case errc::unsupported_entry_map: return "unsupported_entry_map";
+    case errc::bad_directory: return "bad_directory";
+    case errc::bad_directory_entry: return "bad_directory_entry";
+    case errc::field_out_of_bounds: return "field_out_of_bounds";
+    case errc::field_length_mismatch: return "field_length_mismatch";
+    case errc::missing_field_terminator: return "missing_field_terminator";
+    case errc::invalid_tag: return "invalid_tag";
+    case errc::unreferenced_data: return "unreferenced_data";
+    case errc::overlapping_fields: return "overlapping_fields";
+    case errc::missing_indicators: return "missing_indicators";
+    case errc::data_before_first_subfield: return "data_before_first_subfield";
+    case errc::missing_subfield_code: return "missing_subfield_code";
+    case errc::unexpected_terminator: return "unexpected_terminator";
+    case errc::indicator_count_unsupported: return "indicator_count_unsupported";
+    case errc::subfield_code_length_unsupported: return "subfield_code_length_unsupported";
+    case errc::invalid_utf8: return "invalid_utf8";
+    case errc::record_too_long: return "record_too_long";
+    case errc::field_too_long: return "field_too_long";
+    case errc::invalid_data_byte: return "invalid_data_byte";
+    case errc::invalid_subfield_layout: return "invalid_subfield_layout";
+    case errc::io_error: return "io_error";
+    case errc::too_many_errors: return "too_many_errors";
+  }
+  return "unknown";
+}
+
+/// `"warning"`, `"repair"` or `"error"`.
+[[nodiscard]] inline std::string_view to_string(severity s) noexcept {
+  switch (s) {
+    case severity::warning: return "warning";
+    case severity::repair: return "repair";
+    case severity::error: return "error";
+  }
+  return "unknown";
+}
+
+/// `"strict"`, `"lenient"` or `"skip"`.
+[[nodiscard]] inline std::string_view to_string(error_policy p) noexcept {
+  switch (p) {
+    case error_policy::strict: return "strict";
+    case error_policy::lenient: return "lenient";
+    case error_policy::skip: return "skip";
+  }
+  return "unknown";
+}
+
+/// One line for a log: where, what, and the stable kind, e.g.
+/// `record 3 (001 ocm123, offset 2048): field 245 at offset 2301: ... [E305 missing_field_terminator, repair]`.
+[[nodiscard]] inline std::string to_string(const diagnostic& d) {
+  std::string s;
+  if (d.record_index != npos) {
+    s += "record ";
+    s += std::to_string(d.record_index);
+    s += " (";
+    if (!d.control_number.empty()) {
+      s += "001 ";
+      s += d.control_number;
+      s += ", ";
+    }
+    s += "offset ";
+    s += d.record_offset == npos ? std::string("?") : std::to_string(d.record_offset);
+    s += "): ";
+  }
+  const bool field = d.tag.is_valid() || d.field_index >= 0;
+  if (field) {
+    s += "field ";
+    if (d.tag.is_valid()) {
+      s += d.tag.str();
+    } else if (d.original.empty()) {
+      s += std::to_string(d.field_index);
+      s += " (no valid tag)";
+    } else {
+      s += "with tag bytes \"";
+      s += detail::printable(d.original);
+      s += "\"";
+    }
+  }
+  if (d.offset != npos) {
+    s += field ? " at offset " : "at offset ";
+    s += std::to_string(d.offset);
+  }
+  if (field || d.offset != npos) s += ": ";
+  s += d.message;
+  s += " [E";
+  s += std::to_string(static_cast<unsigned>(d.code));
+  s += ' ';
+  s += to_string(d.code);
+  s += ", ";
+  s += to_string(d.level);
+  s += ']';
+  return s;
+}
+
+/// The exception thrown by the throwing conveniences; holds the diagnostic.
+class error : public std::runtime_error {
+ public:
+  explicit error(marcpp::diagnostic d) : std::runtime_error(to_string(d)), diag_(std::move(d)) {}
+  [[nodiscard]] const marcpp::diagnostic& diagnostic() const noexcept { return diag_; }
+  [[nodiscard]] errc code() const noexcept { return diag_.code; }
+
+ private:
+  marcpp::diagnostic diag_;
+};
+
+/// Every throw in marcpp goes through here; without exceptions it aborts.
+[[noreturn]] inline void throw_error(diagnostic d) {
+#if MARCPP_HAS_EXCEPTIONS
+  throw error(std::move(d));
+#else
+  (void)d;
+  std::abort();
+#endif
+}
+
+MARCPP_NAMESPACE_END

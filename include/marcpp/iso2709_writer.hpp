@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file iso2709_writer.hpp
+/// Writing ISO 2709 from either record flavour.
+
+#include <marcpp/config.hpp>
+#include <marcpp/error.hpp>
+#include <marcpp/leader.hpp>
+#include <marcpp/record.hpp>
+#include <marcpp/record_view.hpp>
+
+#include <boost/container/small_vector.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+MARCPP_NAMESPACE_BEGIN
+
+/// What the writer does with a record or field too long for the leader's and
+/// directory's number widths (99,999 bytes per record, 9,999 per field in
+/// MARC 21).
+enum class oversize_policy : std::uint8_t {
+  fail,         ///< refuse the record with `record_too_long` / `field_too_long` (default)
+  zero_length,  ///< write zeros in the numbers that do not fit, as some systems do for
+                ///< oversized records; readers must then follow the terminators (the
+                ///< lenient reader does)
+};
+
+struct write_options {
+  oversize_policy oversize = oversize_policy::fail;
+};
+
+namespace detail {
+
+/// Indicator bytes written per data field: leader/10 when it is a digit 1-9
+/// (at most two are held), otherwise two. The parser reads by the same rule.
+[[nodiscard]] inline unsigned effective_indicator_count(const leader& l) noexcept {
+  auto c = l.indicator_count();
+  return c && *c >= 1 && *c <= 9 ? std::min(*c, 2u) : 2u;
+}
+/// Subfield code length (delimiter plus code) by the parser's rule.
+[[nodiscard]] inline unsigned effective_code_length(const leader& l) noexcept {
+  auto c = l.subfield_code_length();
+  return c && *c >= 1 && *c <= 9 ? *c : 2u;
+}
+
+inline constexpr std::uint32_t no_origin = 0xFFFFFFFFu;
+
+inline std::uint32_t field_origin(const record_view& r, const field_view& f) noexcept {
+  const char* base = r.raw().data();
+  const char* p = f.raw().data();
+  if (!base || !p || p < base || static_cast<std::size_t>(p - base) >= r.raw().size()) return no_origin;
+  return static_cast<std::uint32_t>(p - base);
+}
+inline std::uint32_t field_origin(const record&, const field& f) noexcept { return f.origin(); }
+
+[[nodiscard]] constexpr bool is_structural(char c) noexcept { return c == '\x1D' || c == '\x1E' || c == '\x1F'; }
+[[nodiscard]] inline bool has_structural_byte(std::string_view s) noexcept {
+  for (char c : s)
+    if (is_structural(c)) return true;
+  return false;
+}
+
+inline unsigned long max_for_digits(unsigned n) noexcept {
+  unsigned long m = 1;
+  for (unsigned i = 0; i < n; ++i) m *= 10;
+  return m - 1;
+}
+
+}  // namespace detail
+
+/// Appends the ISO 2709 form of `rec` to `out`. The record length, base
+/// address and directory are computed from the fields, never taken from the
+/// leader; every other leader byte is written as it is. A record ISO 2709
+/// cannot hold leaves `out` unchanged and returns the reason (a diagnostic
+/// that converts to true); success returns an empty diagnostic.
+///
+///     std::string bytes;
+///     if (auto err = marcpp::write_iso2709(rec, bytes)) std::cerr << marcpp::to_string(err);
+template <class Record>
+[[nodiscard]] diagnostic write_iso2709(const Record& rec, std::string& out, const write_options& opts = {}) {
+  const marcpp::leader& ldr = rec.leader();
+  const auto fields = rec.fields();
+  const std::size_t n = fields.size();
+  const unsigned ind = detail::effective_indicator_count(ldr);
+  const unsigned code_len = detail::effective_code_length(ldr);
+  auto lf = static_cast<unsigned char>(ldr[20]) - unsigned{'0'};
+  auto ls = static_cast<unsigned char>(ldr[21]) - unsigned{'0'};
+  if (lf < 1 || lf > 9) lf = 4;
+  if (ls < 1 || ls > 9) ls = 5;
+  const unsigned entry = 3 + lf + ls;
+  const unsigned long max_field = detail::max_for_digits(lf), max_start = detail::max_for_digits(ls);
+  const bool zero = opts.oversize == oversize_policy::zero_length;
+
+  auto fault = [&](errc code, std::size_t i, std::string msg) {
+    diagnostic d;
+    d.code = code;
+    d.level = severity::error;
+    d.record_index = rec.index();
+    d.record_offset = rec.offset();
+    if (i != std::size_t(-1)) {
+      d.tag = fields[i].tag();
+      d.field_index = static_cast<std::int32_t>(i);
+      // A tag the reader could not hold: its original bytes are in the
+      // record's own report of it.
+      if (!d.tag.is_valid())
+        for (const auto& r : rec.diagnostics())
+          if (r.code == errc::invalid_tag && r.field_index == d.field_index) d.original = r.original;
+    }
+    d.control_number.assign(rec.control_number());
+    d.message = std::move(msg);
+    return d;
+  };
+
+  // Field lengths, and checks that every byte can be written unambiguously.
+  boost::container::small_vector<std::uint32_t, 64> lens(n);
+  std::size_t data_len = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& f = fields[i];
+    if (!f.tag().is_valid())
+      return fault(errc::invalid_tag, i, "the field has no valid tag; ISO 2709 cannot write it");
+    std::size_t len;
+    if (f.is_control()) {
+      std::string_view d = f.data();
+      if (d.find_first_of("\x1D\x1E") != std::string_view::npos)
+        return fault(errc::invalid_data_byte, i, "the control field holds a terminator byte (0x1D or 0x1E)");
+      len = d.size() + 1;
+    } else {
+      auto ids = f.indicators();
+      for (unsigned k = 0; k < ind; ++k)
+        if (detail::is_structural(ids[k]))
+          return fault(errc::invalid_data_byte, i, "an indicator is a delimiter or terminator byte");
+      len = ind + 1;
+      std::size_t k = 0;
+      for (const auto& s : f.subfields()) {
+        std::string_view v = s.value();
+        if (detail::has_structural_byte(v))
+          return fault(errc::invalid_data_byte, i,
+                       std::string("the value of subfield ") + (s.has_code() ? std::string(1, s.code()) : "?") +
+                           " holds a delimiter or terminator byte (0x1D-0x1F)");
+        switch (s.shape()) {
+          case subfield_shape::normal:
+            if (detail::is_structural(s.code()))
+              return fault(errc::invalid_data_byte, i, "a subfield code is a delimiter or terminator byte");
+            len += 2 + v.size();
+            break;
+          case subfield_shape::unlabelled:
+            if (k != 0)
+              return fault(errc::invalid_subfield_layout, i, "unlabelled data can only come first in a field");
+            len += v.size();
+            break;
+          case subfield_shape::no_code:
+            if (!v.empty() && code_len >= 2)
+              return fault(errc::invalid_subfield_layout, i,
+                           "a subfield without a code holds a value, which would be read back as a code");
+            len += 1 + v.size();
+            break;
+        }
+        ++k;
+      }
+    }
+    if (len > max_field && !zero)
+      return fault(errc::field_too_long, i,
+                   "the field is " + std::to_string(len) + " bytes; the directory can give at most " +
+                       std::to_string(max_field));
+    if (data_len > max_start && !zero)
+      return fault(errc::record_too_long, i, "the field starts past byte " + std::to_string(max_start) +
+                                                 " of the data; the directory cannot point to it");
+    lens[i] = static_cast<std::uint32_t>(len);
+    data_len += len;
+  }
+  const std::size_t base = 24 + n * entry + 1;
+  const std::size_t total = base + data_len + 1;
+  if (total > 99999 && !zero)
+    return fault(errc::record_too_long, std::size_t(-1),
+                 "the record would be " + std::to_string(total) + " bytes; ISO 2709 holds at most 99999");
+
+  // Data order: fields read from a record whose data was not in directory
+  // order are written back in their original data order.
+  boost::container::small_vector<std::uint32_t, 64> order;
+  {
+    bool all = n > 0, increasing = true;
+    std::uint32_t prev = 0;
+    for (std::size_t i = 0; i < n && all; ++i) {
+      std::uint32_t o = detail::field_origin(rec, fields[i]);
+      if (o == detail::no_origin) all = false;
+      if (i && o <= prev) increasing = false;
+      prev = o;
+    }
+    if (all && !increasing) {
+      order.resize(n);
+      for (std::uint32_t i = 0; i < n; ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return detail::field_origin(rec, fields[a]) < detail::field_origin(rec, fields[b]);
+      });
+      for (std::size_t i = 1; i < n; ++i)
+        if (detail::field_origin(rec, fields[order[i]]) == detail::field_origin(rec, fields[order[i - 1]])) {
+          order.clear();
+          break;
+        }
+    }
+  }
+  boost::container::small_vector<std::uint32_t, 64> starts(n);
+  {
+    std::size_t pos = 0;
+    if (order.empty()) {
+      for (std::size_t i = 0; i < n; ++i) {
+        starts[i] = static_cast<std::uint32_t>(pos);
+        pos += lens[i];
+      }
+    } else {
+      for (std::uint32_t i : order) {
+        starts[i] = static_cast<std::uint32_t>(pos);
+        pos += lens[i];
+      }
+    }
+  }
+
+  const std::size_t old = out.size();
+  out.resize(old + total);
+  char* p = out.data() + old;
+  std::memcpy(p, ldr.data(), 24);
+  detail::format_digits(p, 5, total > 99999 ? 0 : total);
+  detail::format_digits(p + 12, 5, base > 99999 ? 0 : base);
+  if (p[22] >= '1' && p[22] <= '9') p[22] = '0';  // implementation-defined parts are not written
+  char* d = p + 24;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto c = fields[i].tag().chars();
+    std::memcpy(d, c.data(), 3);
+    detail::format_digits(d + 3, lf, lens[i] > max_field ? 0 : lens[i]);
+    detail::format_digits(d + 3 + lf, ls, starts[i] > max_start ? 0 : starts[i]);
+    d += entry;
+  }
+  *d++ = '\x1E';
+  auto put = [](char* w, std::string_view s) {
+    if (!s.empty()) std::memcpy(w, s.data(), s.size());
+    return w + s.size();
+  };
+  auto write_field = [&](std::size_t i) {
+    const auto& f = fields[i];
+    char* w = p + base + starts[i];
+    if (f.is_control()) {
+      w = put(w, f.data());
+    } else {
+      auto ids = f.indicators();
+      for (unsigned k = 0; k < ind; ++k) *w++ = ids[k];
+      for (const auto& s : f.subfields()) {
+        if (s.shape() != subfield_shape::unlabelled) *w++ = '\x1F';
+        if (s.shape() == subfield_shape::normal) *w++ = s.code();
+        w = put(w, s.value());
+      }
+    }
+    *w = '\x1E';
+  };
+  for (std::size_t i = 0; i < n; ++i) write_field(i);
+  p[total - 1] = '\x1D';
+  return {};
+}
+
+/// The ISO 2709 bytes of `rec`; throws `marcpp::error` if it cannot be written.
+template <class Record>
+[[nodiscard]] std::string to_iso2709(const Record& rec, const write_options& opts = {}) {
+  std::string s;
+  if (auto err = write_iso2709(rec, s, opts)) throw_error(std::move(err));
+  return s;
+}
+
+/// Writes records to a `std::ostream` through a buffer.
+///
+///     marcpp::iso2709_writer w{std::cout};
+///     for (const auto& rec : reader) if (auto err = w.write(rec)) report(err);
+class iso2709_writer {
+ public:
+  explicit iso2709_writer(std::ostream& os, write_options opts = {}, std::size_t buffer = std::size_t{1} << 20)
+      : os_(&os), opts_(opts), limit_(buffer) {
+    buf_.reserve(buffer + 4096);
+  }
+  iso2709_writer(const iso2709_writer&) = delete;
+  iso2709_writer& operator=(const iso2709_writer&) = delete;
+  ~iso2709_writer() { flush(); }
+
+  /// Writes `rec`; a record that cannot be written is not written and its
+  /// diagnostic returned.
+  template <class Record>
+  diagnostic write(const Record& rec) {
+    diagnostic d = write_iso2709(rec, buf_, opts_);
+    if (!d) ++count_;
+    if (buf_.size() >= limit_) flush();
+    return d;
+  }
+  /// Writes bytes as they are (e.g. a record's raw bytes).
+  void write_raw(std::string_view bytes) {
+    buf_.append(bytes);
+    if (buf_.size() >= limit_) flush();
+  }
+  void flush() {
+    if (!buf_.empty()) os_->write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+    os_->flush();
+  }
+  /// Records written.
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
+
+ private:
+  std::ostream* os_;
+  write_options opts_;
+  std::size_t limit_;
+  std::string buf_;
+  std::uint64_t count_ = 0;
+};
+
+MARCPP_NAMESPACE_END

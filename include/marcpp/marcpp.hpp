@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file marcpp.hpp
+/// Umbrella header: every public marcpp header.
+
+#include <marcpp/config.hpp>
+#include <marcpp/error.hpp>
+#include <marcpp/indicators.hpp>
+#include <marcpp/input.hpp>
+#include <marcpp/iso2709_writer.hpp>
+#include <marcpp/leader.hpp>
+#include <marcpp/line_writer.hpp>
+#include <marcpp/reader.hpp>
+#include <marcpp/record.hpp>
+#include <marcpp/record_view.hpp>
+#include <marcpp/source.hpp>
+#include <marcpp/tag.hpp>

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file reader.hpp
+/// `marcpp::reader`: reads ISO 2709 records from a source under an error policy.
+
+#include <marcpp/config.hpp>
+#include <marcpp/detail/iso2709_parser.hpp>
+#include <marcpp/detail/scanner.hpp>
+#include <marcpp/error.hpp>
+#include <marcpp/record.hpp>
+#include <marcpp/record_view.hpp>
+#include <marcpp/source.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <utility>
+
+MARCPP_NAMESPACE_BEGIN
+
+/// How a reader reads.
+struct read_options {
+  /// What to do about structural faults (default: repair what can be repaired).
+  error_policy policy = error_policy::lenient;
+  /// Faults (repairs and errors, not warnings) tolerated before the reader
+  /// stops with `too_many_errors`; `npos` for no limit.
+  std::uint64_t max_errors = npos;
+  /// A record without a terminator within this many bytes is skipped as
+  /// `record_too_large`; also bounds the memory of the stream source.
+  std::size_t max_record_size = std::size_t{16} << 20;
+  /// Check that records whose leader/09 is `a` hold valid UTF-8.
+  bool validate_utf8 = true;
+};
+
+/// What a reader has seen so far.
+struct read_stats {
+  std::uint64_t records = 0;   ///< records delivered
+  std::uint64_t repaired = 0;  ///< of those, records with repairs
+  std::uint64_t skipped = 0;   ///< records dropped (unreadable, or any fault under `skip`)
+  std::uint64_t warnings = 0;  ///< warning diagnostics
+  std::uint64_t faults = 0;    ///< repair and error diagnostics (what `max_errors` counts)
+};
+
+/// Called for every diagnostic, in input order: warnings and repairs of
+/// delivered records, the reasons records were skipped, filler between
+/// records, and the error that stopped a reader. `raw` holds the bytes the
+/// diagnostic is about (the whole record for a record's diagnostics), valid
+/// during the call: write it to a quarantine file to keep skipped records.
+using diagnostic_handler = std::function<void(const diagnostic& d, std::string_view raw)>;
+
+namespace detail {
+
+enum class verdict : std::uint8_t { deliver, skip, stop };
+
+/// Applies `policy` to a record the parser produced (`parsed`) or gave up on,
+/// setting the final level of each of its diagnostics. On `stop`, `*stopper`
+/// is the index of the diagnostic that stopped reading.
+inline verdict judge(error_policy policy, bool parsed, std::vector<diagnostic>& diags, std::size_t* stopper) {
+  if (!parsed) {
+    *stopper = diags.size() - 1;
+    if (policy == error_policy::strict) {
+      for (auto& d : diags)
+        if (d.level == severity::repair) d.level = severity::error;
+      return verdict::stop;
+    }
+    return verdict::skip;
+  }
+  bool faulty = false;
+  for (std::size_t i = 0; i < diags.size(); ++i) {
+    if (diags[i].level == severity::warning) continue;
+    if (!faulty) *stopper = i;
+    faulty = true;
+    if (policy != error_policy::lenient) diags[i].level = severity::error;
+  }
+  if (!faulty) return verdict::deliver;
+  if (policy == error_policy::strict) return verdict::stop;
+  if (policy == error_policy::skip) return verdict::skip;
+  return verdict::deliver;
+}
+
+}  // namespace detail
+
+/// Reads ISO 2709 records from `Source` (`memory_source`, `mmap_source`,
+/// `stream_source`). Non-throwing: `next` returns false at the end of the
+/// input or when the policy stops reading; `failed()` and `error()` tell
+/// which. Range-for iteration throws `marcpp::error` instead.
+///
+///     marcpp::reader r{marcpp::mmap_source{"records.mrc"}, {.policy = marcpp::error_policy::strict}};
+///     marcpp::record_view rec;
+///     while (r.next(rec)) std::cout << rec.control_number() << '\n';
+///     if (r.failed()) std::cerr << marcpp::to_string(r.error()) << '\n';
+template <class Source>
+class reader {
+ public:
+  explicit reader(Source src, read_options opts = {})
+      : src_(std::move(src)), opts_(opts), scanner_(src_, opts.max_record_size),
+        parser_(detail::parse_options{opts.validate_utf8}) {}
+
+  reader(const reader&) = delete;
+  reader& operator=(const reader&) = delete;
+
+  /// Sets the handler that receives every diagnostic.
+  void on_diagnostic(diagnostic_handler h) { handler_ = std::move(h); }
+
+  /// Reads the next record into `out`; false at the end or on a stop.
+  bool next(record_view& out) {
+    if (done_) return false;
+    detail::chunk c;
+    for (;;) {
+      if (!scanner_.next(c)) {
+        std::string_view err = src_.error();
+        if (!err.empty()) stop(make(errc::io_error, std::string(err)), {});
+        done_ = true;
+        return false;
+      }
+      switch (c.kind) {
+        case detail::chunk_kind::filler: {
+          diagnostic d = make(errc::bytes_between_records,
+                              std::to_string(c.x.size) + " filler byte(s) between records (" +
+                                  describe_filler(c.x) + ") are skipped");
+          d.level = severity::warning;
+          d.offset = c.x.offset;
+          ++stats_.warnings;
+          emit(d, {c.x.data, c.x.size});
+          continue;
+        }
+        case detail::chunk_kind::oversized: {
+          diagnostic d = make(errc::record_too_large,
+                              "no record terminator within " + std::to_string(c.x.size) +
+                                  " bytes; the data up to the next record terminator is skipped");
+          d.record_index = c.x.index;
+          d.record_offset = d.offset = c.x.offset;
+          if (!count_fault(d, {c.x.data, c.x.size})) return false;
+          if (opts_.policy == error_policy::strict) {
+            stop(std::move(d), {c.x.data, c.x.size});
+            return false;
+          }
+          ++stats_.skipped;
+          emit(d, {c.x.data, c.x.size});
+          continue;
+        }
+        case detail::chunk_kind::record: break;
+      }
+      bool parsed = parser_.parse(c.x, out);
+      std::size_t stopper = 0;
+      detail::verdict v = detail::judge(opts_.policy, parsed, detail::record_view_access::diagnostics(out), &stopper);
+      std::string_view raw{c.x.data, c.x.size};
+      // Count before reporting, so that the error limit stops at the record
+      // that exceeds it.
+      std::uint64_t faults = 0, warnings = 0;
+      for (const auto& d : out.diagnostics()) (d.level == severity::warning ? warnings : faults)++;
+      stats_.warnings += warnings;
+      stats_.faults += faults;
+      if (v == detail::verdict::stop) {
+        const auto& ds = out.diagnostics();
+        for (std::size_t i = 0; i < stopper; ++i) emit(ds[i], raw);
+        stop(ds[stopper], raw);
+        return false;
+      }
+      for (const auto& d : out.diagnostics()) emit(d, raw);
+      if (opts_.max_errors != npos && stats_.faults > opts_.max_errors) {
+        diagnostic d = make(errc::too_many_errors,
+                            "more than " + std::to_string(opts_.max_errors) + " faults; reading stops");
+        d.record_index = c.x.index;
+        d.record_offset = d.offset = c.x.offset;
+        stop(std::move(d), raw);
+        return false;
+      }
+      if (v == detail::verdict::skip) {
+        ++stats_.skipped;
+        continue;
+      }
+      ++stats_.records;
+      if (faults) ++stats_.repaired;
+      return true;
+    }
+  }
+
+  /// Reads the next record into an owning `record`.
+  bool next(record& out) {
+    if (!next(view_)) return false;
+    out = view_;
+    return true;
+  }
+
+  /// True if reading stopped on an error (strict policy, error limit, I/O).
+  [[nodiscard]] bool failed() const noexcept { return static_cast<bool>(error_); }
+  /// The error that stopped reading (`errc::ok` if none).
+  [[nodiscard]] const diagnostic& error() const noexcept { return error_; }
+  [[nodiscard]] const read_stats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const read_options& options() const noexcept { return opts_; }
+  [[nodiscard]] Source& source() noexcept { return src_; }
+
+  /// Input iterator over `const record_view&`; throws `marcpp::error` when
+  /// reading stops on an error.
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = record_view;
+    using difference_type = std::ptrdiff_t;
+    using reference = const record_view&;
+    using pointer = const record_view*;
+
+    iterator() = default;
+    explicit iterator(reader* r) : r_(r) { advance(); }
+    reference operator*() const noexcept { return r_->view_; }
+    pointer operator->() const noexcept { return &r_->view_; }
+    iterator& operator++() {
+      advance();
+      return *this;
+    }
+    void operator++(int) { advance(); }
+    friend bool operator==(const iterator& a, std::default_sentinel_t) noexcept { return a.r_ == nullptr; }
+
+   private:
+    void advance() {
+      if (!r_->next(r_->view_)) {
+        if (r_->failed()) throw_error(r_->error());
+        r_ = nullptr;
+      }
+    }
+    reader* r_ = nullptr;
+  };
+  [[nodiscard]] iterator begin() { return iterator(this); }
+  [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
+
+ private:
+  diagnostic make(errc code, std::string msg) const {
+    diagnostic d;
+    d.code = code;
+    d.level = severity::error;
+    d.message = std::move(msg);
+    return d;
+  }
+  static std::string describe_filler(const detail::extent& x) {
+    std::string s;
+    unsigned char prev = 0;
+    int shown = 0;
+    for (std::size_t i = 0; i < x.size && shown < 4; ++i) {
+      auto ch = static_cast<unsigned char>(x.data[i]);
+      if (i && ch == prev) continue;
+      prev = ch;
+      static constexpr char hex[] = "0123456789ABCDEF";
+      if (shown++) s += ' ';
+      s += "0x";
+      s += hex[ch >> 4];
+      s += hex[ch & 15];
+    }
+    return s;
+  }
+  bool count_fault(const diagnostic& d, std::string_view raw) {
+    ++stats_.faults;
+    if (opts_.max_errors != npos && stats_.faults > opts_.max_errors) {
+      emit(d, raw);
+      diagnostic e = make(errc::too_many_errors, "more than " + std::to_string(opts_.max_errors) + " faults; reading stops");
+      e.record_index = d.record_index;
+      e.record_offset = e.offset = d.record_offset;
+      stop(std::move(e), raw);
+      return false;
+    }
+    return true;
+  }
+  void emit(const diagnostic& d, std::string_view raw) {
+    if (handler_) handler_(d, raw);
+  }
+  void stop(diagnostic d, std::string_view raw) {
+    d.level = severity::error;
+    error_ = std::move(d);
+    done_ = true;
+    emit(error_, raw);
+  }
+
+  Source src_;
+  read_options opts_;
+  detail::scanner<Source> scanner_;
+  detail::iso2709_parser parser_;
+  diagnostic_handler handler_;
+  record_view view_;
+  read_stats stats_;
+  diagnostic error_;
+  bool done_ = false;
+};
+
+template <class Source>
+reader(Source, read_options) -> reader<Source>;
+template <class Source>
+reader(Source) -> reader<Source>;
+
+MARCPP_NAMESPACE_END

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file record_view.hpp
+/// `marcpp::record_view`: a zero-copy record over the input bytes.
+
+#include <marcpp/config.hpp>
+#include <marcpp/detail/reads.hpp>
+#include <marcpp/error.hpp>
+#include <marcpp/indicators.hpp>
+#include <marcpp/leader.hpp>
+#include <marcpp/tag.hpp>
+
+#include <boost/container/small_vector.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+MARCPP_NAMESPACE_BEGIN
+
+namespace detail {
+class iso2709_parser;
+struct record_view_access;
+}
+
+/// A subfield of a `record_view`: a code and a value that views the input.
+class subfield_view {
+ public:
+  constexpr subfield_view() noexcept = default;
+  constexpr subfield_view(char code, std::string_view value,
+                          subfield_shape shape = subfield_shape::normal) noexcept
+      : data_(value.data()),
+        size_(static_cast<std::uint32_t>(value.size())),
+        code_(code),
+        shape_(shape) {}
+
+  /// The code byte (`'\0'` for the `unlabelled` and `no_code` shapes).
+  [[nodiscard]] constexpr char code() const noexcept { return code_; }
+  /// The value, a view of the input bytes.
+  [[nodiscard]] constexpr std::string_view value() const noexcept { return {data_, size_}; }
+  [[nodiscard]] constexpr subfield_shape shape() const noexcept { return shape_; }
+  /// False only for unlabelled data before the first delimiter.
+  [[nodiscard]] constexpr bool has_delimiter() const noexcept { return shape_ != subfield_shape::unlabelled; }
+  /// True for an ordinary subfield with a code byte.
+  [[nodiscard]] constexpr bool has_code() const noexcept { return shape_ == subfield_shape::normal; }
+
+ private:
+  const char* data_ = nullptr;
+  std::uint32_t size_ = 0;
+  char code_ = 0;
+  subfield_shape shape_ = subfield_shape::normal;
+};
+
+/// A field of a `record_view`: a tag, and either control data or indicators
+/// and subfields, all viewing the input bytes.
+class field_view : public detail::field_reads<field_view> {
+ public:
+  using subfield_type = subfield_view;
+  using detail::field_reads<field_view>::subfields;
+
+  field_view() noexcept = default;
+
+  [[nodiscard]] marcpp::tag tag() const noexcept { return tag_; }
+  /// True for a control field (data, no indicators or subfields).
+  [[nodiscard]] bool is_control() const noexcept { return control_; }
+  /// The control field's data; empty for a data field.
+  [[nodiscard]] std::string_view data() const noexcept {
+    return control_ ? std::string_view(data_, size_) : std::string_view{};
+  }
+  /// The field's bytes as read, without the field terminator (indicators and
+  /// delimiters included for a data field).
+  [[nodiscard]] std::string_view raw() const noexcept { return {data_, size_}; }
+  [[nodiscard]] marcpp::indicators indicators() const noexcept { return ind_; }
+  [[nodiscard]] char ind1() const noexcept { return ind_.first(); }
+  [[nodiscard]] char ind2() const noexcept { return ind_.second(); }
+  /// The subfields, in order (empty for a control field).
+  [[nodiscard]] std::span<const subfield_view> subfields() const noexcept { return {subs_, nsubs_}; }
+
+ private:
+  friend class detail::iso2709_parser;
+  friend class record_view;
+
+  const char* data_ = nullptr;
+  const subfield_view* subs_ = nullptr;
+  std::uint32_t size_ = 0;
+  std::uint32_t nsubs_ = 0;
+  marcpp::tag tag_;
+  marcpp::indicators ind_;
+  bool control_ = false;
+};
+
+/// A record whose strings all view the input: parsing a typical record
+/// allocates nothing. Obtained from a reader; valid while the bytes it views
+/// are (for memory and mapped sources, as long as the source lives; for a
+/// stream source, until the next read).
+///
+/// Fields keep their order in the directory. `record{view}` makes an owning,
+/// editable copy.
+class record_view : public detail::record_reads<record_view> {
+ public:
+  using field_type = field_view;
+  using subfield_type = subfield_view;
+  using fields_container = boost::container::small_vector<field_view, MARCPP_VIEW_FIELDS_INLINE>;
+  using subfields_container = boost::container::small_vector<subfield_view, MARCPP_VIEW_SUBFIELDS_INLINE>;
+  using detail::record_reads<record_view>::fields;
+
+  record_view() noexcept = default;
+  // Copying and moving rebase the fields' subfield pointers onto the new
+  // subfield storage (inline storage moves by copy).
+  record_view(const record_view& o) { assign(o); }
+  record_view& operator=(const record_view& o) {
+    if (this != &o) assign(o);
+    return *this;
+  }
+  record_view(record_view&& o) { take(std::move(o)); }
+  record_view& operator=(record_view&& o) {
+    if (this != &o) take(std::move(o));
+    return *this;
+  }
+  ~record_view() = default;
+
+  [[nodiscard]] const marcpp::leader& leader() const noexcept { return leader_; }
+  /// The fields, in directory order.
+  [[nodiscard]] std::span<const field_view> fields() const noexcept { return {fields_.data(), fields_.size()}; }
+  [[nodiscard]] std::size_t size() const noexcept { return fields_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return fields_.empty(); }
+  [[nodiscard]] const field_view& operator[](std::size_t i) const noexcept { return fields_[i]; }
+  [[nodiscard]] auto begin() const noexcept { return fields_.begin(); }
+  [[nodiscard]] auto end() const noexcept { return fields_.end(); }
+
+  /// Warnings and repairs found while reading this record.
+  [[nodiscard]] std::span<const diagnostic> diagnostics() const noexcept { return {diags_.data(), diags_.size()}; }
+  /// True if the lenient policy changed or flagged anything in this record.
+  [[nodiscard]] bool repaired() const noexcept {
+    for (const auto& d : diags_)
+      if (d.level != severity::warning) return true;
+    return false;
+  }
+  /// The record's bytes as found in the input.
+  [[nodiscard]] std::string_view raw() const noexcept { return raw_; }
+  /// Byte offset of the record in the input (`npos` if unknown).
+  [[nodiscard]] std::uint64_t offset() const noexcept { return offset_; }
+  /// 0-based position of the record in the input (`npos` if unknown).
+  [[nodiscard]] std::uint64_t index() const noexcept { return index_; }
+  /// Number of indicator bytes each data field carries in ISO 2709 (leader/10,
+  /// or 2 where the leader does not say).
+  [[nodiscard]] unsigned indicator_count() const noexcept { return ind_count_; }
+
+  /// Empties the record, keeping its capacity for reuse.
+  void clear() noexcept {
+    leader_ = marcpp::leader{};
+    fields_.clear();
+    subfields_.clear();
+    diags_.clear();
+    raw_ = {};
+    offset_ = index_ = npos;
+    ind_count_ = 2;
+  }
+
+ private:
+  friend class detail::iso2709_parser;
+  friend struct detail::record_view_access;
+
+  void assign(const record_view& o) {
+    leader_ = o.leader_;
+    fields_ = o.fields_;
+    subfields_ = o.subfields_;
+    diags_ = o.diags_;
+    raw_ = o.raw_;
+    offset_ = o.offset_;
+    index_ = o.index_;
+    ind_count_ = o.ind_count_;
+    rebase(o.subfields_.data());
+  }
+  void take(record_view&& o) {
+    const subfield_view* old_base = o.subfields_.data();
+    leader_ = o.leader_;
+    fields_ = std::move(o.fields_);
+    subfields_ = std::move(o.subfields_);
+    diags_ = std::move(o.diags_);
+    raw_ = o.raw_;
+    offset_ = o.offset_;
+    index_ = o.index_;
+    ind_count_ = o.ind_count_;
+    rebase(old_base);
+    o.clear();
+  }
+  void rebase(const subfield_view* old_base) noexcept {
+    const subfield_view* new_base = subfields_.data();
+    if (old_base == new_base) return;
+    for (auto& f : fields_)
+      if (f.nsubs_) f.subs_ = new_base + (f.subs_ - old_base);
+  }
+
+  marcpp::leader leader_;
+  fields_container fields_;
+  subfields_container subfields_;
+  std::vector<diagnostic> diags_;
+  std::string_view raw_;
+  std::uint64_t offset_ = npos;
+  std::uint64_t index_ = npos;
+  unsigned ind_count_ = 2;
+};
+
+namespace detail {
+struct record_view_access {
+  static std::vector<diagnostic>& diagnostics(record_view& r) noexcept { return r.diags_; }
+};
+}  // namespace detail
+
+MARCPP_NAMESPACE_END

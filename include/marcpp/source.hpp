@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file source.hpp
+/// Byte sources for the readers: a memory buffer, a memory-mapped file and a
+/// `std::istream`.
+///
+/// A source shows a window of bytes starting at its current position:
+///
+///     source_window window() const;     // the bytes available now
+///     bool fill(std::size_t n);         // make at least n bytes available; false at the end
+///     void consume(std::size_t n);      // move the position n bytes on
+///     std::string_view error() const;   // why the input failed (empty if it did not)
+///
+/// `fill` may move the bytes (stream source), so a window is re-read after it.
+
+#include <marcpp/config.hpp>
+#if MARCPP_HAS_EXCEPTIONS
+#  include <marcpp/detail/mmap.hpp>
+#endif
+#include <marcpp/error.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <istream>
+#include <memory>
+#include <string>
+#include <string_view>
+
+MARCPP_NAMESPACE_BEGIN
+
+/// The bytes a source holds from its current position on.
+struct source_window {
+  const char* data = nullptr;
+  std::size_t size = 0;
+  std::uint64_t offset = 0;  ///< position of data[0] in the input
+};
+
+/// A source over bytes in memory (not copied: they must outlive the source
+/// and every `record_view` read from it).
+class memory_source {
+ public:
+  memory_source() = default;
+  explicit memory_source(std::string_view bytes) noexcept : data_(bytes.data()), size_(bytes.size()) {}
+
+  [[nodiscard]] source_window window() const noexcept { return {data_ + pos_, size_ - pos_, pos_}; }
+  bool fill(std::size_t n) noexcept { return size_ - pos_ >= n; }
+  void consume(std::size_t n) noexcept { pos_ += std::min(n, size_ - pos_); }
+  /// Moves to absolute offset `off` (clamped to the end).
+  void seek(std::uint64_t off) noexcept { pos_ = static_cast<std::size_t>(std::min<std::uint64_t>(off, size_)); }
+  [[nodiscard]] std::string_view error() const noexcept { return {}; }
+  /// All the bytes.
+  [[nodiscard]] std::string_view bytes() const noexcept { return {data_, size_}; }
+
+ private:
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t pos_ = 0;
+};
+
+#if MARCPP_HAS_EXCEPTIONS
+/// A read-only memory map of a whole file: zero-copy, and record views stay
+/// valid as long as the source lives. Throws `marcpp::error` (`io_error`) if
+/// the file cannot be mapped.
+class mmap_source {
+ public:
+  explicit mmap_source(const std::filesystem::path& path) : file_(std::make_unique<detail::mapped_file>()) {
+    std::string err = file_->open(path);
+    if (!err.empty()) {
+      diagnostic d;
+      d.code = errc::io_error;
+      d.message = err;
+      throw_error(std::move(d));
+    }
+    mem_ = memory_source(std::string_view(file_->data(), file_->size()));
+  }
+
+  [[nodiscard]] source_window window() const noexcept { return mem_.window(); }
+  bool fill(std::size_t n) noexcept { return mem_.fill(n); }
+  void consume(std::size_t n) noexcept { mem_.consume(n); }
+  void seek(std::uint64_t off) noexcept { mem_.seek(off); }
+  [[nodiscard]] std::string_view error() const noexcept { return {}; }
+  [[nodiscard]] std::string_view bytes() const noexcept { return mem_.bytes(); }
+
+ private:
+  std::unique_ptr<detail::mapped_file> file_;  // stable address when the source moves
+  memory_source mem_;
+};
+#endif
+
+/// A source over a `std::istream` (a pipe, stdin, a decompressing stream).
+/// It holds only the record being read and one read-ahead chunk, so memory
+/// stays bounded by the largest record, not by the input. Record views
+/// read from it are valid until the next read.
+class stream_source {
+ public:
+  static constexpr std::size_t default_chunk = std::size_t{1} << 16;
+
+  explicit stream_source(std::istream& in, std::size_t chunk = default_chunk)
+      : in_(&in), chunk_(std::max<std::size_t>(chunk, 64)) {}
+
+  [[nodiscard]] source_window window() const noexcept { return {buf_.get() + pos_, end_ - pos_, base_ + pos_}; }
+
+  bool fill(std::size_t n) {
+    if (end_ - pos_ >= n) return true;
+    if (eof_) return false;
+    // Compact: keep only the unread bytes.
+    if (pos_ > 0) {
+      std::memmove(buf_.get(), buf_.get() + pos_, end_ - pos_);
+      end_ -= pos_;
+      base_ += pos_;
+      pos_ = 0;
+    }
+    if (n + chunk_ > cap_) {
+      std::size_t cap = n + chunk_;
+      auto nb = std::make_unique<char[]>(cap);
+      if (end_) std::memcpy(nb.get(), buf_.get(), end_);
+      buf_ = std::move(nb);
+      cap_ = cap;
+    }
+    while (end_ < n && !eof_) {
+      in_->read(buf_.get() + end_, static_cast<std::streamsize>(cap_ - end_));
+      auto got = static_cast<std::size_t>(in_->gcount());
+      end_ += got;
+      if (!*in_) {
+        eof_ = true;
+        if (in_->bad()) error_ = "the input stream failed while reading";
+      }
+    }
+    return end_ >= n;
+  }
+  void consume(std::size_t n) noexcept { pos_ += std::min(n, end_ - pos_); }
+  [[nodiscard]] std::string_view error() const noexcept { return error_; }
+  /// Bytes currently buffered (for memory checks).
+  [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
+
+ private:
+  std::istream* in_;
+  std::size_t chunk_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t cap_ = 0, pos_ = 0, end_ = 0;
+  std::uint64_t base_ = 0;
+  bool eof_ = false;
+  std::string error_;
+};
+
+MARCPP_NAMESPACE_END

@@ -1,0 +1,1 @@
+00101nam a22000494i 450000100130000024500380001300a12345fa10aA crafted record /cmarcpp tests.

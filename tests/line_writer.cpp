@@ -1,0 +1,50 @@
+#include <marcpp/line_writer.hpp>  // first: proves it is self-contained
+
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+
+using marcpp::field;
+using marcpp::record;
+using marcpp::subfield;
+
+TEST_CASE("line format") {
+  SUBCASE("leader, control fields, data fields, blank line") {
+    record r{marcpp::leader("00714cam a2200205 a 4500")};
+    r.add(field::control("001", "12883376"));
+    r.add(field("245", "10", {{'a', "Summerland /"}, {'c', "Michael Chabon."}}));
+    CHECK(marcpp::to_line(r) ==
+          "00714cam a2200205 a 4500\n"
+          "001 12883376\n"
+          "245 10 $a Summerland / $c Michael Chabon.\n"
+          "\n");
+  }
+  SUBCASE("bytes pass through unchanged, whatever the encoding") {
+    record r;
+    r.add(field("245", "00", {{'a', "Caf\xc3\xa9 \xe2" "Ecole \xff"}}));
+    CHECK(marcpp::to_line(r).find("245 00 $a Caf\xc3\xa9 \xe2" "Ecole \xff\n") != std::string::npos);
+  }
+  SUBCASE("unusual shapes") {
+    record r;
+    field f("500", "  ");
+    f.subfields().push_back(subfield::unlabelled("raw"));
+    f.add_subfield('a', "x");
+    f.subfields().push_back(subfield::without_code());
+    r.add(f);
+    CHECK(marcpp::to_line(r).substr(25) == "500    raw $a x\n\n");
+  }
+  SUBCASE("one indicator, and three (the third kept as unlabelled data)") {
+    record one = test::one(test::slurp(test::crafted("ok-unimarc-one-indicator.mrc")));
+    CHECK(marcpp::to_line(one).find("\n200 1 $a Titre\n") != std::string::npos);
+    record three = test::one(test::slurp(test::crafted("indicator-count-three.mrc")), marcpp::error_policy::lenient);
+    CHECK(marcpp::to_line(three).find("\n245 000 $a Tre indikatorer\n") != std::string::npos);
+  }
+  SUBCASE("the view and the owning record print the same") {
+    const std::string bytes = test::slurp(test::crafted("ok-local-tags.mrc"));
+    marcpp::reader rd{marcpp::memory_source{bytes}};
+    marcpp::record_view v;
+    REQUIRE(rd.next(v));
+    CHECK(marcpp::to_line(v) == marcpp::to_line(record{v}));
+    CHECK(marcpp::to_line(v).find("\nCAT    $a BATCH $c 20260101\n") != std::string::npos);
+  }
+}

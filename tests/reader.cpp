@@ -1,0 +1,344 @@
+#include <marcpp/reader.hpp>  // first: proves it is self-contained
+
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <streambuf>
+
+using marcpp::errc;
+using marcpp::error_policy;
+using marcpp::severity;
+
+namespace {
+
+struct expectation {
+  const char* file;
+  errc code;
+  severity lenient_level;  // level of the diagnostic under the lenient policy
+  std::size_t records;     // records in the file (sound or not)
+  std::size_t bad_record;  // index of the record with the fault
+};
+
+// One crafted file per error kind the reader can meet (tests/data/crafted/README.md).
+const expectation cases[] = {
+    {"truncated.mrc", errc::truncated_record, severity::error, 2, 1},
+    {"bad-record-length.mrc", errc::bad_record_length, severity::repair, 2, 0},
+    {"record-length-mismatch.mrc", errc::record_length_mismatch, severity::repair, 2, 0},
+    {"missing-record-terminator.mrc", errc::missing_record_terminator, severity::repair, 2, 0},
+    {"bytes-between-records.mrc", errc::bytes_between_records, severity::warning, 3, 1},
+    {"record-too-short.mrc", errc::record_too_short, severity::error, 3, 1},
+    {"bad-base-address.mrc", errc::bad_base_address, severity::repair, 1, 0},
+    {"bad-indicator-count.mrc", errc::bad_indicator_count, severity::warning, 1, 0},
+    {"bad-subfield-code-length.mrc", errc::bad_subfield_code_length, severity::warning, 1, 0},
+    {"bad-entry-map.mrc", errc::bad_entry_map, severity::warning, 1, 0},
+    {"unsupported-entry-map.mrc", errc::unsupported_entry_map, severity::repair, 1, 0},
+    {"bad-directory.mrc", errc::bad_directory, severity::repair, 1, 0},
+    {"no-directory-terminator.mrc", errc::bad_directory, severity::error, 1, 0},
+    {"bad-directory-entry.mrc", errc::bad_directory_entry, severity::repair, 1, 0},
+    {"field-out-of-bounds.mrc", errc::field_out_of_bounds, severity::repair, 1, 0},
+    {"field-length-mismatch.mrc", errc::field_length_mismatch, severity::repair, 1, 0},
+    {"missing-field-terminator.mrc", errc::missing_field_terminator, severity::repair, 1, 0},
+    {"invalid-tag.mrc", errc::invalid_tag, severity::repair, 1, 0},
+    {"unreferenced-data.mrc", errc::unreferenced_data, severity::repair, 1, 0},
+    {"overlapping-fields.mrc", errc::overlapping_fields, severity::repair, 1, 0},
+    {"missing-indicators.mrc", errc::missing_indicators, severity::repair, 1, 0},
+    {"data-before-first-subfield.mrc", errc::data_before_first_subfield, severity::warning, 1, 0},
+    {"missing-subfield-code.mrc", errc::missing_subfield_code, severity::warning, 1, 0},
+    {"unexpected-terminator.mrc", errc::unexpected_terminator, severity::repair, 1, 0},
+    {"indicator-count-three.mrc", errc::indicator_count_unsupported, severity::warning, 1, 0},
+    {"subfield-code-length-three.mrc", errc::subfield_code_length_unsupported, severity::warning, 1, 0},
+    {"invalid-utf8.mrc", errc::invalid_utf8, severity::repair, 1, 0},
+};
+
+}  // namespace
+
+TEST_CASE("reader: every error kind under every policy") {
+  for (const auto& c : cases) {
+    CAPTURE(c.file);
+    const std::string bytes = test::slurp(test::crafted(c.file));
+
+    auto lenient = test::read_bytes(bytes, test::with(error_policy::lenient));
+    const marcpp::diagnostic* d = lenient.find(c.code);
+    REQUIRE_MESSAGE(d != nullptr, "no " << marcpp::to_string(c.code) << " reported");
+    CHECK(d->level == c.lenient_level);
+    CHECK(!d->message.empty());
+    CHECK(d->offset != marcpp::npos);
+    if (c.code != errc::bytes_between_records) {
+      CHECK(d->record_index == c.bad_record);
+      CHECK(d->record_offset != marcpp::npos);
+      CHECK(d->offset >= d->record_offset);
+    }
+    CHECK_FALSE(lenient.failed);
+    const bool unreadable = c.lenient_level == severity::error;
+    const bool cosmetic = c.lenient_level == severity::warning;
+    CHECK(lenient.records.size() == c.records - (unreadable ? 1 : 0));
+    CHECK(lenient.stats.skipped == (unreadable ? 1u : 0u));
+
+    // strict: cosmetic deviations read on; anything else stops at the fault.
+    auto strict = test::read_bytes(bytes, test::with(error_policy::strict));
+    if (cosmetic) {
+      CHECK_FALSE(strict.failed);
+      CHECK(strict.records.size() == c.records);
+    } else {
+      REQUIRE(strict.failed);
+      CHECK(strict.error.level == severity::error);
+      CHECK(strict.error.record_index == c.bad_record);
+      CHECK(strict.records.size() == c.bad_record);  // the records before it were delivered
+      // The stopping error is the first structural fault of the record.
+      CHECK(strict.diags.back().code == strict.error.code);
+    }
+
+    // skip: every faulty record is dropped, the others delivered.
+    auto skip = test::read_bytes(bytes, test::with(error_policy::skip));
+    CHECK_FALSE(skip.failed);
+    CHECK(skip.records.size() == c.records - (cosmetic ? 0 : 1));
+    if (!cosmetic) {
+      const marcpp::diagnostic* s = skip.find(c.code);
+      REQUIRE(s != nullptr);
+      CHECK(s->level == severity::error);
+      CHECK(skip.stats.skipped == 1);
+    }
+  }
+}
+
+TEST_CASE("reader: the strict error names the first structural fault precisely") {
+  SUBCASE("missing field terminator in the 245") {
+    auto o = test::read_bytes(test::slurp(test::crafted("missing-field-terminator.mrc")), test::with(error_policy::strict));
+    REQUIRE(o.failed);
+    CHECK(o.error.code == errc::missing_field_terminator);
+    CHECK(o.error.tag == marcpp::tag("245"));
+    CHECK(o.error.field_index == 3);
+    CHECK(o.error.control_number == "ocm00000001");
+    CHECK(o.error.record_offset == 0);
+    CHECK(o.error.offset == 191);  // the byte where the terminator should be
+  }
+  SUBCASE("truncated second record") {
+    const std::string bytes = test::slurp(test::crafted("truncated.mrc"));
+    auto o = test::read_bytes(bytes, test::with(error_policy::strict));
+    REQUIRE(o.failed);
+    CHECK(o.error.code == errc::truncated_record);
+    CHECK(o.error.record_index == 1);
+    CHECK(o.error.record_offset == 219);
+    CHECK(o.error.offset == bytes.size());
+  }
+}
+
+TEST_CASE("reader: what lenient repairs produce") {
+  const marcpp::record good = test::one(test::slurp(test::crafted("ok-basic.mrc")));
+  auto lenient = [](const char* f) { return test::one(test::slurp(test::crafted(f)), error_policy::lenient); };
+
+  SUBCASE("lengths that lie: the record is recovered whole") {
+    for (const char* f : {"bad-record-length.mrc", "record-length-mismatch.mrc", "missing-record-terminator.mrc",
+                          "bad-base-address.mrc", "bad-directory-entry.mrc", "field-out-of-bounds.mrc",
+                          "missing-field-terminator.mrc", "bad-directory.mrc", "unsupported-entry-map.mrc"}) {
+      CAPTURE(f);
+      auto o = test::read_bytes(test::slurp(test::crafted(f)), test::with(error_policy::lenient));
+      REQUIRE(!o.records.empty());
+      marcpp::record r = o.records.front();
+      CHECK(r.repaired());
+      CHECK(test::dump(r).substr(25) == test::dump(good).substr(25));  // same fields
+      // and it can be written: lengths and directory are computed anew
+      std::string out;
+      CHECK_FALSE(marcpp::write_iso2709(r, out));
+      CHECK(test::one(out) == r);
+    }
+  }
+  SUBCASE("directory lengths counted in characters") {
+    marcpp::record r = lenient("field-length-mismatch.mrc");
+    CHECK(r.value("245", 'a') == "A crafted r\xc3\xa9" "cord /");
+    CHECK(r.value("650", 'a') == "Cataloging");
+  }
+  SUBCASE("missing indicators are set blank") {
+    marcpp::record r = lenient("missing-indicators.mrc");
+    CHECK(r[4].indicators() == marcpp::indicators("  "));
+    CHECK(r[4].value('a') == "Cataloging");
+  }
+  SUBCASE("an invalid tag keeps its field and its original bytes") {
+    auto o = test::read_bytes(test::slurp(test::crafted("invalid-tag.mrc")), test::with(error_policy::lenient));
+    REQUIRE(o.records.size() == 1);
+    const marcpp::record& r = o.records[0];
+    CHECK_FALSE(r[4].tag().is_valid());
+    CHECK(r[4].value('a') == "Cataloging");
+    const marcpp::diagnostic* d = o.find(errc::invalid_tag);
+    REQUIRE(d);
+    CHECK(d->original == "a5x");
+    CHECK(d->field_index == 4);
+    // Writing refuses it, naming the original bytes, until the tag is fixed.
+    std::string out;
+    marcpp::diagnostic w = marcpp::write_iso2709(r, out);
+    CHECK(w.code == errc::invalid_tag);
+    CHECK(w.original == "a5x");
+    CHECK(out.empty());
+    marcpp::record fixed = r;
+    fixed[4].set_tag("650");
+    CHECK(test::dump(test::one(marcpp::to_iso2709(fixed))).substr(25) == test::dump(good).substr(25));
+  }
+  SUBCASE("unreferenced bytes are reported with their content") {
+    auto o = test::read_bytes(test::slurp(test::crafted("unreferenced-data.mrc")), test::with(error_policy::lenient));
+    const marcpp::diagnostic* d = o.find(errc::unreferenced_data);
+    REQUIRE(d);
+    CHECK(d->original == "JUNK!\x1e");
+  }
+  SUBCASE("a record terminator inside a field is kept, and writing refuses it") {
+    marcpp::record r = lenient("unexpected-terminator.mrc");
+    CHECK(r.value("245", 'a') == std::string_view("A crafted\x1drecord"));
+    std::string out;
+    CHECK(marcpp::write_iso2709(r, out).code == errc::invalid_data_byte);
+  }
+  SUBCASE("invalid UTF-8 is flagged and kept as it is") {
+    marcpp::record r = lenient("invalid-utf8.mrc");
+    CHECK(r.value("245", 'a') == "Caf\xff");
+    REQUIRE(r.diagnostics().size() == 1);
+    CHECK(r.diagnostics()[0].tag == marcpp::tag("245"));
+    CHECK(r.diagnostics()[0].offset == 162);
+  }
+  SUBCASE("invalid UTF-8 is not checked when asked not to") {
+    marcpp::read_options o;
+    o.validate_utf8 = false;
+    auto out = test::read_bytes(test::slurp(test::crafted("invalid-utf8.mrc")), o);
+    CHECK(out.diags.empty());
+  }
+}
+
+TEST_CASE("reader: limits, handler, iteration") {
+  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
+
+  SUBCASE("a record without terminator within max_record_size is skipped, and reading goes on") {
+    std::string bytes = good + "99999" + std::string(5000, 'x') + "\x1d" + good;
+    marcpp::read_options o;
+    o.max_record_size = 1000;
+    auto out = test::read_bytes(bytes, o);
+    CHECK(out.records.size() == 2);
+    const marcpp::diagnostic* d = out.find(errc::record_too_large);
+    REQUIRE(d);
+    CHECK(d->record_index == 1);
+    CHECK(d->record_offset == good.size());
+    CHECK(out.records[1].index() == 2);
+    o.policy = error_policy::strict;
+    out = test::read_bytes(bytes, o);
+    CHECK(out.failed);
+    CHECK(out.error.code == errc::record_too_large);
+    CHECK(out.records.size() == 1);
+  }
+
+  SUBCASE("max_errors stops reading once exceeded") {
+    const std::string bad = test::slurp(test::crafted("record-length-mismatch.mrc"));  // 1 fault, then a good record
+    std::string bytes = bad + bad + bad;
+    marcpp::read_options o;
+    o.max_errors = 2;
+    auto out = test::read_bytes(bytes, o);
+    CHECK(out.failed);
+    CHECK(out.error.code == errc::too_many_errors);
+    CHECK(out.error.record_index == 4);  // the third faulty record
+    CHECK(out.records.size() == 4);
+    o.max_errors = 3;
+    out = test::read_bytes(bytes, o);
+    CHECK_FALSE(out.failed);
+    CHECK(out.records.size() == 6);
+    o.max_errors = 0;
+    out = test::read_bytes(bytes, o);
+    CHECK(out.failed);
+    CHECK(out.records.empty());
+  }
+
+  SUBCASE("skipped records' raw bytes reach the handler, for quarantine") {
+    const std::string bytes = test::slurp(test::crafted("record-too-short.mrc"));
+    auto out = test::read_bytes(bytes, test::with(error_policy::lenient));
+    REQUIRE(out.records.size() == 2);
+    std::string quarantine;
+    for (std::size_t i = 0; i < out.diags.size(); ++i)
+      if (out.diags[i].level == severity::error) quarantine += out.diag_raws[i];
+    CHECK(quarantine == std::string("00012xxxxxx\x1d"));
+    // delivered + quarantined + filler = the whole input
+    CHECK(out.raws[0].size() + quarantine.size() + out.raws[1].size() == bytes.size());
+  }
+
+  SUBCASE("stats") {
+    const std::string bytes = test::slurp(test::crafted("bytes-between-records.mrc")) +
+                              test::slurp(test::crafted("bad-base-address.mrc")) +
+                              test::slurp(test::crafted("no-directory-terminator.mrc"));
+    auto out = test::read_bytes(bytes);
+    CHECK(out.stats.records == 4);
+    CHECK(out.stats.repaired == 1);
+    CHECK(out.stats.skipped == 1);
+    CHECK(out.stats.warnings == 2);
+    CHECK(out.stats.faults == 2);
+  }
+
+  SUBCASE("range-for iteration, and a strict stop throws") {
+    marcpp::reader r{marcpp::memory_source{good + good}};
+    int n = 0;
+    for (const marcpp::record_view& rec : r) {
+      CHECK(rec.control_number() == "ocm00000001");
+      ++n;
+    }
+    CHECK(n == 2);
+    const std::string bad = test::slurp(test::crafted("truncated.mrc"));
+    marcpp::reader s{marcpp::memory_source{bad}, test::with(error_policy::strict)};
+    n = 0;
+    try {
+      for (const auto& rec : s) {
+        (void)rec;
+        ++n;
+      }
+      FAIL("no exception");
+    } catch (const marcpp::error& e) {
+      CHECK(e.code() == errc::truncated_record);
+      CHECK(e.diagnostic().record_index == 1);
+    }
+    CHECK(n == 1);
+  }
+
+  SUBCASE("next() into an owning record") {
+    marcpp::reader r{marcpp::memory_source{good}};
+    marcpp::record rec;
+    REQUIRE(r.next(rec));
+    CHECK(rec.control_number() == "ocm00000001");
+    CHECK_FALSE(r.next(rec));
+    CHECK_FALSE(r.failed());
+    CHECK_FALSE(r.next(rec));  // stays at the end
+  }
+
+  SUBCASE("empty input") {
+    auto out = test::read_bytes("");
+    CHECK(out.records.empty());
+    CHECK(out.diags.empty());
+    CHECK_FALSE(out.failed);
+  }
+}
+
+namespace {
+// A device that fails (the stream's badbit) once `n` bytes have been read.
+class failing_buf : public std::streambuf {
+ public:
+  failing_buf(std::string data, std::size_t n) : data_(std::move(data)), n_(n) {}
+
+ protected:
+  std::streamsize xsgetn(char* s, std::streamsize count) override {
+    auto c = static_cast<std::size_t>(count);
+    if (pos_ + c > n_) throw std::runtime_error("device error");
+    data_.copy(s, c, pos_);
+    pos_ += c;
+    return count;
+  }
+  int_type underflow() override { throw std::runtime_error("device error"); }
+
+ private:
+  std::string data_;
+  std::size_t n_, pos_ = 0;
+};
+}  // namespace
+
+TEST_CASE("reader: an input that fails is an io_error") {
+  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
+  failing_buf buf(good + good, 300);
+  std::istream in(&buf);
+  auto out = test::read_all(marcpp::stream_source{in, 64});
+  CHECK(out.records.size() == 1);
+  CHECK(out.failed);
+  CHECK(out.error.code == errc::io_error);
+  CHECK(out.error.message.find("failed") != std::string::npos);
+  CHECK_THROWS_AS(marcpp::mmap_source{test::crafted("no-such-file.mrc")}, marcpp::error);
+}

@@ -1,0 +1,193 @@
+#include <marcpp/record_view.hpp>  // first: proves it is self-contained
+
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <memory>
+
+using marcpp::record_view;
+
+namespace {
+// Reads the first record of `bytes` into `v` (strict policy).
+void view_of(const std::string& bytes, record_view& v) {
+  marcpp::reader r{marcpp::memory_source{bytes}, test::with(marcpp::error_policy::strict)};
+  REQUIRE(r.next(v));
+}
+bool inside(std::string_view part, const std::string& whole) {
+  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
+}
+}  // namespace
+
+TEST_CASE("record_view") {
+  const std::string bytes = test::slurp(test::crafted("ok-basic.mrc"));
+  record_view v;
+  view_of(bytes, v);
+
+  SUBCASE("leader, fields in directory order, provenance") {
+    CHECK(v.leader().str() == bytes.substr(0, 24));
+    REQUIRE(v.size() == 5);
+    CHECK_FALSE(v.empty());
+    CHECK(v[0].tag() == marcpp::tag("001"));
+    CHECK(v[3].tag() == marcpp::tag("245"));
+    CHECK(v[4].tag() == marcpp::tag("650"));
+    CHECK(v.offset() == 0);
+    CHECK(v.index() == 0);
+    CHECK(v.raw() == bytes);
+    CHECK(v.indicator_count() == 2);
+    CHECK(v.diagnostics().empty());
+    CHECK_FALSE(v.repaired());
+  }
+
+  SUBCASE("control fields and data fields") {
+    CHECK(v[0].is_control());
+    CHECK(v[0].data() == "ocm00000001");
+    CHECK(v[0].subfields().empty());
+    const auto& f = v[3];
+    CHECK_FALSE(f.is_control());
+    CHECK(f.data().empty());
+    CHECK(f.indicators() == marcpp::indicators("10"));
+    CHECK(f.ind1() == '1');
+    CHECK(f.ind2() == '0');
+    REQUIRE(f.subfields().size() == 2);
+    CHECK(f.subfields()[0].code() == 'a');
+    CHECK(f.subfields()[0].value() == "A crafted record /");
+    CHECK(f.subfields()[0].shape() == marcpp::subfield_shape::normal);
+    CHECK(f.subfields()[1].code() == 'c');
+    CHECK(f.raw() == "10\x1f" "aA crafted record /\x1f" "cmarcpp tests.");
+  }
+
+  SUBCASE("every string views the input: nothing is copied") {
+    for (const auto& f : v) {
+      CHECK(inside(f.raw(), bytes));
+      for (const auto& s : f.subfields()) CHECK(inside(s.value(), bytes));
+    }
+  }
+
+  SUBCASE("read helpers") {
+    CHECK(v.control_number() == "ocm00000001");
+    REQUIRE(v.first("245") != nullptr);
+    CHECK(v.first("245")->value('a') == "A crafted record /");
+    CHECK(v.first("246") == nullptr);
+    CHECK(v.value("650", 'v') == "Testing.");
+    CHECK_FALSE(v.value("650", 'z').has_value());
+    CHECK(v.count("650") == 1);
+    CHECK(v.fields("650").size() == 1);
+    CHECK(v.fields("999").empty());
+    CHECK(v.fields_between("001", "009").size() == 3);
+    CHECK(v[3].has_subfield('c'));
+    CHECK_FALSE(v[3].has_subfield('b'));
+    CHECK(v[3].subfields('a').size() == 1);
+  }
+
+  SUBCASE("copies and moves keep their subfields valid") {
+    auto heap = std::make_unique<record_view>(v);
+    record_view copy = *heap;
+    heap.reset();
+    CHECK(copy[3].value('c') == "marcpp tests.");
+    record_view moved = std::move(copy);
+    CHECK(moved[3].subfields()[0].value() == "A crafted record /");
+    CHECK(moved[4].value('a') == "Cataloging");
+    record_view assigned;
+    assigned = moved;
+    CHECK(assigned[4].value('v') == "Testing.");
+    assigned = std::move(moved);
+    CHECK(assigned[3].value('a') == "A crafted record /");
+  }
+
+  SUBCASE("clear keeps nothing") {
+    v.clear();
+    CHECK(v.empty());
+    CHECK(v.raw().empty());
+    CHECK(v.offset() == marcpp::npos);
+    CHECK(v.control_number().empty());
+  }
+}
+
+TEST_CASE("record_view: real-world shapes") {
+  SUBCASE("repeated control fields and local tags keep their order") {
+    const std::string bytes = test::slurp(test::crafted("ok-local-tags.mrc"));
+    record_view v;
+    view_of(bytes, v);
+    REQUIRE(v.size() == 9);
+    CHECK(v[3].tag() == marcpp::tag("007"));
+    CHECK(v[3].data() == "ta");
+    CHECK(v[4].tag() == marcpp::tag("007"));
+    CHECK(v[4].data() == "cr");
+    CHECK(v[6].tag() == marcpp::tag("CAT"));
+    CHECK_FALSE(v[6].is_control());
+    CHECK(v[6].value('c') == "20260101");
+    CHECK(v[8].tag() == marcpp::tag("ZZ1"));
+    CHECK(v.count("007") == 2);
+  }
+
+  SUBCASE("a 00X field with indicators and subfields is a data field") {
+    const std::string bytes = test::slurp(test::crafted("ok-danmarc-00x-subfields.mrc"));
+    record_view v;
+    view_of(bytes, v);
+    CHECK_FALSE(v[0].is_control());
+    CHECK(v[0].value('a') == "12345");
+    CHECK(v.control_number().empty());  // no 001 control field
+  }
+
+  SUBCASE("one indicator (leader/10 = 1)") {
+    const std::string bytes = test::slurp(test::crafted("ok-unimarc-one-indicator.mrc"));
+    record_view v;
+    view_of(bytes, v);
+    CHECK(v.indicator_count() == 1);
+    CHECK(v[1].ind1() == '1');
+    CHECK(v[1].ind2() == ' ');
+    CHECK(v[1].value('a') == "Titre");
+  }
+
+  SUBCASE("unlabelled data and a delimiter without code are kept, with their shapes") {
+    record_view v;
+    const std::string a = test::slurp(test::crafted("data-before-first-subfield.mrc"));
+    view_of(a, v);
+    auto s = v[4].subfields();
+    REQUIRE(s.size() == 2);
+    CHECK(s[0].shape() == marcpp::subfield_shape::unlabelled);
+    CHECK_FALSE(s[0].has_delimiter());
+    CHECK(s[0].value() == "xy");
+    CHECK(s[1].code() == 'a');
+    const std::string b = test::slurp(test::crafted("missing-subfield-code.mrc"));
+    view_of(b, v);
+    s = v[4].subfields();
+    REQUIRE(s.size() == 2);
+    CHECK(s[1].shape() == marcpp::subfield_shape::no_code);
+    CHECK(s[1].has_delimiter());
+    CHECK_FALSE(s[1].has_code());
+    CHECK(s[1].value().empty());
+  }
+
+  SUBCASE("records larger than the inline capacities spill and stay correct") {
+    marcpp::record r;
+    r.add(marcpp::field::control("001", "big"));
+    for (int i = 0; i < 300; ++i) {
+      marcpp::field f("500", "  ");
+      for (int k = 0; k < 3; ++k) f.add_subfield('a', "note " + std::to_string(i) + "." + std::to_string(k));
+      r.add(std::move(f));
+    }
+    const std::string bytes = marcpp::to_iso2709(r);
+    record_view v;
+    view_of(bytes, v);
+    REQUIRE(v.size() == 301);
+    CHECK(v[300].subfields()[2].value() == "note 299.2");
+    record_view copy = v;
+    CHECK(copy[150].value('a') == "note 149.0");
+    CHECK(test::dump(copy).substr(25) == test::dump(r).substr(25));
+  }
+}
+
+TEST_CASE("subfield_view and field_view defaults") {
+  marcpp::subfield_view s{'a', "x"};
+  CHECK(s.code() == 'a');
+  CHECK(s.value() == "x");
+  CHECK(s.has_code());
+  marcpp::subfield_view u{0, "raw", marcpp::subfield_shape::unlabelled};
+  CHECK_FALSE(u.has_delimiter());
+  marcpp::field_view f;
+  CHECK_FALSE(f.tag().is_valid());
+  CHECK(f.subfields().empty());
+  CHECK(f.indicators() == marcpp::indicators("  "));
+}

@@ -1,0 +1,103 @@
+// Helpers shared by the tests.
+#pragma once
+
+#include <marcpp/marcpp.hpp>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace test {
+
+inline std::filesystem::path data_dir() { return MARCPP_TEST_DATA_DIR; }
+inline std::filesystem::path crafted(const std::string& name) { return data_dir() / "crafted" / name; }
+
+#ifdef MARCPP_CORPUS_DIR
+inline std::filesystem::path corpus_dir() { return MARCPP_CORPUS_DIR; }
+/// True if the shared corpus is present; otherwise says so once per call site.
+inline bool have_corpus() {
+  std::error_code ec;
+  bool ok = std::filesystem::is_regular_file(corpus_dir() / "MANIFEST.tsv", ec);
+  if (!ok) MESSAGE("the shared corpus is not at " << corpus_dir().string() << ": skipping the corpus checks");
+  return ok;
+}
+#endif
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), "cannot open " << p.string());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+/// Everything a reader produced from an input.
+struct outcome {
+  std::vector<marcpp::record> records;
+  std::vector<std::string> raws;  // raw bytes of each delivered record
+  std::vector<marcpp::diagnostic> diags;
+  std::vector<std::string> diag_raws;
+  marcpp::read_stats stats;
+  bool failed = false;
+  marcpp::diagnostic error;
+
+  [[nodiscard]] std::size_t count(marcpp::errc code) const {
+    std::size_t n = 0;
+    for (const auto& d : diags) n += d.code == code;
+    return n;
+  }
+  [[nodiscard]] const marcpp::diagnostic* find(marcpp::errc code) const {
+    for (const auto& d : diags)
+      if (d.code == code) return &d;
+    return nullptr;
+  }
+};
+
+template <class Source>
+outcome read_all(Source src, marcpp::read_options opts = {}) {
+  outcome o;
+  marcpp::reader r{std::move(src), opts};
+  r.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view raw) {
+    o.diags.push_back(d);
+    o.diag_raws.emplace_back(raw);
+  });
+  marcpp::record_view v;
+  while (r.next(v)) {
+    o.records.emplace_back(v);
+    o.raws.emplace_back(v.raw());
+  }
+  o.stats = r.stats();
+  o.failed = r.failed();
+  o.error = r.error();
+  return o;
+}
+
+inline outcome read_bytes(std::string_view bytes, marcpp::read_options opts = {}) {
+  return read_all(marcpp::memory_source{bytes}, opts);
+}
+
+inline marcpp::read_options with(marcpp::error_policy p) {
+  marcpp::read_options o;
+  o.policy = p;
+  return o;
+}
+
+/// The one record in `bytes`, read under `policy` (fails the test otherwise).
+inline marcpp::record one(std::string_view bytes, marcpp::error_policy p = marcpp::error_policy::strict) {
+  auto o = read_bytes(bytes, with(p));
+  REQUIRE_MESSAGE(o.records.size() == 1, "expected one record, got " << o.records.size()
+                                              << (o.failed ? " (" + marcpp::to_string(o.error) + ")" : ""));
+  return o.records.front();
+}
+
+/// Renders a record's content for comparisons across flavours.
+template <class R>
+std::string dump(const R& r) {
+  return marcpp::to_line(r);
+}
+
+}  // namespace test
