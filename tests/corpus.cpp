@@ -115,3 +115,95 @@ TEST_CASE("corpus: the same results from memory, a mapped file and a stream, und
     }
   }
 }
+
+namespace {
+struct malformed_case {
+  const char* file;
+  marcpp::errc strict_error;   // errc::ok: strict reads the whole file (only warnings)
+  std::uint64_t strict_index;  // record index and byte offset of the strict error
+  std::uint64_t strict_offset;
+  std::size_t strict_records;  // records delivered before strict stops
+  std::size_t lenient_records, lenient_skipped;
+  std::size_t skip_records, skip_skipped;
+};
+using marcpp::errc;
+// What marcpp does with each malformed file of the corpus; docs/malformed.md
+// says why, file by file.
+const malformed_case malformed_cases[] = {
+    {"catmandu-marc-bu_bibs.mrc", errc::record_length_mismatch, 2, 4435, 2, 100, 0, 84, 16},
+    {"file_marc-bad_example.mrc", errc::invalid_tag, 0, 204, 0, 1, 0, 0, 1},
+    {"file_marc-bad_example2.mrc", errc::record_length_mismatch, 0, 0, 0, 1, 0, 0, 1},
+    {"file_marc-music.mrc", errc::ok, 0, 0, 3, 3, 0, 3, 0},
+    {"file_marc-wronglen.mrc", errc::record_length_mismatch, 0, 0, 0, 1, 0, 0, 1},
+    {"marc-perl-baddir.usmarc", errc::bad_base_address, 0, 12, 0, 1, 0, 0, 1},
+    {"marc-perl-badind.usmarc", errc::ok, 0, 0, 1, 1, 0, 1, 0},
+    {"marc-perl-badldr.usmarc", errc::truncated_record, 6, 1717, 6, 6, 1, 6, 1},
+    {"marc-perl-cameleof.usmarc", errc::ok, 0, 0, 10, 10, 0, 10, 0},
+    {"marc-perl-charset-farsi.marc", errc::bad_directory, 0, 24, 0, 0, 1, 0, 1},
+    {"marc-perl-filler.usmarc", errc::ok, 0, 0, 3, 3, 0, 3, 0},
+    {"marc-perl-sample1eof.usmarc", errc::ok, 0, 0, 1, 1, 0, 1, 0},
+    {"marc21-rs-invalid.mrc", errc::record_length_mismatch, 0, 0, 0, 1, 0, 0, 1},
+    {"marc21go-r2.mrc", errc::record_length_mismatch, 0, 0, 0, 1, 0, 0, 1},
+    {"marc4j-008008027.mrc", errc::truncated_record, 18, 65536, 18, 18, 1, 18, 1},
+    {"marc4j-bad-characters-in-various-fields.mrc", errc::ok, 0, 0, 1, 1, 0, 1, 0},
+    {"marc4j-bad_hathi_records.mrc", errc::record_length_mismatch, 3, 6343, 3, 5, 0, 4, 1},
+    {"marc4j-bad_leaders_10_11.mrc", errc::ok, 0, 0, 1, 1, 0, 1, 0},
+    {"marc4j-bad_oversize_field_bad_directory.mrc", errc::bad_directory, 1, 1811, 1, 5, 0, 4, 1},
+    {"marc4j-bad_too_long_plus_2.mrc", errc::record_length_mismatch, 0, 0, 0, 3, 0, 2, 1},
+    {"marc4j-chinese_mangled_multibyte.mrc", errc::ok, 0, 0, 4, 4, 0, 4, 0},
+    {"marc4j-datos-20161010-slice.mrc", errc::record_length_mismatch, 0, 0, 0, 1, 0, 0, 1},
+    {"marc4j-incomplete_esc_seq.mrc", errc::ok, 0, 0, 1, 1, 0, 1, 0},
+    {"marc4j-not_unimarc_errors_3.mrc", errc::invalid_utf8, 0, 1091, 0, 3, 0, 0, 3},
+    {"marc4j-pride-and-prejudice-with-many-errors.mrc", errc::invalid_utf8, 1, 1234, 1, 383, 0, 298, 85},
+    {"marc4j-samples-error.mrc", errc::record_length_mismatch, 0, 0, 0, 1, 0, 0, 1},
+    {"metafacture-10.marc21", errc::ok, 0, 0, 10, 10, 0, 10, 0},
+    {"openlibrary-dasrmischepriv00rein_meta.mrc", errc::record_length_mismatch, 0, 0, 0, 1, 0, 0, 1},
+    {"openlibrary-lesabndioeinas00sche_meta.mrc", errc::record_length_mismatch, 0, 0, 0, 1, 0, 0, 1},
+    {"openlibrary-poganucpeoplethe00stowuoft_meta.mrc", errc::record_length_mismatch, 0, 0, 0, 1, 0, 0, 1},
+    {"openlibrary-upei_short_008.mrc", errc::bad_base_address, 0, 12, 0, 1, 0, 0, 1},
+    {"pymarc-bad_eacc_encoding.dat", errc::ok, 0, 0, 1, 1, 0, 1, 0},
+    {"pymarc-bad_indicator.dat", errc::invalid_tag, 0, 24, 0, 1, 0, 0, 1},
+    {"pymarc-bad_marc8_escape.dat", errc::ok, 0, 0, 1, 1, 0, 1, 0},
+    {"pymarc-bad_records.mrc", errc::bad_base_address, 1, 139, 1, 8, 0, 3, 5},
+    {"pymarc-bad_subfield_code.dat", errc::record_length_mismatch, 0, 0, 0, 1, 0, 0, 1},
+    {"pymarc-utf8_errors.dat", errc::ok, 0, 0, 1, 1, 0, 1, 0},
+    {"pymarc-utf8_invalid.mrc", errc::ok, 0, 0, 1, 1, 0, 1, 0},
+    {"qa-catalogue-000-line-seperated.mrc", errc::ok, 0, 0, 20, 20, 0, 20, 0},
+    {"ruby-marc-marc_with_bad_utf8.utf8.marc", errc::record_length_mismatch, 0, 0, 0, 1, 0, 0, 1},
+    {"ruby-marc-utf8_with_bad_bytes.marc", errc::invalid_utf8, 0, 718, 0, 1, 0, 0, 1},
+    {"solrmarc-errorRecs.mrc", errc::ok, 0, 0, 5, 5, 0, 5, 0},
+    {"traject-bad_subfield_code.marc", errc::ok, 0, 0, 1, 1, 0, 1, 0},
+    {"traject-bad_utf_byte.utf8.marc", errc::invalid_utf8, 0, 62, 0, 1, 0, 0, 1},
+    {"yaz-marc4.marc", errc::bad_directory, 0, 24, 0, 0, 1, 0, 1},
+};
+}  // namespace
+
+TEST_CASE("corpus: malformed files: strict stops with a documented kind and offset, lenient recovers, skip goes on") {
+  if (!test::have_corpus()) return;
+  std::set<std::string> listed;
+  for (const auto& c : malformed_cases) {
+    CAPTURE(c.file);
+    listed.insert(c.file);
+    const auto path = test::corpus_dir() / "malformed" / c.file;
+    auto strict = test::read_all(marcpp::mmap_source{path}, test::with(marcpp::error_policy::strict));
+    CHECK(strict.failed == (c.strict_error != errc::ok));
+    if (strict.failed) {
+      CHECK(strict.error.code == c.strict_error);
+      CHECK(strict.error.record_index == c.strict_index);
+      CHECK(strict.error.offset == c.strict_offset);
+      CHECK(!strict.error.message.empty());
+    }
+    CHECK(strict.records.size() == c.strict_records);
+    auto lenient = test::read_all(marcpp::mmap_source{path}, test::with(marcpp::error_policy::lenient));
+    CHECK_FALSE(lenient.failed);
+    CHECK(lenient.records.size() == c.lenient_records);
+    CHECK(lenient.stats.skipped == c.lenient_skipped);
+    auto skip = test::read_all(marcpp::mmap_source{path}, test::with(marcpp::error_policy::skip));
+    CHECK_FALSE(skip.failed);
+    CHECK(skip.records.size() == c.skip_records);
+    CHECK(skip.stats.skipped == c.skip_skipped);
+  }
+  // Every ISO 2709 file of malformed/ is in the table.
+  for (const auto& row : iso2709_files())
+    if (row.path.rfind("malformed/", 0) == 0) CHECK_MESSAGE(listed.count(row.path.substr(10)), row.path);
+}

@@ -268,7 +268,8 @@ TEST_CASE("reader: limits, handler, iteration") {
   }
 
   SUBCASE("range-for iteration, and a strict stop throws") {
-    marcpp::reader r{marcpp::memory_source{good + good}};
+    const std::string two = good + good;
+    marcpp::reader r{marcpp::memory_source{two}};
     int n = 0;
     for (const marcpp::record_view& rec : r) {
       CHECK(rec.control_number() == "ocm00000001");

@@ -33,6 +33,11 @@ TEST_CASE("sources: memory, mapped file and stream give the same results") {
   }
 }
 
+// A memory source views bytes it does not own: one over a temporary string
+// would dangle, so it does not compile.
+static_assert(!std::is_constructible_v<marcpp::memory_source, std::string&&>);
+static_assert(std::is_constructible_v<marcpp::memory_source, const std::string&>);
+
 TEST_CASE("memory_source") {
   marcpp::memory_source m{"abcdef"};
   CHECK(m.window().size == 6);

@@ -38,6 +38,7 @@ run_result run(const std::string& cmd) {
 std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 const std::string marc_dump = MARC_DUMP;
+const std::string read_edit_write = READ_EDIT_WRITE;
 
 }  // namespace
 
@@ -175,4 +176,22 @@ TEST_CASE("marc-dump: byte for byte the same as yaz-marcdump on the corpus") {
   MESSAGE(same << " records identical, " << documented << " with documented differences, " << commented
                << " that yaz comments on");
   CHECK(same > 6000);
+}
+
+TEST_CASE("read_edit_write: the README example") {
+  const auto in = std::filesystem::path(MARCPP_SAMPLE_DIR) / "sample.mrc";
+  const auto out = std::filesystem::temp_directory_path() / ("marcpp-rew-" + std::to_string(::getpid()) + ".mrc");
+  auto r = run(read_edit_write + " " + q(in) + " " + q(out));
+  CHECK(r.status == 0);
+  auto before = test::read_all(marcpp::mmap_source{in});
+  auto after = test::read_all(marcpp::mmap_source{out}, test::with(marcpp::error_policy::strict));
+  REQUIRE(after.records.size() == before.records.size());
+  for (std::size_t i = 0; i < after.records.size(); ++i) {
+    CHECK(after.records[i].value("590", 'a') == "Checked by marcpp.");
+    CHECK(after.records[i].leader().status() == 'c');
+    CHECK(after.records[i].size() == before.records[i].size() + 1);
+  }
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == static_cast<long>(before.records.size()));
+  std::filesystem::remove(out);
+  std::filesystem::remove(out.string() + ".bad");
 }

@@ -5,6 +5,7 @@
 /// Writing ISO 2709 from either record flavour.
 
 #include <marcpp/config.hpp>
+#include <marcpp/detail/simd.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/leader.hpp>
 #include <marcpp/record.hpp>
@@ -61,9 +62,7 @@ inline std::uint32_t field_origin(const record&, const field& f) noexcept { retu
 
 [[nodiscard]] constexpr bool is_structural(char c) noexcept { return c == '\x1D' || c == '\x1E' || c == '\x1F'; }
 [[nodiscard]] inline bool has_structural_byte(std::string_view s) noexcept {
-  for (char c : s)
-    if (is_structural(c)) return true;
-  return false;
+  return detail::has_structural_byte(s.data(), s.size());
 }
 
 inline unsigned long max_for_digits(unsigned n) noexcept {

@@ -45,6 +45,9 @@ class memory_source {
  public:
   memory_source() = default;
   explicit memory_source(std::string_view bytes) noexcept : data_(bytes.data()), size_(bytes.size()) {}
+  explicit memory_source(const char* bytes) noexcept : memory_source(std::string_view(bytes)) {}
+  /// Refused: the bytes of a temporary string would be gone before they are read.
+  explicit memory_source(std::string&&) = delete;
 
   [[nodiscard]] source_window window() const noexcept { return {data_ + pos_, size_ - pos_, pos_}; }
   bool fill(std::size_t n) noexcept { return size_ - pos_ >= n; }

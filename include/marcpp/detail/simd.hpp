@@ -64,6 +64,24 @@ MARCPP_ALWAYS_INLINE bool scan_separators(const char* p, std::size_t n, F&& f) {
   return high;
 }
 
+/// True if [p, p+n) holds a delimiter or terminator byte (0x1D-0x1F).
+[[nodiscard]] inline bool has_structural_byte(const char* p, std::size_t n) noexcept {
+  std::size_t i = 0;
+  bool candidate = false;
+#if MARCPP_HAS_SSE2
+  const __m128i mask = _mm_set1_epi8(static_cast<char>(0xFC));
+  const __m128i sep = _mm_set1_epi8(0x1C);
+  for (; i + 16 <= n && !candidate; i += 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    candidate = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, mask), sep)) != 0;
+  }
+  if (candidate) i -= 16;
+#endif
+  for (; i < n; ++i)
+    if (p[i] == '\x1D' || p[i] == '\x1E' || p[i] == '\x1F') return true;
+  return false;
+}
+
 /// True if every byte of [p, p+n) is ASCII.
 [[nodiscard]] inline bool is_ascii(const char* p, std::size_t n) noexcept {
   std::size_t i = 0;
