@@ -37,6 +37,8 @@ const expectation cases[] = {
     {"bad-directory.mrc", errc::bad_directory, severity::repair, 1, 0},
     {"no-directory-terminator.mrc", errc::bad_directory, severity::error, 1, 0},
     {"bad-directory-entry.mrc", errc::bad_directory_entry, severity::repair, 1, 0},
+    {"oversized-field.mrc", errc::bad_directory, severity::repair, 1, 0},
+    {"wrapped-positions.mrc", errc::field_length_mismatch, severity::repair, 1, 0},
     {"field-out-of-bounds.mrc", errc::field_out_of_bounds, severity::repair, 1, 0},
     {"field-length-mismatch.mrc", errc::field_length_mismatch, severity::repair, 1, 0},
     {"missing-field-terminator.mrc", errc::missing_field_terminator, severity::repair, 1, 0},
@@ -144,6 +146,19 @@ TEST_CASE("reader: what lenient repairs produce") {
       CHECK_FALSE(marcpp::write_iso2709(r, out));
       CHECK(test::one(out) == r);
     }
+  }
+  SUBCASE("oversized fields and records written anyway are read exactly") {
+    marcpp::record r = lenient("oversized-field.mrc");
+    REQUIRE(r.value("520", 'a').has_value());
+    CHECK(r.value("520", 'a')->size() == 10495);
+    CHECK(r.value("650", 'a') == "Cataloging");
+    std::string out;
+    CHECK(marcpp::write_iso2709(r, out).code == errc::field_too_long);
+    marcpp::record big = lenient("wrapped-positions.mrc");
+    CHECK(big.count("500") == 26);
+    CHECK(big.fields("500").begin()->value('a')->substr(0, 5) == "0000 ");
+    CHECK(big.value("650", 'v') == "Testing.");
+    CHECK(marcpp::write_iso2709(big, out).code == errc::record_too_long);
   }
   SUBCASE("directory lengths counted in characters") {
     marcpp::record r = lenient("field-length-mismatch.mrc");

@@ -5,6 +5,7 @@
 /// Writing ISO 2709 from either record flavour.
 
 #include <marcpp/config.hpp>
+#include <marcpp/detail/iso2709_parser.hpp>
 #include <marcpp/detail/simd.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/leader.hpp>
@@ -65,11 +66,6 @@ inline std::uint32_t field_origin(const record&, const field& f) noexcept { retu
   return detail::has_structural_byte(s.data(), s.size());
 }
 
-inline unsigned long max_for_digits(unsigned n) noexcept {
-  unsigned long m = 1;
-  for (unsigned i = 0; i < n; ++i) m *= 10;
-  return m - 1;
-}
 
 }  // namespace detail
 
@@ -93,7 +89,7 @@ template <class Record>
   if (lf < 1 || lf > 9) lf = 4;
   if (ls < 1 || ls > 9) ls = 5;
   const unsigned entry = 3 + lf + ls;
-  const unsigned long max_field = detail::max_for_digits(lf), max_start = detail::max_for_digits(ls);
+  const std::uint64_t max_field = detail::max_digits_value(lf), max_start = detail::max_digits_value(ls);
   const bool zero = opts.oversize == oversize_policy::zero_length;
 
   auto fault = [&](errc code, std::size_t i, std::string msg) {

@@ -45,6 +45,13 @@ inline constexpr char record_terminator = '\x1D';
 inline constexpr char field_terminator = '\x1E';
 inline constexpr char subfield_delimiter = '\x1F';
 
+/// The largest number `n` decimal digits hold (10^n - 1).
+[[nodiscard]] constexpr std::uint64_t max_digits_value(unsigned n) noexcept {
+  std::uint64_t m = 1;
+  for (unsigned i = 0; i < n; ++i) m *= 10;
+  return m - 1;
+}
+
 class iso2709_parser {
  public:
   explicit iso2709_parser(parse_options o = {}) noexcept : opts_(o) {}
@@ -273,12 +280,65 @@ class iso2709_parser {
                  std::to_string(base_ - 1) + ", so the base address is " + std::to_string(base_));
     }
     std::size_t dir_len = base_ - 1 - 24;
-    std::size_t rem = dir_len % entry_size_;
-    if (rem)
-      report(errc::bad_directory, severity::repair, 24 + dir_len - rem,
-             "the directory is " + std::to_string(dir_len) + " bytes, not a whole number of " +
-                 std::to_string(entry_size_) + "-byte entries; the last " + std::to_string(rem) +
-                 " bytes are read as an incomplete entry");
+    dir_rem_ = dir_len % entry_size_;
+    return true;
+  }
+
+  void report_directory_remainder() {
+    if (!dir_rem_) return;
+    std::size_t dir_len = base_ - 1 - 24;
+    report(errc::bad_directory, severity::repair, 24 + dir_len - dir_rem_,
+           "the directory is " + std::to_string(dir_len) + " bytes, not a whole number of " +
+               std::to_string(entry_size_) + "-byte entries; the last " + std::to_string(dir_rem_) +
+               " bytes are read as an incomplete entry");
+  }
+
+  // Oversized fields and records written anyway (a length over 9,999, a
+  // position past 99,999) push one more digit into their directory entries
+  // and shift the rest. Reads the directory again, letting a length or a
+  // position take one digit more wherever the standard widths do not give
+  // the contiguous field that must come next; succeeds only if every entry
+  // then leads to a field ending with its terminator and the fields cover
+  // the data exactly.
+  bool locate_wide_directory() {
+    wide_.clear();
+    const std::size_t dir_end = base_ - 1, area = data_end_ - base_;
+    std::size_t pos = 24, expected = 0, widened = 0;
+    while (pos < dir_end) {
+      bool found = false;
+      for (unsigned extra_l = 0; extra_l < 2 && !found; ++extra_l) {
+        for (unsigned extra_s = 0; extra_s < 2 && !found; ++extra_s) {
+          const std::size_t wl = lf_ + extra_l, ws = ls_ + extra_s, size = 3 + wl + ws + li_;
+          if (pos + size > dir_end) continue;
+          std::int64_t len = parse_digits(p_ + pos + 3, wl), start = parse_digits(p_ + pos + 3 + wl, ws);
+          if (len < 1 || start != static_cast<std::int64_t>(expected)) continue;
+          std::size_t end = expected + static_cast<std::size_t>(len);
+          if (end > area || p_[base_ + end - 1] != field_terminator) continue;
+          entry& e = wide_.emplace_back();
+          e.dir_pos = static_cast<std::uint32_t>(pos);
+          e.t = marcpp::tag::from_chars(p_[pos], p_[pos + 1], p_[pos + 2]);
+          e.len = len;
+          e.start = start;
+          e.fs = static_cast<std::uint32_t>(base_ + expected);
+          e.fe = static_cast<std::uint32_t>(base_ + end - 1);
+          e.located = true;
+          widened += (extra_l | extra_s);
+          expected = end;
+          pos += size;
+          found = true;
+        }
+      }
+      if (!found) return false;
+    }
+    if (expected != area || widened == 0) return false;
+    for (const entry& e : wide_)
+      if (std::memchr(p_ + e.fs, field_terminator, e.fe - e.fs) || std::memchr(p_ + e.fs, record_terminator, e.fe - e.fs))
+        return false;
+    entries_.assign(wide_.begin(), wide_.end());
+    report(errc::bad_directory, severity::repair, 24,
+           "the directory holds " + std::to_string(widened) + (widened == 1 ? " entry" : " entries") +
+               " with a length or starting position one digit wider than the entry map allows "
+               "(fields over 9,999 bytes or starting past 99,999); they are read with the wider numbers");
     return true;
   }
 
@@ -340,6 +400,7 @@ class iso2709_parser {
   }
 
   void finish_fields_fast() {
+    report_directory_remainder();
     rebase_subfields();
     if (high_ && opts_.validate_utf8 && out_->leader_.is_unicode()) check_utf8();
   }
@@ -395,7 +456,12 @@ class iso2709_parser {
       e.located = true;
     }
 
-    if (!all_sane && !locate_by_terminators(area_begin, area_end)) locate_each(area_begin, area_end);
+    if (!all_sane && dir_rem_ && locate_wide_directory()) {
+      all_sane = true;
+    } else {
+      report_directory_remainder();
+      if (!all_sane && !locate_by_terminators(area_begin, area_end)) locate_each(area_begin, area_end);
+    }
 
     for (std::size_t i = 0; i < entries_.size(); ++i)
       if (!entries_[i].t.is_valid())
@@ -426,10 +492,14 @@ class iso2709_parser {
       pos = end + 1;
     }
     if (chunks_.size() != entries_.size() || entries_.empty()) return false;
+    // The directory must be in data order: positions never go back, except
+    // where they wrapped past the largest number their digits hold (records
+    // over 99,999 bytes written anyway).
+    const auto top = static_cast<std::int64_t>(detail::max_digits_value(ls_));
     std::int64_t last = -1;
     for (const entry& e : entries_) {
       if (e.start < 0) continue;
-      if (e.start < last) return false;
+      if (e.start < last && !(last > top - top / 10 && e.start < top / 10)) return false;
       last = e.start;
     }
     std::size_t moved = 0, first = 0;
@@ -677,7 +747,8 @@ class iso2709_parser {
   unsigned ind_ = 2, ind_declared_ = 2, code_len_ = 2;
   unsigned lf_ = 4, ls_ = 5, li_ = 0, entry_size_ = 12;
   bool high_ = false;
-  boost::container::small_vector<entry, 64> entries_;
+  std::size_t dir_rem_ = 0;
+  boost::container::small_vector<entry, 64> entries_, wide_;
   boost::container::small_vector<std::uint32_t, 256> seps_;
   boost::container::small_vector<chunk, 64> chunks_;
   boost::container::small_vector<std::uint32_t, 64> order_;

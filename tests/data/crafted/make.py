@@ -174,6 +174,35 @@ def overlapping():
 case("overlapping-fields.mrc", "E308 overlapping_fields: the 650 entry points at the 245's bytes",
      overlapping())
 
+def oversized_field():
+    # A 520 of 10,500 bytes written anyway: its length takes five digits in
+    # the directory's four-digit slot and shifts the entries after it.
+    fields = BASE[:4] + [(b"520", b"  ", [(b"a", b"x" * 10495)])] + BASE[4:]
+    parts = [field_bytes(f) for f in fields]
+    directory, data = b"", b""
+    for tag, body in parts:
+        directory += tag + (b"%05d" % len(body) if len(body) > 9999 else b"%04d" % len(body)) + b"%05d" % len(data)
+        data += body
+    base = 24 + len(directory) + 1
+    ldr = b"%05d" % (base + len(data) + 1) + b"nam a22" + b"%05d" % base + b"4i 4500"
+    return ldr + directory + FT + data + RT
+case("oversized-field.mrc", "E301 bad_directory: a 520 of 10,500 bytes whose length took five digits in a four-digit directory slot",
+     oversized_field())
+def wrapped_positions():
+    # A record over 99,999 bytes written anyway: positions past 99,999 wrap
+    # (only their last five digits are written), and so does the length.
+    fields = BASE[:3] + [(b"500", b"  ", [(b"a", b"%04d " % i + b"n" * 4000)]) for i in range(26)] + BASE[3:]
+    parts = [field_bytes(f) for f in fields]
+    directory, data = b"", b""
+    for tag, body in parts:
+        directory += tag + b"%04d" % len(body) + b"%05d" % (len(data) % 100000)
+        data += body
+    base = 24 + len(directory) + 1
+    ldr = b"%05d" % ((base + len(data) + 1) % 100000) + b"nam a22" + b"%05d" % base + b"4i 4500"
+    return ldr + directory + FT + data + RT
+case("wrapped-positions.mrc", "E304 field_length_mismatch: a record of 104,000 bytes whose positions and length wrapped past 99,999",
+     wrapped_positions())
+
 # ---- field content ------------------------------------------------------------
 case("missing-indicators.mrc", "E401 missing_indicators: the 650 starts with its delimiter, no indicators",
      record(BASE[:4] + [(b"650", b"", [(b"a", b"Cataloging")])]))
