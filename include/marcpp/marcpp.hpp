@@ -11,6 +11,7 @@
 #include <marcpp/iso2709_writer.hpp>
 #include <marcpp/leader.hpp>
 #include <marcpp/line_writer.hpp>
+#include <marcpp/parallel_reader.hpp>
 #include <marcpp/reader.hpp>
 #include <marcpp/record.hpp>
 #include <marcpp/record_view.hpp>

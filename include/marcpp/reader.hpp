@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -84,6 +85,127 @@ inline verdict judge(error_policy policy, bool parsed, std::vector<diagnostic>& 
 
 }  // namespace detail
 
+namespace detail {
+
+/// The serial half of reading: given what happened to each chunk, in input
+/// order, reports the diagnostics, keeps the statistics, applies the error
+/// limit and decides when reading stops. The sequential reader and the
+/// parallel reader share it, so both report exactly the same things.
+class accountant {
+ public:
+  accountant(const read_options& opts, const diagnostic_handler* handler) noexcept
+      : opts_(&opts), handler_(handler) {}
+
+  void filler(const extent& x) {
+    diagnostic d = make(errc::bytes_between_records, std::to_string(x.size) + " filler byte(s) between records (" +
+                                                         describe_filler(x) + ") are skipped");
+    d.level = severity::warning;
+    d.offset = x.offset;
+    ++stats_.warnings;
+    emit(d, {x.data, x.size});
+  }
+
+  /// False if reading stops.
+  bool oversized(const extent& x) {
+    diagnostic d = make(errc::record_too_large, "no record terminator within " + std::to_string(x.size) +
+                                                    " bytes; the data up to the next record terminator is skipped");
+    d.record_index = x.index;
+    d.record_offset = d.offset = x.offset;
+    ++stats_.faults;
+    std::string_view raw{x.data, x.size};
+    if (opts_->policy == error_policy::strict) {
+      stop(std::move(d), raw);
+      return false;
+    }
+    emit(d, raw);
+    if (over_limit(x, raw)) return false;
+    ++stats_.skipped;
+    return true;
+  }
+
+  void input_failed(std::string message) { stop(make(errc::io_error, std::move(message)), {}); }
+
+  /// Accounts for a record that the parser and `judge` have seen; returns
+  /// what finally happens to it.
+  verdict record(verdict v, std::size_t stopper, std::span<const diagnostic> diags, const extent& x) {
+    std::string_view raw{x.data, x.size};
+    // Count before reporting, so that the error limit stops at the record
+    // that exceeds it.
+    std::uint64_t faults = 0, warnings = 0;
+    for (const auto& d : diags) (d.level == severity::warning ? warnings : faults)++;
+    stats_.warnings += warnings;
+    stats_.faults += faults;
+    if (v == verdict::stop) {
+      for (std::size_t i = 0; i < stopper; ++i) emit(diags[i], raw);
+      stop(diags[stopper], raw);
+      return verdict::stop;
+    }
+    for (const auto& d : diags) emit(d, raw);
+    if (over_limit(x, raw)) return verdict::stop;
+    if (v == verdict::skip) {
+      ++stats_.skipped;
+      return verdict::skip;
+    }
+    ++stats_.records;
+    if (faults) ++stats_.repaired;
+    return verdict::deliver;
+  }
+
+  [[nodiscard]] bool stopped() const noexcept { return stopped_; }
+  [[nodiscard]] const diagnostic& error() const noexcept { return error_; }
+  [[nodiscard]] const read_stats& stats() const noexcept { return stats_; }
+
+ private:
+  static diagnostic make(errc code, std::string msg) {
+    diagnostic d;
+    d.code = code;
+    d.level = severity::error;
+    d.message = std::move(msg);
+    return d;
+  }
+  static std::string describe_filler(const extent& x) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string s;
+    unsigned char prev = 0;
+    int shown = 0;
+    for (std::size_t i = 0; i < x.size && shown < 4; ++i) {
+      auto ch = static_cast<unsigned char>(x.data[i]);
+      if (i && ch == prev) continue;
+      prev = ch;
+      if (shown++) s += ' ';
+      s += "0x";
+      s += hex[ch >> 4];
+      s += hex[ch & 15];
+    }
+    return s;
+  }
+  bool over_limit(const extent& x, std::string_view raw) {
+    if (opts_->max_errors == npos || stats_.faults <= opts_->max_errors) return false;
+    diagnostic d = make(errc::too_many_errors, "more than " + std::to_string(opts_->max_errors) + " faults; reading stops");
+    d.record_index = x.index;
+    d.record_offset = d.offset = x.offset;
+    stop(std::move(d), raw);
+    return true;
+  }
+  void emit(const diagnostic& d, std::string_view raw) const {
+    if (*handler_) (*handler_)(d, raw);
+  }
+  void stop(diagnostic d, std::string_view raw) {
+    d.level = severity::error;
+    error_ = std::move(d);
+    stopped_ = true;
+    emit(error_, raw);
+  }
+
+  const read_options* opts_;
+  const diagnostic_handler* handler_;
+  read_stats stats_;
+  diagnostic error_;
+  bool stopped_ = false;
+};
+
+}  // namespace detail
+
 /// Reads ISO 2709 records from `Source` (`memory_source`, `mmap_source`,
 /// `stream_source`). Non-throwing: `next` returns false at the end of the
 /// input or when the policy stops reading; `failed()` and `error()` tell
@@ -98,7 +220,7 @@ class reader {
  public:
   explicit reader(Source src, read_options opts = {})
       : src_(std::move(src)), opts_(opts), scanner_(src_, opts.max_record_size),
-        parser_(detail::parse_options{opts.validate_utf8}) {}
+        parser_(detail::parse_options{opts.validate_utf8}), acct_(opts_, &handler_) {}
 
   reader(const reader&) = delete;
   reader& operator=(const reader&) = delete;
@@ -113,70 +235,29 @@ class reader {
     for (;;) {
       if (!scanner_.next(c)) {
         std::string_view err = src_.error();
-        if (!err.empty()) stop(make(errc::io_error, std::string(err)), {});
+        if (!err.empty()) acct_.input_failed(std::string(err));
         done_ = true;
         return false;
       }
       switch (c.kind) {
-        case detail::chunk_kind::filler: {
-          diagnostic d = make(errc::bytes_between_records,
-                              std::to_string(c.x.size) + " filler byte(s) between records (" +
-                                  describe_filler(c.x) + ") are skipped");
-          d.level = severity::warning;
-          d.offset = c.x.offset;
-          ++stats_.warnings;
-          emit(d, {c.x.data, c.x.size});
+        case detail::chunk_kind::filler:
+          acct_.filler(c.x);
           continue;
-        }
-        case detail::chunk_kind::oversized: {
-          diagnostic d = make(errc::record_too_large,
-                              "no record terminator within " + std::to_string(c.x.size) +
-                                  " bytes; the data up to the next record terminator is skipped");
-          d.record_index = c.x.index;
-          d.record_offset = d.offset = c.x.offset;
-          if (!count_fault(d, {c.x.data, c.x.size})) return false;
-          if (opts_.policy == error_policy::strict) {
-            stop(std::move(d), {c.x.data, c.x.size});
-            return false;
-          }
-          ++stats_.skipped;
-          emit(d, {c.x.data, c.x.size});
+        case detail::chunk_kind::oversized:
+          if (!acct_.oversized(c.x)) return finish();
           continue;
-        }
-        case detail::chunk_kind::record: break;
+        case detail::chunk_kind::record:
+          break;
       }
       bool parsed = parser_.parse(c.x, out);
+      auto& diags = detail::record_view_access::diagnostics(out);
       std::size_t stopper = 0;
-      detail::verdict v = detail::judge(opts_.policy, parsed, detail::record_view_access::diagnostics(out), &stopper);
-      std::string_view raw{c.x.data, c.x.size};
-      // Count before reporting, so that the error limit stops at the record
-      // that exceeds it.
-      std::uint64_t faults = 0, warnings = 0;
-      for (const auto& d : out.diagnostics()) (d.level == severity::warning ? warnings : faults)++;
-      stats_.warnings += warnings;
-      stats_.faults += faults;
-      if (v == detail::verdict::stop) {
-        const auto& ds = out.diagnostics();
-        for (std::size_t i = 0; i < stopper; ++i) emit(ds[i], raw);
-        stop(ds[stopper], raw);
-        return false;
+      detail::verdict v = detail::judge(opts_.policy, parsed, diags, &stopper);
+      switch (acct_.record(v, stopper, diags, c.x)) {
+        case detail::verdict::deliver: return true;
+        case detail::verdict::skip: continue;
+        case detail::verdict::stop: return finish();
       }
-      for (const auto& d : out.diagnostics()) emit(d, raw);
-      if (opts_.max_errors != npos && stats_.faults > opts_.max_errors) {
-        diagnostic d = make(errc::too_many_errors,
-                            "more than " + std::to_string(opts_.max_errors) + " faults; reading stops");
-        d.record_index = c.x.index;
-        d.record_offset = d.offset = c.x.offset;
-        stop(std::move(d), raw);
-        return false;
-      }
-      if (v == detail::verdict::skip) {
-        ++stats_.skipped;
-        continue;
-      }
-      ++stats_.records;
-      if (faults) ++stats_.repaired;
-      return true;
     }
   }
 
@@ -188,10 +269,10 @@ class reader {
   }
 
   /// True if reading stopped on an error (strict policy, error limit, I/O).
-  [[nodiscard]] bool failed() const noexcept { return static_cast<bool>(error_); }
+  [[nodiscard]] bool failed() const noexcept { return acct_.stopped(); }
   /// The error that stopped reading (`errc::ok` if none).
-  [[nodiscard]] const diagnostic& error() const noexcept { return error_; }
-  [[nodiscard]] const read_stats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const diagnostic& error() const noexcept { return acct_.error(); }
+  [[nodiscard]] const read_stats& stats() const noexcept { return acct_.stats(); }
   [[nodiscard]] const read_options& options() const noexcept { return opts_; }
   [[nodiscard]] Source& source() noexcept { return src_; }
 
@@ -229,49 +310,9 @@ class reader {
   [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
  private:
-  diagnostic make(errc code, std::string msg) const {
-    diagnostic d;
-    d.code = code;
-    d.level = severity::error;
-    d.message = std::move(msg);
-    return d;
-  }
-  static std::string describe_filler(const detail::extent& x) {
-    std::string s;
-    unsigned char prev = 0;
-    int shown = 0;
-    for (std::size_t i = 0; i < x.size && shown < 4; ++i) {
-      auto ch = static_cast<unsigned char>(x.data[i]);
-      if (i && ch == prev) continue;
-      prev = ch;
-      static constexpr char hex[] = "0123456789ABCDEF";
-      if (shown++) s += ' ';
-      s += "0x";
-      s += hex[ch >> 4];
-      s += hex[ch & 15];
-    }
-    return s;
-  }
-  bool count_fault(const diagnostic& d, std::string_view raw) {
-    ++stats_.faults;
-    if (opts_.max_errors != npos && stats_.faults > opts_.max_errors) {
-      emit(d, raw);
-      diagnostic e = make(errc::too_many_errors, "more than " + std::to_string(opts_.max_errors) + " faults; reading stops");
-      e.record_index = d.record_index;
-      e.record_offset = e.offset = d.record_offset;
-      stop(std::move(e), raw);
-      return false;
-    }
-    return true;
-  }
-  void emit(const diagnostic& d, std::string_view raw) {
-    if (handler_) handler_(d, raw);
-  }
-  void stop(diagnostic d, std::string_view raw) {
-    d.level = severity::error;
-    error_ = std::move(d);
+  bool finish() noexcept {
     done_ = true;
-    emit(error_, raw);
+    return false;
   }
 
   Source src_;
@@ -279,9 +320,8 @@ class reader {
   detail::scanner<Source> scanner_;
   detail::iso2709_parser parser_;
   diagnostic_handler handler_;
+  detail::accountant acct_;
   record_view view_;
-  read_stats stats_;
-  diagnostic error_;
   bool done_ = false;
 };
 

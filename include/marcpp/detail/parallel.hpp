@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The oneTBB adapter: the only header that includes TBB. It runs a
+// three-stage pipeline (serial in-order input, parallel work, serial output in
+// input order or in completion order) with a bounded number of items in
+// flight, on a given number of threads. Exceptions thrown by any stage end
+// the pipeline and reach the caller.
+
+#include <marcpp/config.hpp>
+
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <cstddef>
+
+MARCPP_NAMESPACE_BEGIN
+namespace detail {
+
+/// Hardware threads available to this process.
+[[nodiscard]] inline unsigned hardware_threads() noexcept {
+  int n = tbb::info::default_concurrency();
+  return n > 0 ? static_cast<unsigned>(n) : 1u;
+}
+
+/// Runs `produce() -> T* (null at the end)`, `work(T*) -> T*` in parallel and
+/// `consume(T*)` serially, with at most `in_flight` items alive at once.
+template <class T, class Produce, class Work, class Consume>
+void run_pipeline(unsigned threads, std::size_t in_flight, bool ordered, Produce&& produce, Work&& work,
+                  Consume&& consume) {
+  tbb::task_arena arena(static_cast<int>(threads ? threads : hardware_threads()));
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        in_flight,
+        tbb::make_filter<void, T*>(tbb::filter_mode::serial_in_order,
+                                   [&](tbb::flow_control& fc) -> T* {
+                                     T* item = produce();
+                                     if (!item) fc.stop();
+                                     return item;
+                                   }) &
+            tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return work(item); }) &
+            tbb::make_filter<T*, void>(ordered ? tbb::filter_mode::serial_in_order
+                                               : tbb::filter_mode::serial_out_of_order,
+                                       [&](T* item) { consume(item); }));
+  });
+}
+
+}  // namespace detail
+MARCPP_NAMESPACE_END

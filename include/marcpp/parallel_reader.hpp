@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file parallel_reader.hpp
+/// `marcpp::parallel_reader`: the sequential reader's scanner and parser in a
+/// producer-consumer pipeline (oneTBB) that reads in batches, on every core,
+/// in bounded memory, with results in input order.
+
+#include <marcpp/config.hpp>
+#include <marcpp/detail/iso2709_parser.hpp>
+#include <marcpp/detail/parallel.hpp>
+#include <marcpp/detail/scanner.hpp>
+#include <marcpp/reader.hpp>
+#include <marcpp/record_view.hpp>
+#include <marcpp/source.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+MARCPP_NAMESPACE_BEGIN
+
+/// How a parallel reader works.
+struct parallel_options {
+  /// Threads to run on; 0 for every hardware thread.
+  unsigned threads = 0;
+  /// Input bytes per batch (a batch always holds whole records).
+  std::size_t batch_bytes = std::size_t{1} << 20;
+  /// Records per batch, at most.
+  std::size_t batch_records = 16384;
+  /// Batches alive at once (read, being parsed, or waiting to be handed
+  /// on); 0 for twice the number of threads. This bounds the memory.
+  std::size_t max_batches = 0;
+  /// Hand results on in input order (true), or as batches finish (false:
+  /// diagnostics then come in batch order too).
+  bool ordered = true;
+};
+
+namespace detail {
+
+template <class Source>
+concept stable_source = requires(const Source& s) {
+  { s.bytes() } -> std::convertible_to<std::string_view>;
+};
+
+struct batch_item {
+  extent x;
+  chunk_kind kind = chunk_kind::record;
+  verdict v = verdict::deliver;
+  std::uint32_t stopper = 0;
+  std::uint32_t diag_begin = 0, diag_end = 0;
+  std::size_t owned_at = 0;                // where the bytes are in `owned`
+  std::size_t out_begin = 0, out_end = 0;  // output of run_output
+};
+
+template <class Result>
+struct batch {
+  std::vector<batch_item> items;
+  std::vector<diagnostic> diags;
+  std::string owned;           // the bytes, for a source that cannot keep them
+  std::string input_error;     // the input failed after the last item
+  Result results;
+  void clear() {
+    items.clear();
+    diags.clear();
+    owned.clear();
+    input_error.clear();
+    results.clear();
+  }
+};
+
+/// Owns every batch; hands them out and takes them back.
+template <class Batch>
+class batch_pool {
+ public:
+  Batch* get() {
+    std::lock_guard<std::mutex> lock(m_);
+    if (free_.empty()) {
+      all_.push_back(std::make_unique<Batch>());
+      return all_.back().get();
+    }
+    Batch* b = free_.back();
+    free_.pop_back();
+    return b;
+  }
+  void put(Batch* b) {
+    std::lock_guard<std::mutex> lock(m_);
+    free_.push_back(b);
+  }
+
+ private:
+  std::mutex m_;
+  std::vector<std::unique_ptr<Batch>> all_;
+  std::vector<Batch*> free_;
+};
+
+template <class R>
+struct value_results {
+  std::vector<R> values;  // one per record the parallel stage delivered, in order
+  void clear() { values.clear(); }
+};
+struct no_results {
+  void clear() {}
+};
+struct output_results {
+  std::string out;
+  void clear() { out.clear(); }
+};
+
+}  // namespace detail
+
+/// Reads like `reader`, with the same policies, diagnostics, record indices
+/// and byte offsets, but parses batches of records on several threads.
+///
+///     marcpp::parallel_reader r{marcpp::mmap_source{"big.mrc"}};
+///     r.run([](const marcpp::record_view& rec) { return rec.size(); },    // on any thread
+///           [&](std::size_t fields) { total += fields; });               // in input order
+///
+/// `run` calls the transform, in parallel, on every record the policy
+/// delivers, and the sink, serially and in input order (unless
+/// `parallel_options::ordered` is false), on each result. The diagnostic
+/// handler is called serially, in the same order as the sequential reader
+/// calls it. A transform or sink that throws ends reading and the exception
+/// reaches the caller of `run`; a sink returning `false`, or `stop()` from any
+/// thread, ends it cleanly. The transform may already have run on records
+/// past the point where reading stops; the sink never sees them.
+template <class Source>
+class parallel_reader {
+ public:
+  explicit parallel_reader(Source src, read_options ro = {}, parallel_options po = {})
+      : src_(std::move(src)), ro_(ro), po_(po) {}
+  parallel_reader(const parallel_reader&) = delete;
+  parallel_reader& operator=(const parallel_reader&) = delete;
+
+  /// Sets the handler that receives every diagnostic.
+  void on_diagnostic(diagnostic_handler h) { handler_ = std::move(h); }
+
+  /// Runs `transform(const record_view&)` in parallel and `sink(result)` in
+  /// order. A sink may return `bool`: false stops reading.
+  template <class Transform, class Sink>
+  void run(Transform&& transform, Sink&& sink) {
+    using R = std::invoke_result_t<Transform&, const record_view&>;
+    if constexpr (std::is_void_v<R>) {
+      run_impl<detail::no_results>(
+          [&](detail::no_results&, const record_view& v) { transform(v); },
+          [&](detail::no_results&, detail::batch_item&, std::size_t) { return call_sink(sink); },
+          [](detail::no_results&) { return true; });
+    } else {
+      run_impl<detail::value_results<R>>(
+          [&](detail::value_results<R>& r, const record_view& v) { r.values.push_back(transform(v)); },
+          [&](detail::value_results<R>& r, detail::batch_item&, std::size_t k) {
+            return call_sink(sink, std::move(r.values[k]));
+          },
+          [](detail::value_results<R>&) { return true; });
+    }
+  }
+
+  /// Runs `transform(const record_view&)` in parallel on every record the
+  /// policy delivers (for side effects the transform makes thread-safe).
+  template <class Transform>
+  void run(Transform&& transform) {
+    run(std::forward<Transform>(transform), [] {});
+  }
+
+  /// Runs `format(const record_view&, std::string& out)` in parallel, each
+  /// call appending one record's output, and `write(std::string_view)`
+  /// serially with the output of consecutive delivered records, in input
+  /// order: the way converters write text or records without a string per
+  /// record. `write` may return `bool`: false stops reading.
+  template <class Format, class Write>
+  void run_output(Format&& format, Write&& write) {
+    std::size_t run_begin = 0, run_end = 0;
+    bool open = false;
+    auto flush = [&](detail::output_results& r) {
+      bool go = true;
+      if (open && run_end > run_begin) go = call_sink(write, std::string_view(r.out).substr(run_begin, run_end - run_begin));
+      open = false;
+      return go;
+    };
+    run_impl<detail::output_results>(
+        [&](detail::output_results& r, const record_view& v) { format(v, r.out); },
+        [&](detail::output_results& r, detail::batch_item& item, std::size_t) {
+          if (open && item.out_begin != run_end && !flush(r)) return false;
+          if (!open) {
+            run_begin = item.out_begin;
+            open = true;
+          }
+          run_end = item.out_end;
+          return true;
+        },
+        flush, [&](detail::output_results& r) { return flush(r); });
+  }
+
+  /// Asks reading to stop as soon as it can; callable from any thread.
+  void stop() noexcept { stop_.store(true, std::memory_order_relaxed); }
+
+  /// True if reading stopped on an error (strict policy, error limit, I/O).
+  [[nodiscard]] bool failed() const noexcept { return acct_ && acct_->stopped(); }
+  /// The error that stopped reading (`errc::ok` if none).
+  [[nodiscard]] const diagnostic& error() const noexcept { return acct_ ? acct_->error() : no_error_; }
+  [[nodiscard]] read_stats stats() const noexcept { return acct_ ? acct_->stats() : read_stats{}; }
+  [[nodiscard]] const parallel_options& options() const noexcept { return po_; }
+  [[nodiscard]] Source& source() noexcept { return src_; }
+
+ private:
+  template <class Sink, class... A>
+  static bool call_sink(Sink& sink, A&&... a) {
+    if constexpr (std::is_same_v<std::invoke_result_t<Sink&, A...>, bool>) {
+      return sink(std::forward<A>(a)...);
+    } else {
+      sink(std::forward<A>(a)...);
+      return true;
+    }
+  }
+
+  template <class Results, class Produce, class Deliver, class EndBatch>
+  void run_impl(Produce&& produce, Deliver&& deliver, EndBatch&& end_batch) {
+    run_impl<Results>(std::forward<Produce>(produce), std::forward<Deliver>(deliver),
+                      [](Results&) { return true; }, std::forward<EndBatch>(end_batch));
+  }
+
+  // produce(results, view): parallel stage, for each record delivered so far.
+  // deliver(results, item, k): serial stage, for the k-th delivered record of
+  // the batch that the accountant finally delivers. skipped(results): serial,
+  // after a record the accountant did not deliver. end_batch(results): serial,
+  // after the batch.
+  template <class Results, class Produce, class Deliver, class Skipped, class EndBatch>
+  void run_impl(Produce&& produce, Deliver&& deliver, Skipped&& skipped, EndBatch&& end_batch) {
+    using batch_t = detail::batch<Results>;
+    acct_ = std::make_unique<detail::accountant>(ro_, &handler_);
+    detail::scanner<Source> scanner(src_, ro_.max_record_size);
+    detail::batch_pool<batch_t> pool;
+    const unsigned threads = po_.threads ? po_.threads : detail::hardware_threads();
+    const std::size_t in_flight = po_.max_batches ? po_.max_batches : 2 * std::size_t{threads};
+    const std::size_t batch_bytes = std::max<std::size_t>(po_.batch_bytes, 1);
+    const std::size_t batch_records = std::max<std::size_t>(po_.batch_records, 1);
+    bool input_done = false;
+    std::atomic<bool> stopped{false};
+
+    auto read_batch = [&]() -> batch_t* {
+      if (input_done || stopped.load(std::memory_order_relaxed) || stop_.load(std::memory_order_relaxed))
+        return nullptr;
+      batch_t* b = pool.get();
+      b->clear();
+      std::size_t bytes = 0;
+      detail::chunk c;
+      while (bytes < batch_bytes && b->items.size() < batch_records) {
+        if (!scanner.next(c)) {
+          input_done = true;
+          b->input_error.assign(src_.error());
+          break;
+        }
+        detail::batch_item& item = b->items.emplace_back();
+        item.kind = c.kind;
+        item.x = c.x;
+        if constexpr (!detail::stable_source<Source>) {
+          // The source reuses its buffer: keep the bytes with the batch.
+          item.owned_at = b->owned.size();
+          b->owned.append(c.x.data, c.x.size);
+        }
+        bytes += c.x.size;
+      }
+      if constexpr (!detail::stable_source<Source>) {
+        for (auto& item : b->items) item.x.data = b->owned.data() + item.owned_at;
+      }
+      if (b->items.empty() && b->input_error.empty()) {
+        pool.put(b);
+        return nullptr;
+      }
+      return b;
+    };
+
+    auto parse_batch = [&](batch_t* b) -> batch_t* {
+      detail::iso2709_parser parser(detail::parse_options{ro_.validate_utf8});
+      record_view view;
+      for (detail::batch_item& item : b->items) {
+        if (item.kind != detail::chunk_kind::record) continue;
+        bool parsed = parser.parse(item.x, view);
+        auto& diags = detail::record_view_access::diagnostics(view);
+        std::size_t stopper = 0;
+        item.v = detail::judge(ro_.policy, parsed, diags, &stopper);
+        item.stopper = static_cast<std::uint32_t>(stopper);
+        item.diag_begin = static_cast<std::uint32_t>(b->diags.size());
+        b->diags.insert(b->diags.end(), diags.begin(), diags.end());
+        item.diag_end = static_cast<std::uint32_t>(b->diags.size());
+        if (item.v == detail::verdict::deliver) {
+          if constexpr (std::is_same_v<Results, detail::output_results>) item.out_begin = b->results.out.size();
+          produce(b->results, static_cast<const record_view&>(view));
+          if constexpr (std::is_same_v<Results, detail::output_results>) item.out_end = b->results.out.size();
+        }
+      }
+      return b;
+    };
+
+    auto hand_on = [&](batch_t* b) {
+      struct give_back {
+        detail::batch_pool<batch_t>& pool;
+        batch_t* b;
+        ~give_back() { pool.put(b); }
+      } guard{pool, b};
+      if (stopped.load(std::memory_order_relaxed)) return;
+      std::size_t k = 0;  // index among the records the parallel stage delivered
+      for (detail::batch_item& item : b->items) {
+        bool go = true;
+        switch (item.kind) {
+          case detail::chunk_kind::filler:
+            acct_->filler(item.x);
+            break;
+          case detail::chunk_kind::oversized:
+            go = acct_->oversized(item.x);
+            if (go) go = skipped(b->results);
+            break;
+          case detail::chunk_kind::record: {
+            std::span<const diagnostic> diags{b->diags.data() + item.diag_begin, item.diag_end - item.diag_begin};
+            detail::verdict final_v = acct_->record(item.v, item.stopper, diags, item.x);
+            if (final_v == detail::verdict::deliver) {
+              go = deliver(b->results, item, k);
+            } else {
+              go = final_v != detail::verdict::stop && skipped(b->results);
+            }
+            if (item.v == detail::verdict::deliver) ++k;
+            break;
+          }
+        }
+        if (!go || stop_.load(std::memory_order_relaxed)) {
+          end_batch(b->results);
+          stopped.store(true, std::memory_order_relaxed);
+          return;
+        }
+      }
+      if (!end_batch(b->results)) {
+        stopped.store(true, std::memory_order_relaxed);
+        return;
+      }
+      if (!b->input_error.empty()) {
+        acct_->input_failed(b->input_error);
+        stopped.store(true, std::memory_order_relaxed);
+      }
+    };
+
+    detail::run_pipeline<batch_t>(threads, in_flight, po_.ordered, read_batch, parse_batch, hand_on);
+  }
+
+  Source src_;
+  read_options ro_;
+  parallel_options po_;
+  diagnostic_handler handler_;
+  std::unique_ptr<detail::accountant> acct_;
+  std::atomic<bool> stop_{false};
+  diagnostic no_error_;
+};
+
+template <class Source>
+parallel_reader(Source, read_options, parallel_options) -> parallel_reader<Source>;
+template <class Source>
+parallel_reader(Source, read_options) -> parallel_reader<Source>;
+template <class Source>
+parallel_reader(Source) -> parallel_reader<Source>;
+
+MARCPP_NAMESPACE_END
