@@ -4,6 +4,7 @@
 /// \file marcpp.hpp
 /// Umbrella header: every public marcpp header.
 
+#include <marcpp/byte_range.hpp>
 #include <marcpp/config.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/indicators.hpp>

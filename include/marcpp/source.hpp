@@ -45,14 +45,18 @@ class memory_source {
  public:
   memory_source() = default;
   explicit memory_source(std::string_view bytes) noexcept : data_(bytes.data()), size_(bytes.size()) {}
+  /// Bytes that sit at offset `base` of a larger input (offsets reported
+  /// are then offsets in that input).
+  memory_source(std::string_view bytes, std::uint64_t base) noexcept
+      : data_(bytes.data()), size_(bytes.size()), base_(base) {}
   explicit memory_source(const char* bytes) noexcept : memory_source(std::string_view(bytes)) {}
   /// Refused: the bytes of a temporary string would be gone before they are read.
   explicit memory_source(std::string&&) = delete;
 
-  [[nodiscard]] source_window window() const noexcept { return {data_ + pos_, size_ - pos_, pos_}; }
+  [[nodiscard]] source_window window() const noexcept { return {data_ + pos_, size_ - pos_, base_ + pos_}; }
   bool fill(std::size_t n) noexcept { return size_ - pos_ >= n; }
   void consume(std::size_t n) noexcept { pos_ += std::min(n, size_ - pos_); }
-  /// Moves to absolute offset `off` (clamped to the end).
+  /// Moves to offset `off` of these bytes (clamped to the end).
   void seek(std::uint64_t off) noexcept { pos_ = static_cast<std::size_t>(std::min<std::uint64_t>(off, size_)); }
   [[nodiscard]] std::string_view error() const noexcept { return {}; }
   /// All the bytes.
@@ -62,6 +66,7 @@ class memory_source {
   const char* data_ = nullptr;
   std::size_t size_ = 0;
   std::size_t pos_ = 0;
+  std::uint64_t base_ = 0;
 };
 
 #if MARCPP_HAS_EXCEPTIONS

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file byte_range.hpp
+/// Reading the records of one byte range of a file, so that several
+/// processes or machines can share one huge file.
+
+#include <marcpp/config.hpp>
+#include <marcpp/detail/scanner.hpp>
+#include <marcpp/source.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+MARCPP_NAMESPACE_BEGIN
+
+/// The first position at or after `pos` where a record starts: 0, or a
+/// position that follows a record terminator (and any filler after it) and
+/// holds a plausible leader (five digits of length and, when there are
+/// enough bytes, five digits of base address). `input.size()` if there is
+/// none. Every record boundary of a sound file is such a position.
+[[nodiscard]] inline std::uint64_t next_record_start(std::string_view input, std::uint64_t pos) noexcept {
+  const std::size_t n = input.size();
+  if (pos == 0) return 0;
+  if (pos >= n) return n;
+  const char* p = input.data();
+  auto skip_filler = [&](std::size_t i) {
+    while (i < n && detail::is_filler(static_cast<unsigned char>(p[i]))) ++i;
+    return i;
+  };
+  // A run of filler that ends a terminator may cross `pos`: the record
+  // after it starts at or after `pos`.
+  std::size_t j = static_cast<std::size_t>(pos);
+  while (j > 0 && detail::is_filler(static_cast<unsigned char>(p[j - 1])) && p[j - 1] != '\x1D') --j;
+  std::size_t from = j > 0 && p[j - 1] == '\x1D' ? j - 1 : static_cast<std::size_t>(pos);
+  while (from < n) {
+    const void* q = std::memchr(p + from, '\x1D', n - from);
+    if (!q) return n;
+    std::size_t start = skip_filler(static_cast<std::size_t>(static_cast<const char*>(q) - p) + 1);
+    if (start >= n) return n;
+    if (start >= pos && detail::plausible_leader(p + start, n - start)) return start;
+    from = static_cast<std::size_t>(static_cast<const char*>(q) - p) + 1;
+  }
+  return n;
+}
+
+/// A source over the records of `input` whose first byte lies in
+/// [start, end): from `next_record_start(input, start)` to
+/// `next_record_start(input, end)`. Splitting a file into ranges that
+/// cover it, and reading each, yields every record exactly once; on a sound
+/// file, the same records the whole file yields. Offsets in diagnostics and
+/// records are offsets in `input`; record indices count from the start of
+/// the range. `input` must outlive the source and the records read from it.
+///
+///     marcpp::mmap_source file{"huge.mrc"};
+///     auto size = file.bytes().size();
+///     marcpp::reader r{marcpp::range_source(file.bytes(), k * size / n, (k + 1) * size / n)};
+[[nodiscard]] inline memory_source range_source(std::string_view input, std::uint64_t start, std::uint64_t end) noexcept {
+  std::uint64_t a = next_record_start(input, start);
+  std::uint64_t b = std::max(a, next_record_start(input, std::max(start, end)));
+  return memory_source(input.substr(static_cast<std::size_t>(a), static_cast<std::size_t>(b - a)), a);
+}
+
+MARCPP_NAMESPACE_END
