@@ -5,6 +5,7 @@
 /// Umbrella header: every public marcpp header.
 
 #include <marcpp/byte_range.hpp>
+#include <marcpp/compressed_source.hpp>
 #include <marcpp/config.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/indicators.hpp>

@@ -99,24 +99,26 @@ class mmap_source {
 };
 #endif
 
-/// A source over a `std::istream` (a pipe, stdin, a decompressing stream).
-/// It holds only the record being read and one read-ahead chunk, so memory
-/// stays bounded by the largest record, not by the input. Record views
-/// read from it are valid until the next read.
-class stream_source {
- public:
-  static constexpr std::size_t default_chunk = std::size_t{1} << 16;
+namespace detail {
 
-  explicit stream_source(std::istream& in, std::size_t chunk = default_chunk)
-      : in_(&in), chunk_(std::max<std::size_t>(chunk, 64)) {}
+/// The sliding window of a source that produces its bytes in pieces (a
+/// stream, a decompressor): it keeps the unread bytes, compacts them to the
+/// front, and grows only as far as one request needs, so memory stays bounded
+/// by the largest record plus one chunk. `Produce` is called as
+/// `produce(char* dst, std::size_t room) -> std::size_t`, returning 0 at the end.
+class window_buffer {
+ public:
+  explicit window_buffer(std::size_t chunk) noexcept : chunk_(std::max<std::size_t>(chunk, 64)) {}
 
   [[nodiscard]] source_window window() const noexcept { return {buf_.get() + pos_, end_ - pos_, base_ + pos_}; }
+  void consume(std::size_t n) noexcept { pos_ += std::min(n, end_ - pos_); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
 
-  bool fill(std::size_t n) {
+  template <class Produce>
+  bool fill(std::size_t n, Produce&& produce) {
     if (end_ - pos_ >= n) return true;
-    if (eof_) return false;
-    // Compact: keep only the unread bytes.
-    if (pos_ > 0) {
+    if (done_) return false;
+    if (pos_ > 0) {  // keep only the unread bytes
       std::memmove(buf_.get(), buf_.get() + pos_, end_ - pos_);
       end_ -= pos_;
       base_ += pos_;
@@ -129,29 +131,55 @@ class stream_source {
       buf_ = std::move(nb);
       cap_ = cap;
     }
-    while (end_ < n && !eof_) {
-      in_->read(buf_.get() + end_, static_cast<std::streamsize>(cap_ - end_));
-      auto got = static_cast<std::size_t>(in_->gcount());
-      end_ += got;
-      if (!*in_) {
-        eof_ = true;
-        if (in_->bad()) error_ = "the input stream failed while reading";
+    while (end_ < n) {
+      std::size_t got = produce(buf_.get() + end_, cap_ - end_);
+      if (got == 0) {
+        done_ = true;
+        break;
       }
+      end_ += got;
     }
     return end_ >= n;
   }
-  void consume(std::size_t n) noexcept { pos_ += std::min(n, end_ - pos_); }
-  [[nodiscard]] std::string_view error() const noexcept { return error_; }
-  /// Bytes currently buffered (for memory checks).
-  [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
 
  private:
-  std::istream* in_;
   std::size_t chunk_;
   std::unique_ptr<char[]> buf_;
   std::size_t cap_ = 0, pos_ = 0, end_ = 0;
   std::uint64_t base_ = 0;
-  bool eof_ = false;
+  bool done_ = false;
+};
+
+}  // namespace detail
+
+/// A source over a `std::istream` (a pipe, standard input, any stream). It
+/// holds only the record being read and one read-ahead chunk, so memory
+/// stays bounded by the largest record, not by the input. Record views read
+/// from it are valid until the next read.
+class stream_source {
+ public:
+  static constexpr std::size_t default_chunk = std::size_t{1} << 16;
+
+  explicit stream_source(std::istream& in, std::size_t chunk = default_chunk) : in_(&in), win_(chunk) {}
+
+  [[nodiscard]] source_window window() const noexcept { return win_.window(); }
+  bool fill(std::size_t n) {
+    return win_.fill(n, [this](char* dst, std::size_t room) -> std::size_t {
+      if (!*in_) return 0;
+      in_->read(dst, static_cast<std::streamsize>(room));
+      auto got = static_cast<std::size_t>(in_->gcount());
+      if (in_->bad()) error_ = "the input stream failed while reading";
+      return got;
+    });
+  }
+  void consume(std::size_t n) noexcept { win_.consume(n); }
+  [[nodiscard]] std::string_view error() const noexcept { return error_; }
+  /// Bytes currently buffered (for memory checks).
+  [[nodiscard]] std::size_t capacity() const noexcept { return win_.capacity(); }
+
+ private:
+  std::istream* in_;
+  detail::window_buffer win_;
   std::string error_;
 };
 
