@@ -42,6 +42,8 @@ TEST_CASE("errc") {
     CHECK(static_cast<int>(errc::invalid_subfield_layout) == 604);
     CHECK(static_cast<int>(errc::io_error) == 801);
     CHECK(static_cast<int>(errc::too_many_errors) == 802);
+    CHECK(static_cast<int>(errc::index_stale) == 803);
+    CHECK(static_cast<int>(errc::index_corrupt) == 804);
   }
 
   SUBCASE("every code has its own stable name") {
@@ -50,7 +52,7 @@ TEST_CASE("errc") {
       auto name = marcpp::to_string(static_cast<errc>(c));
       if (name != "unknown") CHECK(names.insert(name).second);
     }
-    CHECK(names.size() == 34);  // ok + 33 kinds
+    CHECK(names.size() == 36);  // ok + 35 kinds
     CHECK(marcpp::to_string(errc::missing_field_terminator) == "missing_field_terminator");
   }
 }

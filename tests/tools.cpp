@@ -38,6 +38,11 @@ run_result run(const std::string& cmd) {
 std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 const std::string marc_dump = MARC_DUMP;
+const std::string marc_index = MARC_INDEX;
+
+std::filesystem::path temp_path(const std::string& name) {
+  return std::filesystem::temp_directory_path() / ("marcpp-tools-" + std::to_string(::getpid()) + "-" + name);
+}
 const std::string read_edit_write = READ_EDIT_WRITE;
 
 }  // namespace
@@ -194,4 +199,97 @@ TEST_CASE("read_edit_write: the README example") {
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == static_cast<long>(before.records.size()));
   std::filesystem::remove(out);
   std::filesystem::remove(out.string() + ".bad");
+}
+
+TEST_CASE("marc-dump: the same output and diagnostics whatever the number of threads") {
+  std::string all;
+  for (const auto& e : std::filesystem::directory_iterator(test::data_dir() / "crafted"))
+    if (e.path().extension() == ".mrc") all += test::slurp(e.path());
+  if (test::have_corpus()) all += test::slurp(test::corpus_dir() / "large/solrmarc-uva_001_2000.mrc");
+  const auto file = temp_path("threads.mrc");
+  std::ofstream(file, std::ios::binary) << all;
+  auto one = run(marc_dump + " --threads 1 " + q(file));
+  CHECK(one.status == 1);
+  CHECK(!one.out.empty());
+  for (const char* n : {"2", "3", "8"}) {
+    CAPTURE(n);
+    auto many = run(marc_dump + " --threads " + n + " " + q(file));
+    CHECK(many.status == one.status);
+    CHECK(many.out == one.out);
+    CHECK(many.err == one.err);
+  }
+  SUBCASE("standard input, in parallel") {
+    auto piped = run("cat " + q(file) + " | " + marc_dump + " --threads 2");
+    CHECK(piped.out == one.out);
+  }
+  SUBCASE("strict stops at the same place") {
+    auto s1 = run(marc_dump + " --strict --threads 1 " + q(file));
+    auto s2 = run(marc_dump + " --strict --threads 2 " + q(file));
+    CHECK(s1.status == 1);
+    CHECK(s2.out == s1.out);
+    CHECK(s2.err == s1.err);
+  }
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("marc-dump: compressed input") {
+  const auto plain = test::crafted("ok-three.mrc");
+  const auto gz = temp_path("three.mrc.gz");
+  REQUIRE(run("gzip -c " + q(plain) + " > " + q(gz)).status == 0);
+  auto a = run(marc_dump + " " + q(plain));
+  auto b = run(marc_dump + " " + q(gz));
+  CHECK(b.status == 0);
+  CHECK(b.out == a.out);
+  auto c = run(marc_dump + " < " + q(gz));
+  CHECK(c.out == a.out);
+  std::filesystem::remove(gz);
+}
+
+TEST_CASE("marc-dump: --range splits a file between processes") {
+  const auto file = test::crafted("ok-three.mrc");
+  const auto size = std::filesystem::file_size(file);
+  auto whole = run(marc_dump + " " + q(file));
+  std::string joined;
+  for (std::uint64_t a : {std::uint64_t{0}, size / 3, 2 * size / 3}) {
+    std::uint64_t b = a == 2 * size / 3 ? size : a + size / 3;
+    auto part = run(marc_dump + " --range " + std::to_string(a) + ":" + std::to_string(b) + " " + q(file));
+    CHECK(part.status == 0);
+    joined += part.out;
+  }
+  CHECK(joined == whole.out);
+  CHECK(run(marc_dump + " --range 10:" + " " + q(file)).out.size() < whole.out.size());
+  CHECK(run(marc_dump + " --range nonsense " + q(file)).status == 2);
+  CHECK(run(marc_dump + " --range 5:1 " + q(file)).status == 2);
+}
+
+TEST_CASE("marc-index: build, get by number and by 001") {
+  const std::string base = test::slurp(test::crafted("ok-three.mrc"));
+  const auto file = temp_path("index.mrc");
+  std::ofstream(file, std::ios::binary) << base << base;
+  auto b = run(marc_index + " build " + q(file));
+  CHECK(b.status == 0);
+  CHECK(b.err.find("6 records") != std::string::npos);
+  CHECK(std::filesystem::exists(marcpp::default_index_path(file)));
+
+  auto n4 = run(marc_index + " get " + q(file) + " --number 4");
+  CHECK(n4.status == 0);
+  auto expected = test::read_bytes(base + base);
+  CHECK(n4.out == expected.raws[4]);
+  auto by_id = run(marc_index + " get " + q(file) + " --id ocm00000001");
+  CHECK(by_id.status == 0);
+  CHECK(by_id.out == expected.raws[0] + expected.raws[1] + expected.raws[2] + expected.raws[3] + expected.raws[4] +
+                         expected.raws[5]);
+  CHECK(run(marc_index + " get " + q(file) + " --id nothing").status == 1);
+  CHECK(run(marc_index + " get " + q(file) + " --number 6").status == 1);
+  CHECK(run(marc_index + " get " + q(file)).status == 2);
+  CHECK(run(marc_index + " get " + q(test::crafted("ok-basic.mrc")) + " --number 0").status == 2);  // no index
+
+  // A stale index is refused, not trusted.
+  std::ofstream(file, std::ios::binary | std::ios::app) << base;
+  auto stale = run(marc_index + " get " + q(file) + " --number 0");
+  CHECK(stale.status == 2);
+  CHECK(stale.err.find("index_stale") != std::string::npos);
+  CHECK(stale.out.empty());
+  std::filesystem::remove(file);
+  std::filesystem::remove(marcpp::default_index_path(file));
 }

@@ -62,6 +62,8 @@ enum class errc : std::uint16_t {
   // 8xx: input and limits
   io_error = 801,                   ///< the input could not be read
   too_many_errors = 802,            ///< the reader's error limit was reached
+  index_stale = 803,                ///< a record index made from another version of its data file
+  index_corrupt = 804,              ///< a record index that is damaged or not an index
 };
 
 /// How serious a diagnostic is.
@@ -154,6 +156,8 @@ inline std::string printable(std::string_view s) {
     case errc::invalid_subfield_layout: return "invalid_subfield_layout";
     case errc::io_error: return "io_error";
     case errc::too_many_errors: return "too_many_errors";
+    case errc::index_stale: return "index_stale";
+    case errc::index_corrupt: return "index_corrupt";
   }
   return "unknown";
 }

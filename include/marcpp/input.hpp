@@ -20,46 +20,32 @@ MARCPP_NAMESPACE_BEGIN
 
 #if MARCPP_HAS_EXCEPTIONS
 namespace detail {
-// Calls f with a reader over `in`, decompressing it if its first byte says so.
+// Calls f with a source over `in`, decompressing it if its first byte says so.
 template <class F>
-decltype(auto) with_stream_reader(std::istream& in, const read_options& opts, F&& f) {
+decltype(auto) with_stream_source(std::istream& in, F&& f) {
   const int c = in.peek();
   const char head = c == std::char_traits<char>::eof() ? '\0' : static_cast<char>(c);
   switch (detect_compression(std::string_view(&head, 1))) {
-    case compression::gzip: {
-      reader r{gzip_source{in}, opts};
-      return std::forward<F>(f)(r);
-    }
-    case compression::zstd: {
-      reader r{zstd_source{in}, opts};
-      return std::forward<F>(f)(r);
-    }
+    case compression::gzip: return std::forward<F>(f)(gzip_source{in});
+    case compression::zstd: return std::forward<F>(f)(zstd_source{in});
     case compression::none: break;
   }
-  reader r{stream_source{in}, opts};
-  return std::forward<F>(f)(r);
+  return std::forward<F>(f)(stream_source{in});
 }
 }  // namespace detail
 
-/// Calls `f(reader)` with a reader over `path`: a memory map for a regular
-/// file, a stream for anything else (a pipe, a device), and standard input
-/// for `"-"`; gzip and Zstandard input, recognised by its first bytes, is
-/// decompressed as it is read. Returns what `f` returns. Throws
+/// Calls `f(source)` with the source that suits `path`: an `mmap_source` for
+/// a regular file, a stream for anything else (a pipe, a device), standard
+/// input for `"-"`; gzip and Zstandard input, recognised by its first bytes,
+/// gets a decompressing source. Returns what `f` returns. Throws
 /// `marcpp::error` (`io_error`) if the input cannot be opened.
-///
-///     marcpp::with_reader("records.mrc.gz", {}, [](auto& r) {
-///       for (const marcpp::record_view& rec : r) use(rec);
-///     });
 template <class F>
-decltype(auto) with_reader(const std::string& path, const read_options& opts, F&& f) {
-  if (path == "-") return detail::with_stream_reader(std::cin, opts, std::forward<F>(f));
+decltype(auto) with_source(const std::string& path, F&& f) {
+  if (path == "-") return detail::with_stream_source(std::cin, std::forward<F>(f));
   std::error_code ec;
   if (std::filesystem::is_regular_file(path, ec)) {
     mmap_source file{path};
-    if (detect_compression(file.bytes().substr(0, 4)) == compression::none) {
-      reader r{std::move(file), opts};
-      return std::forward<F>(f)(r);
-    }
+    if (detect_compression(file.bytes().substr(0, 4)) == compression::none) return std::forward<F>(f)(std::move(file));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -68,7 +54,21 @@ decltype(auto) with_reader(const std::string& path, const read_options& opts, F&
     d.message = path + ": cannot open for reading";
     throw_error(std::move(d));
   }
-  return detail::with_stream_reader(in, opts, std::forward<F>(f));
+  return detail::with_stream_source(in, std::forward<F>(f));
+}
+
+/// Calls `f(reader)` with a `reader` over the source `with_source` chooses
+/// for `path`. Returns what `f` returns.
+///
+///     marcpp::with_reader("records.mrc.gz", {}, [](auto& r) {
+///       for (const marcpp::record_view& rec : r) use(rec);
+///     });
+template <class F>
+decltype(auto) with_reader(const std::string& path, const read_options& opts, F&& f) {
+  return with_source(path, [&](auto&& src) -> decltype(auto) {
+    reader r{std::move(src), opts};
+    return std::forward<F>(f)(r);
+  });
 }
 #endif
 

@@ -16,6 +16,7 @@
 #include <marcpp/parallel_reader.hpp>
 #include <marcpp/reader.hpp>
 #include <marcpp/record.hpp>
+#include <marcpp/record_index.hpp>
 #include <marcpp/record_view.hpp>
 #include <marcpp/source.hpp>
 #include <marcpp/tag.hpp>

@@ -228,6 +228,10 @@ class reader {
   /// Sets the handler that receives every diagnostic.
   void on_diagnostic(diagnostic_handler h) { handler_ = std::move(h); }
 
+  /// Gives the next record read the index `first` (for a source that starts
+  /// in the middle of an input whose earlier records are counted).
+  void number_from(std::uint64_t first) noexcept { scanner_.number_from(first); }
+
   /// Reads the next record into `out`; false at the end or on a stop.
   bool next(record_view& out) {
     if (done_) return false;

@@ -9,6 +9,7 @@
 
 #include <marcpp/config.hpp>
 
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
@@ -29,7 +30,11 @@ namespace detail {
 template <class T, class Produce, class Work, class Consume>
 void run_pipeline(unsigned threads, std::size_t in_flight, bool ordered, Produce&& produce, Work&& work,
                   Consume&& consume) {
-  tbb::task_arena arena(static_cast<int>(threads ? threads : hardware_threads()));
+  const std::size_t n = threads ? threads : hardware_threads();
+  // Lets TBB run as many threads as asked for, even beyond the cores (it
+  // otherwise caps its workers and warns).
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, n);
+  tbb::task_arena arena(static_cast<int>(n));
   arena.execute([&] {
     tbb::parallel_pipeline(
         in_flight,

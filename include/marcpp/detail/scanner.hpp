@@ -135,6 +135,8 @@ class scanner {
 
   /// Records (and oversized chunks) seen so far.
   [[nodiscard]] std::uint64_t index() const noexcept { return index_; }
+  /// Numbers the records from `first` on.
+  void number_from(std::uint64_t first) noexcept { index_ = first; }
   [[nodiscard]] std::size_t max_record_size() const noexcept { return max_; }
 
  private:
