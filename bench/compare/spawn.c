@@ -3,7 +3,8 @@
  *
  *   spawn REPORT PROGRAM [ARG...]
  *
- * Writes "WALL_SECONDS PEAK_RSS_KB EXIT_STATUS" to the file REPORT and exits
+ * Writes "WALL_SECONDS PEAK_RSS_KB EXIT_STATUS CPU_SECONDS" (CPU: user plus
+ * system time of PROGRAM and its children) to the file REPORT and exits
  * 0 (2 if PROGRAM could not be run). Standard input, output and error are
  * PROGRAM's. This small process forks PROGRAM itself because a process's
  * peak RSS (getrusage/wait4 ru_maxrss) includes the memory of the process
@@ -51,6 +52,8 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    fprintf(report, "%.6f %ld %d\n", wall, ru.ru_maxrss, code);
+    double cpu = (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                 (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    fprintf(report, "%.6f %ld %d %.6f\n", wall, ru.ru_maxrss, code, cpu);
     return fclose(report) == 0 ? (code == 127 ? 2 : 0) : 2;
 }
