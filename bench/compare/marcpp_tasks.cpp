@@ -1,0 +1,192 @@
+// marcpp's program for the cross-library comparison (bench/compare/run).
+//
+//   marcpp_tasks [--mode view|record] TASK FILE [OUT]
+//   marcpp_tasks --modes     # the modes this build has, one line
+//   marcpp_tasks --tasks     # the tasks this build has, one line
+//
+// Runs one task over the ISO 2709 file FILE and prints one line of counts,
+// in the format every program of the comparison prints:
+//
+//   t1  read:       records=N fields=F
+//   t2  extract:    records=N fields=F sum=S
+//   t3  round trip: records=N          (records written as ISO 2709 to OUT)
+//
+// The tasks are defined in docs/benchmarks.md ("Against other MARC
+// libraries"). OUT defaults to /dev/null. Exit status: 0 when every record
+// was read and written, 1 when some were not (the reason on standard error),
+// 2 when the program could not run.
+// SPDX-License-Identifier: MIT
+
+#include <marcpp/marcpp.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+namespace {
+
+struct counts {
+  std::uint64_t records = 0;
+  std::uint64_t fields = 0;
+  std::uint64_t sum = 0;
+};
+
+// The per-record work of each task, written once for both record flavours,
+// so that a parallel mode can run the same functions on its threads and add
+// up the counts.
+
+/// T1: count records and fields.
+template <class Record>
+void t1(const Record& rec, counts& c) {
+  ++c.records;
+  c.fields += rec.fields().size();
+}
+
+/// T2: the byte length of the first 245's first $a, plus the byte length of
+/// every field's value (control data; the sum of a data field's subfield
+/// values).
+template <class Record>
+void t2(const Record& rec, counts& c) {
+  ++c.records;
+  if (const auto* title = rec.first(marcpp::tag("245")))
+    if (auto a = title->value('a')) c.sum += a->size();
+  for (const auto& f : rec.fields()) {
+    ++c.fields;
+    if (f.is_control()) {
+      c.sum += f.data().size();
+    } else {
+      for (const auto& s : f.subfields()) c.sum += s.value().size();
+    }
+  }
+}
+
+void print(std::string_view task, const counts& c) {
+  if (task == "t1")
+    std::printf("records=%llu fields=%llu\n", static_cast<unsigned long long>(c.records),
+                static_cast<unsigned long long>(c.fields));
+  else if (task == "t2")
+    std::printf("records=%llu fields=%llu sum=%llu\n", static_cast<unsigned long long>(c.records),
+                static_cast<unsigned long long>(c.fields), static_cast<unsigned long long>(c.sum));
+  else
+    std::printf("records=%llu\n", static_cast<unsigned long long>(c.records));
+}
+
+/// Reports what the reader repaired or skipped; true if it read everything.
+template <class Reader>
+bool report(const Reader& r) {
+  const auto& st = r.stats();
+  if (st.repaired || st.skipped)
+    std::cerr << "marcpp_tasks: " << st.repaired << " record(s) repaired, " << st.skipped << " skipped\n";
+  if (r.failed()) std::cerr << "marcpp_tasks: " << marcpp::to_string(r.error()) << '\n';
+  return !r.failed() && !st.skipped;
+}
+
+/// One thread, one record at a time: `Record` is `record_view` (zero-copy)
+/// or `record` (owning).
+template <class Record>
+int run_sequential(std::string_view task, const std::string& file, const std::string& out_path) {
+  marcpp::reader r{marcpp::mmap_source{file}};
+  Record rec;
+  counts c;
+  bool ok = true;
+  if (task == "t1") {
+    while (r.next(rec)) t1(rec, c);
+  } else if (task == "t2") {
+    while (r.next(rec)) t2(rec, c);
+  } else {  // t3
+    std::ofstream os(out_path, std::ios::binary);
+    if (!os) {
+      std::cerr << "marcpp_tasks: " << out_path << ": cannot open for writing\n";
+      return 2;
+    }
+    marcpp::iso2709_writer w{os};
+    while (r.next(rec)) {
+      if (auto err = w.write(rec)) {
+        std::cerr << "marcpp_tasks: " << marcpp::to_string(err) << '\n';
+        ok = false;
+      }
+    }
+    w.flush();
+    c.records = w.count();
+    if (!os) {
+      std::cerr << "marcpp_tasks: " << out_path << ": write failed\n";
+      return 2;
+    }
+  }
+  ok = report(r) && ok;
+  print(task, c);
+  return ok ? 0 : 1;
+}
+
+// The parallel mode (`--mode parallel --threads N`) is one more function of
+// the same shape over marcpp::parallel_reader, running t1/t2 per record on
+// the worker threads and adding up per-thread `counts`, and writing t3's
+// records in input order from the serial stage. Add it to `modes` below.
+
+struct mode {
+  std::string_view name;
+  int (*run)(std::string_view task, const std::string& file, const std::string& out);
+};
+constexpr mode modes[] = {
+    {"view", &run_sequential<marcpp::record_view>},
+    {"record", &run_sequential<marcpp::record>},
+};
+// A task is listed once it is implemented in every mode above; t4 (MARCXML
+// output) joins once marcpp writes MARCXML.
+constexpr std::string_view tasks[] = {"t1", "t2", "t3"};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"marcpp's program for the cross-library comparison: runs one task over an ISO 2709 file."};
+  app.name("marcpp_tasks");
+  std::string mode_name = "view", task, file, out = "/dev/null";
+  bool list_modes = false, list_tasks = false;
+  app.add_flag("--modes", list_modes, "print the modes this program has, then exit");
+  app.add_flag("--tasks", list_tasks, "print the tasks this program has, then exit");
+  app.add_option("--mode", mode_name, "how records are read: view (record_view) or record (owning record)");
+  app.add_option("task", task, "t1 (read), t2 (extract) or t3 (round trip)");
+  app.add_option("file", file, "the ISO 2709 input");
+  app.add_option("out", out, "where t3 writes its ISO 2709 output (default /dev/null)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  auto list = [](const auto& names) {
+    std::string line;
+    for (const auto& n : names) {
+      if (!line.empty()) line += ' ';
+      if constexpr (requires { n.name; })
+        line += n.name;
+      else
+        line += n;
+    }
+    std::printf("%s\n", line.c_str());
+    return 0;
+  };
+  if (list_modes) return list(modes);
+  if (list_tasks) return list(tasks);
+
+  const mode* m = nullptr;
+  for (const auto& candidate : modes)
+    if (candidate.name == mode_name) m = &candidate;
+  bool known_task = false;
+  for (auto t : tasks) known_task = known_task || t == task;
+  if (!m || !known_task || file.empty()) {
+    std::cerr << "marcpp_tasks: usage: marcpp_tasks [--mode MODE] TASK FILE [OUT]; see --modes and --tasks\n";
+    return 2;
+  }
+  try {
+    return m->run(task, file, out);
+  } catch (const marcpp::error& e) {
+    std::cerr << "marcpp_tasks: " << e.diagnostic().message << '\n';
+    return 2;
+  }
+}
