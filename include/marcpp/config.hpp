@@ -61,11 +61,13 @@
 #  define MARCPP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #  define MARCPP_ALWAYS_INLINE inline __attribute__((always_inline))
 #  define MARCPP_NOINLINE __attribute__((noinline))
+#  define MARCPP_LAMBDA_INLINE __attribute__((always_inline))
 #else
 #  define MARCPP_LIKELY(x) (x)
 #  define MARCPP_UNLIKELY(x) (x)
 #  define MARCPP_ALWAYS_INLINE inline
 #  define MARCPP_NOINLINE
+#  define MARCPP_LAMBDA_INLINE
 #endif
 
 #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)

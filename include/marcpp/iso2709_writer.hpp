@@ -20,6 +20,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 MARCPP_NAMESPACE_BEGIN
 
@@ -91,6 +92,11 @@ template <class Record>
   const unsigned entry = 3 + lf + ls;
   const std::uint64_t max_field = detail::max_digits_value(lf), max_start = detail::max_digits_value(ls);
   const bool zero = opts.oversize == oversize_policy::zero_length;
+  // A view the reader delivered without repairs holds each field's bytes
+  // exactly as this writer would write them (the reader checked them):
+  // they are copied whole.
+  bool raw_fields = false;
+  if constexpr (std::is_same_v<Record, record_view>) raw_fields = !rec.repaired();
 
   auto fault = [&](errc code, std::size_t i, std::string msg) {
     diagnostic d;
@@ -119,8 +125,17 @@ template <class Record>
     const auto& f = fields[i];
     if (!f.tag().is_valid())
       return fault(errc::invalid_tag, i, "the field has no valid tag; ISO 2709 cannot write it");
-    std::size_t len;
-    if (f.is_control()) {
+    std::size_t len = 0;
+    bool measured = false;
+    if constexpr (std::is_same_v<Record, record_view>) {
+      if (raw_fields) {
+        len = f.raw().size() + 1;
+        measured = true;
+      }
+    }
+    if (measured) {
+      // copied as read
+    } else if (f.is_control()) {
       std::string_view d = f.data();
       if (d.find_first_of("\x1D\x1E") != std::string_view::npos)
         return fault(errc::invalid_data_byte, i, "the control field holds a terminator byte (0x1D or 0x1E)");
@@ -239,6 +254,12 @@ template <class Record>
   auto write_field = [&](std::size_t i) {
     const auto& f = fields[i];
     char* w = p + base + starts[i];
+    if constexpr (std::is_same_v<Record, record_view>) {
+      if (raw_fields) {
+        put(w, f.raw())[0] = '\x1E';
+        return;
+      }
+    }
     if (f.is_control()) {
       w = put(w, f.data());
     } else {

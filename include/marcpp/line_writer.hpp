@@ -19,12 +19,32 @@
 #include <marcpp/config.hpp>
 #include <marcpp/iso2709_writer.hpp>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 
 MARCPP_NAMESPACE_BEGIN
 
-/// Appends the line form of `rec` to `out`.
+namespace detail {
+// The bytes a subfield takes in the line format.
+template <class Subfield>
+[[nodiscard]] inline std::size_t line_size(const Subfield& s, std::size_t extra) noexcept {
+  const std::size_t v = s.value().size();
+  switch (s.shape()) {
+    case subfield_shape::normal: return 4 + v;  // " $a " value
+    case subfield_shape::unlabelled: return v > extra ? 1 + v : v;
+    case subfield_shape::no_code: return v ? 3 + v : 0;
+  }
+  return 0;
+}
+inline char* put(char* w, std::string_view s) noexcept {
+  if (!s.empty()) std::memcpy(w, s.data(), s.size());
+  return w + s.size();
+}
+}  // namespace detail
+
+/// Appends the line form of `rec` to `out` (one allocation at most: the
+/// size is computed first).
 template <class Record>
 void write_line(const Record& rec, std::string& out) {
   const unsigned ind = detail::effective_indicator_count(rec.leader());
@@ -32,45 +52,68 @@ void write_line(const Record& rec, std::string& out) {
   // reader keeps the extra indicator bytes as unlabelled data, and they are
   // printed as indicators again here.
   auto declared = rec.leader().indicator_count();
-  const unsigned extra = declared && *declared > 2 && *declared <= 9 ? *declared - 2 : 0;
-  out.append(rec.leader().str());
-  out += '\n';
-  for (const auto& f : rec.fields()) {
-    auto t = f.tag().chars();
-    out.append(t.data(), 3);
-    out += ' ';
+  const std::size_t extra = declared && *declared > 2 && *declared <= 9 ? *declared - 2 : 0;
+  const auto fields = rec.fields();
+
+  std::size_t size = 24 + 1 + 1;
+  for (const auto& f : fields) {
+    size += 4 + 1;  // tag, blank, newline
     if (f.is_control()) {
-      out.append(f.data());
+      size += f.data().size();
+    } else {
+      size += ind;
+      for (const auto& s : f.subfields()) size += detail::line_size(s, extra);
+    }
+  }
+  const std::size_t old = out.size();
+  out.resize(old + size);
+  char* w = out.data() + old;
+  w = detail::put(w, rec.leader().str());
+  *w++ = '\n';
+  for (const auto& f : fields) {
+    auto t = f.tag().chars();
+    w[0] = t[0];
+    w[1] = t[1];
+    w[2] = t[2];
+    w[3] = ' ';
+    w += 4;
+    if (f.is_control()) {
+      w = detail::put(w, f.data());
     } else {
       auto i = f.indicators();
-      for (unsigned k = 0; k < ind; ++k) out += i[k];
+      for (unsigned k = 0; k < ind; ++k) *w++ = i[k];
       for (const auto& s : f.subfields()) {
         std::string_view v = s.value();
         switch (s.shape()) {
           case subfield_shape::normal:
-            out += " $";
-            out += s.code();
-            out += ' ';
+            w[0] = ' ';
+            w[1] = '$';
+            w[2] = s.code();
+            w[3] = ' ';
+            w = detail::put(w + 4, v);
             break;
           case subfield_shape::unlabelled: {
             std::string_view more = v.substr(0, extra);
-            out.append(more);
+            w = detail::put(w, more);
             v.remove_prefix(more.size());
-            if (v.empty()) continue;
-            out += ' ';
+            if (!v.empty()) {
+              *w++ = ' ';
+              w = detail::put(w, v);
+            }
             break;
           }
           case subfield_shape::no_code:
-            if (v.empty()) continue;
-            out += " $ ";
+            if (!v.empty()) {
+              w = detail::put(w, " $ ");
+              w = detail::put(w, v);
+            }
             break;
         }
-        out.append(v);
       }
     }
-    out += '\n';
+    *w++ = '\n';
   }
-  out += '\n';
+  *w++ = '\n';
 }
 
 /// The line form of `rec`.

@@ -83,6 +83,9 @@ class field_view : public detail::field_reads<field_view> {
   friend class detail::iso2709_parser;
   friend class record_view;
 
+  field_view(marcpp::tag t, const char* data, std::uint32_t size, bool control) noexcept
+      : data_(data), size_(size), tag_(t), control_(control) {}
+
   const char* data_ = nullptr;
   const subfield_view* subs_ = nullptr;
   std::uint32_t size_ = 0;

@@ -115,6 +115,13 @@ class iso2709_parser {
     if (!e.t.is_valid()) d.original.assign(p_ + e.dir_pos, 3);
     return d;
   }
+  diagnostic& report_tag(errc code, severity level, std::size_t pos, marcpp::tag t, std::size_t field_index,
+                         std::string message) {
+    diagnostic& d = report(code, level, pos, std::move(message));
+    d.tag = t;
+    d.field_index = static_cast<std::int32_t>(field_index);
+    return d;
+  }
   bool fail(errc code, std::size_t pos, std::string message) {
     report(code, severity::error, pos, std::move(message));
     return false;
@@ -179,7 +186,6 @@ class iso2709_parser {
 
     read_leader_counts();
     if (!locate_directory()) return false;
-    read_directory();
 
     const std::size_t diags_before = out_->diags_.size();
     if (fast_path()) {
@@ -356,47 +362,148 @@ class iso2709_parser {
     }
   }
 
-  // All entries well formed, contiguous, in order, each ending with a field
-  // terminator, covering the data area exactly: the shape of nearly every
-  // real record. Fields are built from one sweep over the data area.
+  // Four ASCII digits at p, or -1 (SWAR: one load, a few operations).
+  static std::int64_t digits4(const char* p) noexcept {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    v -= 0x30303030u;
+    if (((v & 0xF0F0F0F0u) | ((v + 0x06060606u) & 0xF0F0F0F0u)) != 0) return -1;
+    v = v * 10 + (v >> 8);  // little-endian pairs: d0*10+d1 in byte 0, d2*10+d3 in byte 2
+    return static_cast<std::int64_t>((v & 0xFFu) * 100 + ((v >> 16) & 0xFFu));
+  }
+  static std::int64_t digits5(const char* p) noexcept {
+    std::int64_t hi = digits4(p);
+    auto last = static_cast<unsigned char>(p[4]) - unsigned{'0'};
+    return hi < 0 || last > 9 ? -1 : hi * 10 + last;
+  }
+  static marcpp::tag read_tag(const char* p) noexcept {
+    auto a = static_cast<unsigned char>(p[0]) - unsigned{'0'}, b = static_cast<unsigned char>(p[1]) - unsigned{'0'},
+         c = static_cast<unsigned char>(p[2]) - unsigned{'0'};
+    if (a <= 9 && b <= 9 && c <= 9) return marcpp::tag::numeric(a * 100 + b * 10 + c);
+    return marcpp::tag::from_chars(p[0], p[1], p[2]);
+  }
+
+  // The shape of nearly every real record: every directory entry well
+  // formed, contiguous, in order, each field ending with its terminator, the
+  // fields covering the data area exactly, no terminator inside a field.
+  // One pass over the directory builds the fields; one sweep over the data
+  // area (16 bytes at a time) finds every delimiter and terminator and cuts
+  // the subfields as it goes. Anything else returns false, and the record
+  // goes to the slow path.
   bool fast_path() {
-    std::size_t expected = 0;
+    if (dir_rem_ >= 3) return false;  // an incomplete entry that carries a tag
+    const std::size_t n = (base_ - 1 - 24) / entry_size_;
     const std::size_t area = data_end_ - base_;
-    for (entry& e : entries_) {
-      if (e.len < 1 || e.start != static_cast<std::int64_t>(expected) || !e.t.is_valid()) return false;
-      std::size_t end = expected + static_cast<std::size_t>(e.len);
-      if (end > area || p_[base_ + end - 1] != field_terminator) return false;
-      e.fs = static_cast<std::uint32_t>(base_ + expected);
-      e.fe = static_cast<std::uint32_t>(base_ + end - 1);
+    const char* a = p_ + base_;
+    auto& fields = out_->fields_;
+    fields.reserve(n);
+    const char* dir = p_ + 24;
+    const bool usual_map = lf_ == 4 && ls_ == 5;
+    std::size_t expected = 0;
+    for (std::size_t i = 0; i < n; ++i, dir += entry_size_) {
+      const marcpp::tag t = read_tag(dir);
+      const std::int64_t len = usual_map ? digits4(dir + 3) : parse_digits(dir + 3, lf_);
+      const std::int64_t start = usual_map ? digits5(dir + 7) : parse_digits(dir + 3 + lf_, ls_);
+      if (!t.is_valid() || len < 1 || start != static_cast<std::int64_t>(expected)) return false;
+      const std::size_t end = expected + static_cast<std::size_t>(len);
+      if (end > area || a[end - 1] != field_terminator) return false;
+      const auto size = static_cast<std::uint32_t>(len - 1);
+      const char* d = a + expected;
+      fields.emplace_back(field_view(t, d, size,
+                                     t.is_control() && !(size > ind_declared_ && d[ind_declared_] == subfield_delimiter)));
       expected = end;
     }
     if (expected != area) return false;
+    if (n == 0) return true;
+    field_view* fv = fields.data();
 
-    seps_.clear();
-    const char* area_p = p_ + base_;
-    const std::uint32_t b = static_cast<std::uint32_t>(base_);
-    high_ = scan_separators(area_p, area, [&](std::size_t i) {
-      seps_.push_back(b + static_cast<std::uint32_t>(i));
+    // The usual layout (two indicators, one-byte codes) takes a leaner sweep.
+    return ind_ == 2 && ind_declared_ == 2 && code_len_ == 2 ? sweep<true>(a, area, fv, n)
+                                                              : sweep<false>(a, area, fv, n);
+  }
+
+  template <bool Usual>
+  bool sweep(const char* a, std::size_t area, field_view* fv, std::size_t n) {
+    auto& subs = out_->subfields_;
+    std::size_t fi = 0, fs = 0, fe = fv[0].size_, open = 0, first_sub = 0;
+    bool data = !fv[0].control_, seen = false, sound = true;
+    auto close_open = [&](std::size_t e) MARCPP_LAMBDA_INLINE {
+      const std::size_t d = open;
+      if (MARCPP_LIKELY((Usual || code_len_ >= 2) && d + 1 < e))
+        subs.emplace_back(a[d + 1], std::string_view(a + d + 2, e - d - 2));
+      else
+        no_code_subfield(a, d, e, fv[fi].tag_, fi);
+    };
+    auto at_first_delimiter = [&](std::size_t q) MARCPP_LAMBDA_INLINE {
+      if (MARCPP_LIKELY(q - fs == ind_)) {  // indicators, then the delimiter: the usual case
+        fv[fi].ind_ = marcpp::indicators(a[fs], Usual || ind_ > 1 ? a[fs + 1] : ' ');
+        return;
+      }
+      odd_field_start(a, fs, q, fe, fv[fi], fi);
+    };
+    high_ = scan_separators(a, area, [&](std::size_t q) MARCPP_LAMBDA_INLINE {
+      if (q == fe) {  // the field's terminator
+        if (data) {
+          if (!seen) at_first_delimiter(fe);
+          else close_open(fe);
+          fv[fi].nsubs_ = static_cast<std::uint32_t>(subs.size() - first_sub);
+        }
+        if (++fi < n) {
+          fs = fe + 1;
+          fe = fs + fv[fi].size_;
+          data = !fv[fi].control_;
+          seen = false;
+          first_sub = subs.size();
+        }
+        return true;
+      }
+      const char c = a[q];
+      if (MARCPP_UNLIKELY(c != subfield_delimiter)) {
+        if (c == '\x1C') return true;  // data
+        return sound = false;          // a terminator inside a field
+      }
+      if (!data) return true;  // control data keeps its bytes
+      if (!seen) {
+        at_first_delimiter(q);
+        seen = true;
+      } else {
+        close_open(q);
+      }
+      open = q;
       return true;
     });
-    // Every separator must be a delimiter inside a field or the terminator
-    // that ends it; anything else sends the record to the slow path.
-    const std::uint32_t* s = seps_.data();
-    const std::uint32_t* s_end = s + seps_.size();
-    out_->fields_.reserve(entries_.size());
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      const entry& e = entries_[i];
-      const std::uint32_t* first = s;
-      while (s != s_end && *s < e.fe) {
-        char c = p_[*s];
-        if (c == field_terminator || c == record_terminator) return false;
-        ++s;
-      }
-      // *s is e.fe: its field terminator (checked above).
-      build_field(e, i, first, s);
-      ++s;
+    return sound;
+  }
+
+  // A delimiter with no code after it (rare): kept, and reported when codes
+  // should be there.
+  MARCPP_NOINLINE void no_code_subfield(const char* a, std::size_t d, std::size_t e, marcpp::tag t, std::size_t fi) {
+    out_->subfields_.emplace_back(char(0), std::string_view(a + d + 1, e - d - 1), subfield_shape::no_code);
+    if (code_len_ >= 2)
+      report_tag(errc::missing_subfield_code, severity::warning, base_ + d, t, fi,
+                 "a subfield delimiter is not followed by a code; it is kept as a delimiter without code");
+  }
+
+  // A data field that does not start with exactly its indicators and a
+  // delimiter (rare): missing indicators, or bytes before the first delimiter.
+  MARCPP_NOINLINE void odd_field_start(const char* a, std::size_t fs, std::size_t q, std::size_t fe, field_view& f,
+                                       std::size_t fi) {
+    const std::size_t avail = std::min<std::size_t>(q - fs, ind_);
+    f.ind_ = marcpp::indicators(avail > 0 ? a[fs] : ' ', avail > 1 ? a[fs + 1] : ' ');
+    if (avail < ind_)
+      report_tag(errc::missing_indicators, severity::repair, base_ + fs, f.tag_, fi,
+                 q < fe ? "the field has " + std::to_string(avail) + " of its " + std::to_string(ind_) +
+                              " indicators before the first subfield; the missing ones are set blank"
+                        : "the field is too short for its " + std::to_string(ind_) +
+                              " indicators; the missing ones are set blank");
+    const std::size_t pos = fs + avail;
+    if (pos < q) {
+      out_->subfields_.emplace_back(char(0), std::string_view(a + pos, q - pos), subfield_shape::unlabelled);
+      if (ind_declared_ <= 2)
+        report_tag(errc::data_before_first_subfield, severity::warning, base_ + pos, f.tag_, fi,
+                   "the field holds " + std::to_string(q - pos) +
+                       " bytes before its first subfield delimiter; they are kept as unlabelled data");
     }
-    return true;
   }
 
   void finish_fields_fast() {
@@ -406,6 +513,7 @@ class iso2709_parser {
   }
 
   bool slow_path() {
+    read_directory();
     if (!locate_fields()) return false;
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       const entry& e = entries_[i];
