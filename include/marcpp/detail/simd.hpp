@@ -95,6 +95,28 @@ MARCPP_ALWAYS_INLINE bool scan_separators(const char* p, std::size_t n, F&& f) {
   return (acc & 0x8080808080808080ull) == 0;
 }
 
+/// Index of the first byte of [p, p+n) that is not ASCII or equals `a` or
+/// `b`, or `n` if there is none: the end of a run the character set
+/// converters copy as it is.
+[[nodiscard]] inline std::size_t find_ascii_stop(const char* p, std::size_t n, char a, char b) noexcept {
+  std::size_t i = 0;
+#if MARCPP_HAS_SSE2
+  const __m128i va = _mm_set1_epi8(a);
+  const __m128i vb = _mm_set1_epi8(b);
+  for (; i + 16 <= n; i += 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb));
+    auto m = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(x, hit)));
+    if (m) return i + count_trailing_zeros(m);
+  }
+#endif
+  for (; i < n; ++i) {
+    char c = p[i];
+    if (static_cast<unsigned char>(c) >= 0x80 || c == a || c == b) return i;
+  }
+  return n;
+}
+
 /// Index of the first byte of [p, p+n) that starts an invalid UTF-8
 /// sequence, or `n` if the whole range is valid UTF-8 (RFC 3629: no
 /// overlongs, no surrogates, nothing above U+10FFFF).
