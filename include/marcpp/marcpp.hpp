@@ -2,8 +2,10 @@
 #pragma once
 
 /// \file marcpp.hpp
-/// Umbrella header: every public marcpp header.
+/// Umbrella header: every public marcpp header but <marcpp/normalize.hpp>,
+/// which needs ICU (link marcpp::icu and include it where you normalise).
 
+#include <marcpp/charset.hpp>
 #include <marcpp/config.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/indicators.hpp>
@@ -11,6 +13,7 @@
 #include <marcpp/iso2709_writer.hpp>
 #include <marcpp/leader.hpp>
 #include <marcpp/line_writer.hpp>
+#include <marcpp/marc8.hpp>
 #include <marcpp/reader.hpp>
 #include <marcpp/record.hpp>
 #include <marcpp/record_view.hpp>
