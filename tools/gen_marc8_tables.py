@@ -312,13 +312,16 @@ def emit(t, source_name):
     w('inline constexpr std::uint32_t eacc_ucs[eacc_count] = {')
     w(dec([t['eacc'][k] for k in keys], 20))
     w('};')
+    # Several codes for one code point: the encoder writes the lowest code
+    # made of graphic bytes only (212320, "ideographic space in some
+    # implementations", ends with a space byte; 212321 is the usual one).
     first = {}
-    for i, k in enumerate(keys):
-        first.setdefault(t['eacc'][k], i)  # several codes for one code point: the lowest is written
+    for i, k in sorted(enumerate(keys), key=lambda e: ((e[1] & 0xFF) == 0x20, e[1])):
+        first.setdefault(t['eacc'][k], i)
     by_ucs = [first[u] for u in sorted(first)]
     w(f'/// The EACC codes the encoder writes, as indexes into `eacc_third` and')
     w(f'/// `eacc_ucs`, sorted by code point ({len(by_ucs)} code points; where several codes')
-    w('/// map to one code point, the lowest code).')
+    w('/// map to one code point, the lowest made of graphic bytes only).')
     w(f'inline constexpr int eacc_encoding_count = {len(by_ucs)};')
     w('inline constexpr std::uint16_t eacc_by_ucs[eacc_encoding_count] = {')
     w(dec(by_ucs, 20))

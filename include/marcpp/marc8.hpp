@@ -781,7 +781,16 @@ class marc8_encoder {
     }
     switch (base_.k) {
       case kind::ascii:
-        if (base_.cp > 0x20 && base_.cp < 0x7F) designate(m8t::basic_latin);
+        if (base_.cp > 0x20 && base_.cp < 0x7F) {
+          // Punctuation and digits stay in a designated script set that has
+          // them (Hebrew, Cyrillic, Arabic...); letters go back to Basic Latin.
+          if (g0_ == eacc_index || m8t::single[g0_][base_.cp] != base_.cp) designate(m8t::basic_latin);
+        } else if (base_.cp == 0x20 && g0_ == eacc_index) {
+          // A space between East Asian characters is written in Basic Latin,
+          // as East Asian records do (readers that count EACC bytes in threes
+          // stay aligned).
+          designate(m8t::basic_latin);
+        }
         out_->push_back(static_cast<char>(base_.cp));
         break;
       case kind::amp:
