@@ -458,8 +458,9 @@ class marc8_decoder {
         f.code = errc::unmapped_marc8;
         f.pos = i;
         f.original = in.substr(i, std::min<std::size_t>(3, n - i));
-        f.message = "the bytes " + byte_names(f.original) + " are no character of the East Asian set (" +
-                    describe_sets(g0_, g1_) + ")";
+        f.message = (i + 3 > n ? "the text ends inside an East Asian character (" + byte_names(f.original) + ")"
+                               : "the bytes " + byte_names(f.original) + " are no character of the East Asian set") +
+                    " (" + describe_sets(g0_, g1_) + ")";
         if (!fail(std::move(f), "; the first byte is replaced by U+FFFD and the next one read as the start of a character"))
           return false;
         base(0xFFFD);
@@ -525,8 +526,8 @@ class marc8_decoder {
       f.level = stop ? severity::error : severity::repair;
       f.message = "the combining mark " + code_point_name(first_mark_) +
                   (nmarks_ > 1 ? " and " + std::to_string(nmarks_ - 1) + " more" : std::string()) +
-                  " at the end of the text " + (nmarks_ > 1 ? "have" : "has") +
-                  " no character after it to combine with";
+                  " at the end of the text " + (nmarks_ > 1 ? "have no character after them" : "has no character after it") +
+                  " to combine with";
       if (!stop) f.message += "; kept at the end";
       sink(std::move(f));
       if (stop) {
@@ -580,19 +581,19 @@ class marc8_decoder {
     return i + 1;
   }
 
+  // "an escape sequence (ESC ( X) that designates no MARC-8 character set".
   static std::string describe_bad_escape(std::string_view s) {
-    std::string shown = "ESC";
-    for (std::size_t k = 1; k < s.size() && k < 4; ++k) {
-      auto c = static_cast<unsigned char>(s[k]);
-      shown += ' ';
-      if (c > 0x20 && c < 0x7F) {
-        shown += static_cast<char>(c);
-      } else {
-        shown += byte_names(s.substr(k, 1));
-        break;
-      }
-    }
     if (s.size() < 2) return "the text ends with an escape byte (0x1B)";
+    std::string shown = "ESC";
+    std::size_t k = 1;
+    for (; k < s.size() && static_cast<unsigned char>(s[k]) >= 0x20 && static_cast<unsigned char>(s[k]) <= 0x2F; ++k) {
+      shown += ' ';
+      shown += s[k];
+    }
+    if (k >= s.size()) return "the text ends inside an escape sequence (" + shown + ")";
+    auto c = static_cast<unsigned char>(s[k]);
+    shown += ' ';
+    shown += c > 0x20 && c < 0x7F ? std::string(1, static_cast<char>(c)) : byte_names(s.substr(k, 1));
     return "an escape sequence (" + shown + ") that designates no MARC-8 character set";
   }
 
