@@ -337,19 +337,29 @@ class marc8_decoder {
     const char* const p = in.data();
     const std::size_t n = in.size();
     const char amp = ncr ? '&' : '\x1B';
-    // Nearly every value is plain ASCII: copied as it is.
-    std::size_t i = find_ascii_stop(p, n, '\x1B', amp);
-    if (i == n) {
-      out.append(p, n);
-      return true;
-    }
     const std::size_t old = out.size();
-    // No input byte yields more than three output bytes (see docs/charsets.md).
-    out.resize(old + 3 * n + 4);
-    char* const begin = out.data() + old;
-    char* w = begin;
-    std::memcpy(w, p, i);
-    w += i;
+    // Nearly all MARC-8 text is plain ASCII: copied as it is, a block at a
+    // time (still in the first-level cache when it is copied).
+    std::size_t i = 0;
+    for (;;) {
+      const std::size_t block = std::min<std::size_t>(n - i, 4096);
+      const std::size_t k = find_ascii_stop(p + i, block, '\x1B', amp);
+      out.append(p + i, k);
+      i += k;
+      if (k < block || i == n) break;
+    }
+    if (i == n) return true;
+    // The rest is written through `w`. No input byte yields more than three
+    // output bytes (see docs/charsets.md), so room for three times the input
+    // of a segment, plus the marks still waiting, is made before each one.
+    char* w = out.data() + out.size();
+    std::size_t segment_end = i;
+    auto make_room = [&](std::size_t input) {
+      const auto used = static_cast<std::size_t>(w - out.data());
+      const std::size_t need = used + 3 * input + marks_.size() + 4;
+      if (need > out.size()) out.resize(std::max(need, out.size() + out.size() / 2));
+      w = out.data() + used;
+    };
     marks_.clear();
     marks_at_ = 0;
     first_mark_ = 0;
@@ -374,8 +384,13 @@ class marc8_decoder {
       return !stop;
     };
     while (i < n) {
+      if (i >= segment_end) {
+        // The longest sequence (a numeric character reference) is 10 bytes.
+        segment_end = std::min(n, i + 16384);
+        make_room(segment_end - i + 10);
+      }
       if (g0_ == m8t::basic_latin && marks_.empty()) {
-        std::size_t k = find_ascii_stop(p + i, n - i, '\x1B', amp);
+        std::size_t k = find_ascii_stop(p + i, segment_end - i, '\x1B', amp);
         if (k) {
           std::memcpy(w, p + i, k);
           w += k;
@@ -538,7 +553,7 @@ class marc8_decoder {
       w += marks_.size();
       marks_.clear();
     }
-    out.resize(old + static_cast<std::size_t>(w - begin));
+    out.resize(static_cast<std::size_t>(w - out.data()));
     return true;
   }
 
