@@ -81,6 +81,25 @@ TEST_CASE("check_encoding: leader/09 against the bytes") {
     CHECK(c.offset == marcpp::npos);  // an owning record knows no input offsets
     CHECK(c.tag == marcpp::tag("245"));
   }
+  SUBCASE("flagged UTF-8, neither UTF-8 nor MARC-8: the bytes do not tell, the flag stands") {
+    // A Latin-1 e with acute at the end: no UTF-8, and in MARC-8 a caron
+    // with nothing after it.
+    auto c = marcpp::check_encoding(make('a', "Caf\xE9"));
+    CHECK_FALSE(c.bytes.has_value());
+    CHECK(c.invalid == 1);
+    CHECK(c.agrees());
+    marcpp::record u;
+    REQUIRE_FALSE(marcpp::to_utf8(make('a', "Caf\xE9"), u));
+    CHECK(u.value("245", 'a') == "Caf\uFFFD");
+    CHECK(find(u, errc::invalid_utf8));
+    CHECK_FALSE(find(u, errc::encoding_mismatch));
+  }
+  SUBCASE("flagged UTF-8, reads as MARC-8: MARC-8") {
+    auto c = marcpp::check_encoding(make('a', "Price \xB9" "0.75"));  // ANSEL's pound sign
+    CHECK(c.bytes == encoding::marc8);
+    CHECK_FALSE(c.agrees());
+    CHECK(marcpp::to_utf8(make('a', "Price \xB9" "0.75")).value("245", 'a') == "Price \u00A30.75");
+  }
   SUBCASE("UTF-8 with a few bad bytes is still UTF-8") {
     auto c = marcpp::check_encoding(make('a', "\xC3\xA9t\xC3\xA9 \xC3\xA0 \xFF"));
     CHECK(c.bytes == encoding::utf8);

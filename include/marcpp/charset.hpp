@@ -106,8 +106,10 @@ struct encoding_check {
   encoding declared = encoding::marc8;  ///< `utf8` if leader/09 is `a`, `marc8` otherwise
   /// What the bytes say: UTF-8 when they hold more valid multibyte UTF-8
   /// sequences than bytes UTF-8 does not allow; MARC-8 when they hold bytes
-  /// UTF-8 does not allow (or escape sequences) and fewer valid sequences;
-  /// nothing when every byte is ASCII with no escape (both read it the same).
+  /// UTF-8 does not allow (or escape sequences) and fewer valid sequences,
+  /// and, if leader/09 says UTF-8, read as MARC-8 without a fault. Empty
+  /// when they do not tell: every byte ASCII with no escape (both encodings
+  /// read it the same), or a record flagged UTF-8 that is neither.
   std::optional<encoding> bytes;
   std::size_t multibyte = 0;  ///< valid UTF-8 sequences of two to four bytes
   std::size_t invalid = 0;    ///< bytes that start no valid UTF-8 sequence
@@ -225,6 +227,28 @@ void repair_utf8(std::string_view in, std::string& out, F&& bad) {
   }
 }
 
+/// True if every value of `rec` decodes as MARC-8 without a fault.
+template <class Record>
+bool reads_as_marc8(const Record& rec) {
+  marc8_decoder dec;
+  std::string scratch;
+  bool fault = false;
+  auto sink = [&](charset_fault&&) { fault = true; };
+  auto read = [&](std::string_view v) {
+    scratch.clear();
+    return dec.convert(v, scratch, true, false, sink) && !fault;
+  };
+  for (const auto& f : rec.fields()) {
+    if (f.is_control()) {
+      if (!read(f.data())) return false;
+    } else {
+      for (const auto& s : f.subfields())
+        if (!read(s.value())) return false;
+    }
+  }
+  return true;
+}
+
 inline std::string describe_flag(char flag) {
   if (flag == ' ') return "blank (MARC-8)";
   if (flag == 'a') return "'a' (UTF-8)";
@@ -288,7 +312,10 @@ template <class Record>
     c.offset = detail::input_offset(rec, first_utf8);
     c.field_index = utf8_field;
     c.tag = utf8_tag;
-  } else if (first_marc8) {
+  } else if (first_marc8 && (c.declared == encoding::marc8 || detail::reads_as_marc8(rec))) {
+    // Where leader/09 says UTF-8, bytes UTF-8 does not allow are MARC-8 only
+    // if the record reads as MARC-8 without a fault: damaged UTF-8, or text
+    // in some other encoding, is not MARC-8 either, and the flag stands.
     c.bytes = encoding::marc8;
     c.offset = detail::input_offset(rec, first_marc8);
     c.field_index = marc8_field;
