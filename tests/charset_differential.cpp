@@ -122,7 +122,7 @@ std::vector<std::optional<std::string>> perl_convert(const std::vector<std::stri
 // Every value (control data and subfield values) of every MARC-8 record of
 // the corpus's ISO 2709 files in bib-marc8/, large/ and malformed/: records
 // whose leader/09 is not `a` and whose bytes are not UTF-8, or whose bytes
-// are MARC-8 whatever leader/09 says.
+// are MARC-8 whatever leader/09 says; and pymarc's MARC-8 test vectors.
 std::vector<std::string> corpus_marc8_values(std::size_t& records) {
   std::vector<std::string> values;
   records = 0;
@@ -150,6 +150,9 @@ std::vector<std::string> corpus_marc8_values(std::size_t& records) {
   std::string farsi = test::slurp(test::corpus_dir() / "malformed/marc-perl-charset-farsi.marc");
   while (!farsi.empty() && (farsi.back() == '\n' || farsi.back() == '\r')) farsi.pop_back();
   values.push_back(farsi);
+  // pymarc's MARC-8 test vectors, a line each.
+  std::istringstream vectors(test::slurp(test::corpus_dir() / "marc8-vectors/pymarc-test_marc8.txt"));
+  for (std::string line; std::getline(vectors, line);) values.push_back(line);
   std::vector<std::string> kept;
   for (auto& v : values)
     if (storable(v)) kept.push_back(std::move(v));
@@ -502,7 +505,7 @@ TEST_CASE("differential: every value of every MARC-8 record in the corpus") {
   if (!test::have_program("yaz-marcdump", "Debian package yaz")) return;
   std::size_t records = 0;
   auto values = corpus_marc8_values(records);
-  MESSAGE(records << " MARC-8 records, " << values.size() << " values");
+  MESSAGE(records << " MARC-8 records and pymarc's 1,515 vectors: " << values.size() << " values");
   CHECK(records > 3500);
   auto yaz = yaz_convert(values, "MARC-8", "UTF-8", ' ');
   std::optional<std::vector<std::optional<std::string>>> perl;
