@@ -84,7 +84,7 @@ TEST_CASE("marc8: decoding every character set") {
   SUBCASE("C0 controls and DEL are the same in every set") {
     CHECK(dec("a\tb\nc\x01\x7F") == "a\tb\nc\x01\x7F");
   }
-  SUBCASE("ANSEL designated as G0 by its registered escape, ESC ( ! E") {
+  SUBCASE("ANSEL designated as G0 with the intermediate !, ESC ( ! E") {
     CHECK(dec("\x1B(!E" "b\x1B(B" "e") == "e\u0301");  // 0x62 in ANSEL is the acute (0xE2 as G1)
   }
   SUBCASE("every code of every table") {

@@ -588,7 +588,7 @@ class marc8_decoder {
     } else if (!multi) {
       return 0;
     }
-    if (i < n && p[i] == '!') ++i;  // ESC ( ! E: ANSEL's registered form
+    if (i < n && p[i] == '!') ++i;  // ESC ( ! E, ESC ) ! E: ANSEL written with an intermediate !
     if (i >= n) return 0;
     std::uint8_t s = multi ? (p[i] == '1' ? eacc_index : no_set) : single_set_from_final(p[i]);
     if (s == no_set) return 0;
