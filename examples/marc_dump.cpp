@@ -1,13 +1,22 @@
 // marc-dump: prints MARC records in the line format yaz-marcdump prints.
 //
 //   marc-dump [--strict|--lenient|--skip] [--max-errors N] [--threads N]
-//             [--range START:END] [--quiet] [FILE...]
+//             [--range START:END] [--from-encoding marc8|utf8|auto]
+//             [--to-encoding utf8|marc8] [--quiet] [FILE...]
 //
 // Reads ISO 2709 (plain, gzip or Zstandard) from each FILE (standard input
 // when none is given, or for "-"). Records go to standard output, byte for
 // byte as yaz-marcdump prints sound records, whatever the number of threads;
 // diagnostics go to standard error with their record index, byte offset and
 // stable error kind.
+//
+// By default the text is printed as its bytes are. --from-encoding and
+// --to-encoding (like yaz-marcdump's -f and -t) convert it: the records are
+// read as MARC-8, as UTF-8, or as each one's leader/09 and bytes say (auto,
+// the default once either option is given), and printed in UTF-8 (the
+// default) or MARC-8, leader/09 set to match. Conversion faults follow the
+// error policy: lenient repairs (U+FFFD) and reports, skip drops the record,
+// strict stops.
 //
 // Exit status: 0 every record was clean, 1 some records were repaired or
 // skipped (or reading stopped on an error), 2 it could not run.
@@ -18,6 +27,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <unistd.h>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -68,6 +78,11 @@ int main(int argc, char** argv) {
                  "only the records whose first byte lies in START:END (bytes; of a plain file), to share a "
                  "file between processes");
   app.add_flag("-q,--quiet", quiet, "do not print diagnostics");
+  std::string from, to;
+  app.add_option("--from-encoding", from, "read the text as marc8, utf8, or auto (leader/09 checked against the bytes)")
+      ->check(CLI::IsMember({"marc8", "utf8", "auto"}));
+  app.add_option("--to-encoding", to, "print the text converted to utf8 or marc8")
+      ->check(CLI::IsMember({"utf8", "marc8"}));
   app.add_option("files", files, "ISO 2709 files (standard input if none, or -)");
   try {
     app.parse(argc, argv);
@@ -90,32 +105,92 @@ int main(int argc, char** argv) {
   popts.threads = threads;
   const bool parallel = threads != 1 && marcpp::detail::hardware_threads() > 1;
 
+  // Character set conversion, when asked for.
+  const bool convert = !from.empty() || !to.empty();
+  marcpp::charset_options copts;
+  copts.policy = opts.policy;
+  copts.from = from == "marc8"  ? marcpp::source_encoding::marc8
+               : from == "utf8" ? marcpp::source_encoding::utf8
+                                : marcpp::source_encoding::detect;
+  const marcpp::encoding target = to == "marc8" ? marcpp::encoding::marc8 : marcpp::encoding::utf8;
+
   output out;
   bool troubled = false;
+  const bool interleave = ::isatty(1) && ::isatty(2);
   for (const std::string& file : files) {
     const std::string name = file == "-" ? std::string("<stdin>") : file;
-    auto report = [&](const marcpp::diagnostic& d, std::string_view) {
+    // Diagnostics are printed as they come; stdout is flushed first only
+    // when both streams go to a terminal, where the order shows.
+    auto report = [&](const marcpp::diagnostic& d) {
       if (d.level != marcpp::severity::warning) troubled = true;
       if (!quiet) {
-        out.flush();
-        std::fflush(stdout);
+        if (interleave) {
+          out.flush();
+          std::fflush(stdout);
+        }
         std::cerr << "marc-dump: " << name << ": " << marcpp::to_string(d) << '\n';
       }
+    };
+    // A record converted to the asked-for character set, with what the
+    // conversion reported; `ok` false if it was refused.
+    struct converted_text {
+      std::string text;
+      std::vector<marcpp::diagnostic> diags;
+      bool ok = true;
+    };
+    auto convert_one = [&](const marcpp::record_view& rec) {
+      converted_text c;
+      marcpp::record converted;
+      if (marcpp::diagnostic err = marcpp::convert_to(target, rec, converted, copts)) {
+        c.diags.push_back(std::move(err));
+        c.ok = false;
+        return c;
+      }
+      // The conversion's own diagnostics follow those of the record as read.
+      const auto ds = converted.diagnostics();
+      c.diags.assign(ds.begin() + static_cast<std::ptrdiff_t>(rec.diagnostics().size()), ds.end());
+      marcpp::write_line(converted, c.text);
+      return c;
+    };
+    // Hands on a converted record; false stops reading (strict).
+    auto emit_converted = [&](converted_text&& c, std::string& buf) {
+      for (const auto& d : c.diags) report(d);
+      if (!c.ok) return opts.policy != marcpp::error_policy::strict;
+      buf += c.text;
+      return true;
     };
     auto dump = [&](auto&& src) {
       using source_t = std::remove_cvref_t<decltype(src)>;
       if (parallel) {
         marcpp::parallel_reader<source_t> r{std::move(src), opts, popts};
-        r.on_diagnostic(report);
-        r.run_output([](const marcpp::record_view& rec, std::string& o) { marcpp::write_line(rec, o); },
-                     [&](std::string_view s) { out.write(s); });
-        return r.failed();
+        r.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { report(d); });
+        bool refused = false;
+        if (convert) {
+          r.run(convert_one, [&](converted_text&& c) {
+            std::string text;
+            bool go = emit_converted(std::move(c), text);
+            out.write(text);
+            refused = refused || !go;
+            return go;
+          });
+        } else {
+          r.run_output([](const marcpp::record_view& rec, std::string& o) { marcpp::write_line(rec, o); },
+                       [&](std::string_view s) { out.write(s); });
+        }
+        return r.failed() || refused;
       }
       marcpp::reader<source_t> r{std::move(src), opts};
-      r.on_diagnostic(report);
+      r.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { report(d); });
       marcpp::record_view rec;
       while (r.next(rec)) {
-        marcpp::write_line(rec, out.buf);
+        if (convert) {
+          if (!emit_converted(convert_one(rec), out.buf)) {
+            out.flush();
+            return true;
+          }
+        } else {
+          marcpp::write_line(rec, out.buf);
+        }
         if (out.buf.size() >= (std::size_t{1} << 20)) out.flush();
       }
       out.flush();

@@ -44,6 +44,11 @@ TEST_CASE("errc") {
     CHECK(static_cast<int>(errc::too_many_errors) == 802);
     CHECK(static_cast<int>(errc::index_stale) == 803);
     CHECK(static_cast<int>(errc::index_corrupt) == 804);
+    CHECK(static_cast<int>(errc::unmapped_marc8) == 901);
+    CHECK(static_cast<int>(errc::bad_escape_sequence) == 902);
+    CHECK(static_cast<int>(errc::encoding_mismatch) == 903);
+    CHECK(static_cast<int>(errc::unrepresentable_character) == 904);
+    CHECK(static_cast<int>(errc::dangling_combining_mark) == 905);
   }
 
   SUBCASE("every code has its own stable name") {
@@ -52,7 +57,7 @@ TEST_CASE("errc") {
       auto name = marcpp::to_string(static_cast<errc>(c));
       if (name != "unknown") CHECK(names.insert(name).second);
     }
-    CHECK(names.size() == 36);  // ok + 35 kinds
+    CHECK(names.size() == 41);  // ok + 40 kinds
     CHECK(marcpp::to_string(errc::missing_field_terminator) == "missing_field_terminator");
   }
 }

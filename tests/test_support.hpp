@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -12,6 +14,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace test {
 
@@ -92,6 +97,42 @@ inline marcpp::record one(std::string_view bytes, marcpp::error_policy p = marcp
   REQUIRE_MESSAGE(o.records.size() == 1, "expected one record, got " << o.records.size()
                                               << (o.failed ? " (" + marcpp::to_string(o.error) + ")" : ""));
   return o.records.front();
+}
+
+/// The result of a command run through the shell.
+struct command_result {
+  int status = -1;
+  std::string out, err;
+};
+
+/// Runs a shell command; captures standard output, and standard error
+/// through a temporary file.
+inline command_result run_command(const std::string& cmd) {
+  static int counter = 0;
+  auto err_path = std::filesystem::temp_directory_path() /
+                  ("marcpp-cmd-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".err");
+  command_result r;
+  FILE* p = ::popen((cmd + " 2>" + err_path.string()).c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::array<char, 65536> buf;
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  std::error_code ec;
+  if (std::filesystem::exists(err_path, ec)) r.err = slurp(err_path);
+  std::filesystem::remove(err_path, ec);
+  return r;
+}
+
+/// `path` quoted for the shell.
+inline std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+/// True if `program` can be run; otherwise says why the caller skips.
+inline bool have_program(const std::string& program, const std::string& why) {
+  if (run_command("command -v " + program + " >/dev/null").status == 0) return true;
+  MESSAGE(program << " is not installed (" << why << "): skipping");
+  return false;
 }
 
 /// Renders a record's content for comparisons across flavours.

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <regex>
 #include <sys/wait.h>
 
@@ -183,6 +184,163 @@ TEST_CASE("marc-dump: byte for byte the same as yaz-marcdump on the corpus") {
   CHECK(same > 6000);
 }
 
+TEST_CASE("marc-dump: --from-encoding and --to-encoding convert the text") {
+  const auto utf8_file = q(test::crafted("ok-basic.mrc"));
+  SUBCASE("MARC-8 to UTF-8: leader/09 set, text decoded") {
+    marcpp::record r;
+    r.add(marcpp::field::control("001", "m8-1"));
+    r.add(marcpp::field("245", "10", {{'a', "Caf\xE2" "e \x1B(NzIMA\x1B(B"}}));
+    const auto path = std::filesystem::temp_directory_path() / ("marcpp-m8-" + std::to_string(::getpid()) + ".mrc");
+    {
+      std::ofstream f(path, std::ios::binary);
+      f << marcpp::to_iso2709(r);
+    }
+    auto plain = run(marc_dump + " " + q(path));
+    CHECK(plain.out.find("Caf\xE2" "e") != std::string::npos);  // by default, the bytes as they are
+    for (const char* from : {"marc8", "auto"}) {
+      auto conv = run(marc_dump + " --from-encoding " + from + " " + q(path));
+      CHECK(conv.status == 0);
+      CHECK(conv.err.empty());
+      CHECK(conv.out.substr(9, 1) == "a");
+      CHECK(conv.out.find("$a Cafe\xCC\x81 \xD0\x97\xD0\xB8\xD0\xBC\xD0\xB0") != std::string::npos);
+    }
+    auto back = run(marc_dump + " --from-encoding marc8 --to-encoding marc8 " + q(path));
+    CHECK(back.out == plain.out);
+    std::filesystem::remove(path);
+  }
+  SUBCASE("UTF-8 to MARC-8") {
+    auto r = run(marc_dump + " --to-encoding marc8 " + utf8_file);
+    CHECK(r.status == 0);
+    auto expected = marcpp::to_marc8(test::one(test::slurp(test::crafted("ok-basic.mrc"))));
+    CHECK(r.out == marcpp::to_line(expected));
+    CHECK(r.out.substr(9, 1) == " ");
+  }
+  SUBCASE("faults follow the error policy") {
+    marcpp::record bad;
+    bad.add(marcpp::field("245", "10", {{'a', "ab\xFF" "c"}}));
+    marcpp::record good;
+    good.add(marcpp::field("245", "10", {{'a', "fine"}}));
+    const auto path = std::filesystem::temp_directory_path() / ("marcpp-m8bad-" + std::to_string(::getpid()) + ".mrc");
+    {
+      std::ofstream f(path, std::ios::binary);
+      f << marcpp::to_iso2709(bad) << marcpp::to_iso2709(good);
+    }
+    auto lenient = run(marc_dump + " --from-encoding marc8 " + q(path));
+    CHECK(lenient.status == 1);
+    CHECK(lenient.out.find("ab\xEF\xBF\xBD" "c") != std::string::npos);
+    CHECK(lenient.err.find("record 0 (offset 0): field 245 at offset") != std::string::npos);
+    CHECK(lenient.err.find("[E901 unmapped_marc8, repair]") != std::string::npos);
+    auto skip = run(marc_dump + " --skip --from-encoding marc8 " + q(path));
+    CHECK(skip.status == 1);
+    CHECK(skip.out.find("ab") == std::string::npos);
+    CHECK(skip.out.find("fine") != std::string::npos);
+    auto strict = run(marc_dump + " --strict --from-encoding marc8 " + q(path));
+    CHECK(strict.status == 1);
+    CHECK(strict.out.empty());
+    CHECK(strict.err.find("[E901 unmapped_marc8, error]") != std::string::npos);
+    auto as_utf8 = run(marc_dump + " --from-encoding utf8 " + q(path));
+    CHECK(as_utf8.status == 1);
+    CHECK(as_utf8.err.find("E501 invalid_utf8") != std::string::npos);
+    std::filesystem::remove(path);
+  }
+  SUBCASE("a leader/09 that lies is reported, and read as the bytes say") {
+    if (!test::have_corpus()) return;
+    const auto file = test::corpus_dir() / "bib-marc8/pymarc-utf8_without_leader_flag.dat";
+    auto r = run(marc_dump + " --from-encoding auto " + q(file));
+    CHECK(r.status == 0);  // a warning
+    CHECK(r.err.find("E903 encoding_mismatch, warning") != std::string::npos);
+    CHECK(r.err.find("leader/09 is blank (MARC-8) but the data is UTF-8") != std::string::npos);
+    // As the bytes say: the UTF-8 text printed as it is.
+    auto plain = run(marc_dump + " --quiet " + q(file));
+    CHECK(r.out.substr(10) == plain.out.substr(10));
+    CHECK(r.out.substr(9, 1) == "a");
+  }
+  SUBCASE("could not run: exit 2") {
+    CHECK(run(marc_dump + " --from-encoding latin1 " + utf8_file).status == 2);
+    CHECK(run(marc_dump + " --to-encoding utf16 " + utf8_file).status == 2);
+  }
+}
+
+// marc-dump --from-encoding marc8 prints what yaz-marcdump -f MARC-8 -t UTF-8
+// prints, record for record, on the corpus's MARC-8 files. The records that
+// differ are the ones with one of the differences docs/charsets.md lists
+// (and tests/charset_differential.cpp checks value by value): MARC-8 faults,
+// controls YAZ drops, second halves of double diacritics with no first
+// half, marks with no base at the end; or the structural shapes above.
+TEST_CASE("marc-dump: MARC-8 to UTF-8 the same as yaz-marcdump -f MARC-8 -t UTF-8 on the corpus") {
+  if (!test::have_corpus()) return;
+  if (run("command -v yaz-marcdump").status != 0) {
+    MESSAGE("yaz-marcdump is not installed (Debian package yaz): skipping the comparison");
+    return;
+  }
+  auto split = [](const std::string& s) {
+    std::vector<std::string> blocks;
+    std::size_t pos = 0;
+    for (;;) {
+      auto e = s.find("\n\n", pos);
+      if (e == std::string::npos) break;
+      blocks.push_back(s.substr(pos, e + 1 - pos));
+      pos = e + 2;
+    }
+    return blocks;
+  };
+  auto has_documented_difference = [](const marcpp::record_view& v) {
+    for (const auto& f : v)
+      if (f.raw().find("&#x") != std::string_view::npos) return true;  // references: decoded here, not by YAZ
+    marcpp::record u;
+    if (marcpp::to_utf8(v, u, {.from = marcpp::source_encoding::marc8})) return true;
+    for (const auto& d : u.diagnostics())
+      if (d.code == marcpp::errc::unmapped_marc8 || d.code == marcpp::errc::bad_escape_sequence ||
+          d.code == marcpp::errc::dangling_combining_mark)
+        return true;
+    std::string text = marcpp::to_line(u);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      auto c = static_cast<unsigned char>(text[i]);
+      if ((c < 0x20 && c != '\n') || c == 0x7F) return true;  // controls YAZ drops
+    }
+    if (text.find("\xEF\xB8\xA1") != std::string::npos || text.find("\xEF\xB8\xA3") != std::string::npos) return true;
+    for (const auto& f : u) {  // the structural shapes of the test above
+      if (!f.is_control() && !f.subfields().empty() && !f.subfields()[0].has_delimiter()) return true;
+      if (f.is_control() && f.tag().is_control() && f.data().find('\x1f') != std::string_view::npos) return true;
+    }
+    return false;
+  };
+  const std::regex comment(R"((^|\n)\(.*\)\n)");
+  std::size_t same = 0, documented = 0, commented = 0, flagged_utf8 = 0;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(test::corpus_dir() / "bib-marc8")) files.push_back(e.path());
+  for (const char* f : {"large/evergreen-jazz_1k.mrc", "large/evergreen-lul_fre_500.mrc", "large/solrmarc-uva_001_2000.mrc"})
+    files.push_back(test::corpus_dir() / f);
+  for (const auto& path : files) {
+    CAPTURE(path.string());
+    auto yaz = run("yaz-marcdump -f MARC-8 -t UTF-8 -l 9=97 " + q(path));
+    auto ours = run(marc_dump + " --quiet --from-encoding marc8 " + q(path));
+    auto yb = split(yaz.out), ob = split(ours.out);
+    REQUIRE(yb.size() == ob.size());
+    marcpp::reader r{marcpp::mmap_source{path}};
+    marcpp::record_view v;
+    std::size_t i = 0;
+    while (r.next(v)) {
+      REQUIRE(i < yb.size());
+      if (std::regex_search(yb[i], comment)) {
+        ++commented;
+      } else if (v.leader().is_unicode()) {
+        // YAZ reads a record whose leader/09 is `a` as UTF-8, whatever -f says.
+        ++flagged_utf8;
+      } else if (yb[i] == ob[i]) {
+        ++same;
+      } else {
+        CHECK_MESSAGE(has_documented_difference(v), "record " << i << " differs:\nyaz:\n" << yb[i] << "marcpp:\n" << ob[i]);
+        ++documented;
+      }
+      ++i;
+    }
+  }
+  MESSAGE(same << " records identical, " << documented << " with documented differences, " << commented
+               << " that yaz comments on, " << flagged_utf8 << " flagged UTF-8");
+  CHECK(same > 3500);
+}
+
 TEST_CASE("read_edit_write: the README example") {
   const auto in = std::filesystem::path(MARCPP_SAMPLE_DIR) / "sample.mrc";
   const auto out = std::filesystem::temp_directory_path() / ("marcpp-rew-" + std::to_string(::getpid()) + ".mrc");
@@ -292,4 +450,24 @@ TEST_CASE("marc-index: build, get by number and by 001") {
   CHECK(stale.out.empty());
   std::filesystem::remove(file);
   std::filesystem::remove(marcpp::default_index_path(file));
+}
+
+TEST_CASE("marc-dump: converting character sets gives the same output on one thread and on several") {
+  std::string all;
+  for (const auto& e : std::filesystem::directory_iterator(test::data_dir() / "crafted"))
+    if (e.path().extension() == ".mrc") all += test::slurp(e.path());
+  if (test::have_corpus()) all += test::slurp(test::corpus_dir() / "bib-marc8/marc4j-brkrtest.mrc");
+  const auto file = temp_path("convert.mrc");
+  std::ofstream(file, std::ios::binary) << all;
+  for (const char* opt : {"--to-encoding utf8", "--from-encoding marc8 --to-encoding utf8", "--to-encoding marc8",
+                          "--strict --to-encoding utf8"}) {
+    CAPTURE(opt);
+    auto one = run(marc_dump + " --threads 1 " + opt + " " + q(file));
+    auto two = run(marc_dump + " --threads 2 " + opt + " " + q(file));
+    if (std::string_view(opt).find("strict") == std::string_view::npos) CHECK(!one.out.empty());
+    CHECK(two.status == one.status);
+    CHECK(two.out == one.out);
+    CHECK(two.err == one.err);
+  }
+  std::filesystem::remove(file);
 }

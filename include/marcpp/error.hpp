@@ -64,6 +64,12 @@ enum class errc : std::uint16_t {
   too_many_errors = 802,            ///< the reader's error limit was reached
   index_stale = 803,                ///< a record index made from another version of its data file
   index_corrupt = 804,              ///< a record index that is damaged or not an index
+  // 9xx: character sets (MARC-8 and UTF-8 conversion)
+  unmapped_marc8 = 901,             ///< a MARC-8 byte (or EACC code) that is no character of the sets in use
+  bad_escape_sequence = 902,        ///< an escape that designates no MARC-8 character set, or is cut short
+  encoding_mismatch = 903,          ///< leader/09 disagrees with the bytes of the record
+  unrepresentable_character = 904,  ///< a character MARC-8 cannot hold
+  dangling_combining_mark = 905,    ///< MARC-8 combining marks with no base character after them
 };
 
 /// How serious a diagnostic is.
@@ -158,6 +164,11 @@ inline std::string printable(std::string_view s) {
     case errc::too_many_errors: return "too_many_errors";
     case errc::index_stale: return "index_stale";
     case errc::index_corrupt: return "index_corrupt";
+    case errc::unmapped_marc8: return "unmapped_marc8";
+    case errc::bad_escape_sequence: return "bad_escape_sequence";
+    case errc::encoding_mismatch: return "encoding_mismatch";
+    case errc::unrepresentable_character: return "unrepresentable_character";
+    case errc::dangling_combining_mark: return "dangling_combining_mark";
   }
   return "unknown";
 }

@@ -4,6 +4,7 @@
 /// \file iso2709_writer.hpp
 /// Writing ISO 2709 from either record flavour.
 
+#include <marcpp/charset.hpp>
 #include <marcpp/config.hpp>
 #include <marcpp/detail/iso2709_parser.hpp>
 #include <marcpp/detail/simd.hpp>
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -36,6 +38,17 @@ enum class oversize_policy : std::uint8_t {
 
 struct write_options {
   oversize_policy oversize = oversize_policy::fail;
+  /// Convert the text on write: empty (the default) writes the bytes as they
+  /// are; `encoding::utf8` or `encoding::marc8` converts each record not
+  /// already in that encoding (see `to_utf8`, `to_marc8`) and sets leader/09
+  /// to match. A record that cannot be converted without a fault is not
+  /// written and its fault is returned; characters MARC-8 lacks are written
+  /// as numeric character references. For lenient conversion with a report
+  /// of each repair, convert first with `to_utf8` / `to_marc8`.
+  std::optional<encoding> to_encoding;
+  /// With `to_encoding`: what to believe when leader/09 and the bytes of a
+  /// record disagree.
+  leader09_policy leader09 = leader09_policy::trust_bytes;
 };
 
 namespace detail {
@@ -72,14 +85,26 @@ inline std::uint32_t field_origin(const record&, const field& f) noexcept { retu
 
 /// Appends the ISO 2709 form of `rec` to `out`. The record length, base
 /// address and directory are computed from the fields, never taken from the
-/// leader; every other leader byte is written as it is. A record ISO 2709
-/// cannot hold leaves `out` unchanged and returns the reason (a diagnostic
-/// that converts to true); success returns an empty diagnostic.
+/// leader; every other leader byte is written as it is (but leader/09 when
+/// `opts.to_encoding` converts the text). A record ISO 2709 cannot hold
+/// leaves `out` unchanged and returns the reason (a diagnostic that converts
+/// to true); success returns an empty diagnostic.
 ///
 ///     std::string bytes;
 ///     if (auto err = marcpp::write_iso2709(rec, bytes)) std::cerr << marcpp::to_string(err);
+///     marcpp::write_iso2709(rec, bytes, {.to_encoding = marcpp::encoding::marc8});   // MARC-8, leader/09 blank
 template <class Record>
 [[nodiscard]] diagnostic write_iso2709(const Record& rec, std::string& out, const write_options& opts = {}) {
+  if (opts.to_encoding) {
+    charset_options co;
+    co.policy = error_policy::strict;
+    co.leader09 = opts.leader09;
+    record converted;
+    if (diagnostic err = convert_to(*opts.to_encoding, rec, converted, co)) return err;
+    write_options plain = opts;
+    plain.to_encoding.reset();
+    return write_iso2709(converted, out, plain);
+  }
   const marcpp::leader& ldr = rec.leader();
   const auto fields = rec.fields();
   const std::size_t n = fields.size();

@@ -2,9 +2,11 @@
 #pragma once
 
 /// \file marcpp.hpp
-/// Umbrella header: every public marcpp header.
+/// Umbrella header: every public marcpp header but <marcpp/normalize.hpp>,
+/// which needs ICU (link marcpp::icu and include it where you normalise).
 
 #include <marcpp/byte_range.hpp>
+#include <marcpp/charset.hpp>
 #include <marcpp/compressed_source.hpp>
 #include <marcpp/config.hpp>
 #include <marcpp/error.hpp>
@@ -13,6 +15,7 @@
 #include <marcpp/iso2709_writer.hpp>
 #include <marcpp/leader.hpp>
 #include <marcpp/line_writer.hpp>
+#include <marcpp/marc8.hpp>
 #include <marcpp/parallel_reader.hpp>
 #include <marcpp/reader.hpp>
 #include <marcpp/record.hpp>

@@ -297,6 +297,9 @@ class record : public detail::record_reads<record> {
     return false;
   }
   void clear_diagnostics() noexcept { diags_.clear(); }
+  /// Adds a diagnostic about this record (the character set conversions
+  /// report what they found and changed here).
+  void add_diagnostic(diagnostic d) { diags_.push_back(std::move(d)); }
   /// Byte offset of the record in the input it was read from (`npos` if none).
   [[nodiscard]] std::uint64_t offset() const noexcept { return offset_; }
   /// 0-based position in the input it was read from (`npos` if none).

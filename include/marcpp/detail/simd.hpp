@@ -95,6 +95,50 @@ MARCPP_ALWAYS_INLINE bool scan_separators(const char* p, std::size_t n, F&& f) {
   return (acc & 0x8080808080808080ull) == 0;
 }
 
+/// Index of the first byte of [p, p+n) that is not ASCII or equals `a` or
+/// `b`, or `n` if there is none: the end of a run the character set
+/// converters copy as it is. Inlined, so that `a` and `b` are constants.
+MARCPP_ALWAYS_INLINE std::size_t find_ascii_stop(const char* p, std::size_t n, char a, char b) noexcept {
+  std::size_t i = 0;
+#if MARCPP_HAS_SSE2
+  if (n >= 16) {
+    const __m128i va = _mm_set1_epi8(a);
+    const __m128i vb = _mm_set1_epi8(b);
+    for (; i + 16 <= n; i += 16) {
+      __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb));
+      auto m = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(x, hit)));
+      if (m) return i + count_trailing_zeros(m);
+    }
+  }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && (defined(__GNUC__) || defined(__clang__))
+  // Most MARC values are shorter than 16 bytes: eight at a time (the lowest
+  // byte the zero-byte test flags is always a real match), the last eight
+  // overlapping the bytes already known to be plain.
+  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  const std::uint64_t wa = ones * static_cast<unsigned char>(a), wb = ones * static_cast<unsigned char>(b);
+  auto stop = [&](const char* q) {
+    std::uint64_t w;
+    std::memcpy(&w, q, 8);
+    const std::uint64_t xa = w ^ wa, xb = w ^ wb;
+    return (w | ((xa - ones) & ~xa) | ((xb - ones) & ~xb)) & highs;
+  };
+  if (n >= 8) {
+    for (; i + 8 <= n; i += 8)
+      if (std::uint64_t m = stop(p + i)) return i + static_cast<std::size_t>(__builtin_ctzll(m)) / 8;
+    if (i == n) return n;
+    std::uint64_t m = stop(p + n - 8);
+    return m ? n - 8 + static_cast<std::size_t>(__builtin_ctzll(m)) / 8 : n;
+  }
+#endif
+  for (; i < n; ++i) {
+    char c = p[i];
+    if (static_cast<unsigned char>(c) >= 0x80 || c == a || c == b) return i;
+  }
+  return n;
+}
+
 /// Index of the first byte of [p, p+n) that starts an invalid UTF-8
 /// sequence, or `n` if the whole range is valid UTF-8 (RFC 3629: no
 /// overlongs, no surrogates, nothing above U+10FFFF).
