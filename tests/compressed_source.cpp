@@ -126,9 +126,11 @@ TEST_CASE("with_reader recognises compressed files") {
   const std::string plain = all_crafted();
   const std::string expected = summary(test::read_bytes(plain));
   auto dir = std::filesystem::temp_directory_path();
-  for (auto [name, bytes] : {std::pair{std::string("marcpp-test.mrc.gz"), gzip(plain)},
-                             std::pair{std::string("marcpp-test.mrc.zst"), zstd(plain)},
-                             std::pair{std::string("marcpp-test-no-suffix"), gzip(plain)}}) {
+  for (const auto& file : {std::pair{std::string("marcpp-test.mrc.gz"), gzip(plain)},
+                           std::pair{std::string("marcpp-test.mrc.zst"), zstd(plain)},
+                           std::pair{std::string("marcpp-test-no-suffix"), gzip(plain)}}) {
+    const std::string& name = file.first;
+    const std::string& bytes = file.second;
     CAPTURE(name);
     auto path = dir / name;
     {

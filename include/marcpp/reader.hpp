@@ -44,6 +44,7 @@ struct read_stats {
   std::uint64_t skipped = 0;   ///< records dropped (unreadable, or any fault under `skip`)
   std::uint64_t warnings = 0;  ///< warning diagnostics
   std::uint64_t faults = 0;    ///< repair and error diagnostics (what `max_errors` counts)
+  friend bool operator==(const read_stats&, const read_stats&) = default;
 };
 
 /// Called for every diagnostic, in input order: warnings and repairs of
