@@ -104,7 +104,7 @@ struct diagnostic {
   marcpp::tag tag;                     ///< tag of the field concerned (invalid if none)
   std::int32_t field_index = -1;       ///< position of the field in the record (-1 if none)
   std::uint32_t line = 0;              ///< 1-based line of `offset` in a text input (0 if not known)
-  std::uint32_t column = 0;            ///< 1-based column (in bytes) of `offset` on that line
+  std::uint32_t column = 0;            ///< 1-based column (in characters) of `offset` on that line
   std::string control_number;          ///< the record's 001, when known
   std::string original;                ///< the offending bytes, when short (a bad tag...)
   std::string message;                 ///< what happened, in words a cataloguer reads

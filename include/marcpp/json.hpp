@@ -265,14 +265,17 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
           indent_ = -1;
           break;
         case framed::newline_in_string:
+        case framed::unclosed:
         case framed::cut_short: {
           raw = bytes(start, f.end);
-          fault(rec, errc::json_syntax, severity::error, f.end,
-                f.kind == framed::cut_short
-                    ? "the input ends inside the record: its JSON is cut short; it is skipped"
+          fault(rec, errc::json_syntax, severity::error, f.kind == framed::cut_short ? f.end : f.end - 1,
+                f.kind == framed::cut_short ? "the input ends inside the record: its JSON is cut short; it is skipped"
+                : f.kind == framed::unclosed
+                    ? "the record is not closed before the next one begins; it is skipped"
                     : "a string runs past the end of its line (JSON strings hold no line breaks); the record is skipped");
           pos_ = f.end;
           if (f.kind == framed::newline_in_string) resync_at_ = indent_;
+          indent_ = 0;
           break;
         }
         case framed::too_large:
@@ -300,7 +303,7 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
  private:
   static constexpr std::size_t chunk_size = std::size_t{1} << 16;
   struct framed {
-    enum kind_t : std::uint8_t { complete, cut_short, newline_in_string, too_large, io } kind = complete;
+    enum kind_t : std::uint8_t { complete, cut_short, newline_in_string, unclosed, too_large, io } kind = complete;
     std::uint64_t end = 0;  // one past the record's last byte (or where scanning stopped)
   };
 
@@ -349,6 +352,7 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
     for (;;) {
       if (resync_at_ != -2) {
         if (!resync()) return false;
+        comma = true;  // whatever stood between the records was skipped with the broken one
         continue;
       }
       if (!ensure(pos_)) return false;
@@ -514,6 +518,12 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
       if (d[k] == '"') {
         in_string = true;
       } else if (d[k] == '{') {
+        // A brace that opens a line at the record's own indentation begins
+        // the next record: this one was never closed.
+        if (depth > 0 && indent_ >= 0 && line_start_at(p + k, indent_)) {
+          const std::uint64_t line_start = p + k - static_cast<std::uint64_t>(indent_);
+          return {framed::unclosed, line_start};
+        }
         ++depth;
       } else if (--depth == 0) {
         f.end = p + k + 1;
@@ -521,6 +531,18 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
       }
       p += k + 1;
     }
+  }
+
+  // True if the byte at `at` is preceded on its line by exactly `indent`
+  // blanks or tabs.
+  bool line_start_at(std::uint64_t at, long indent) const noexcept {
+    source_window w = src_.window();
+    const auto n = static_cast<std::uint64_t>(indent);
+    if (at < w.offset + n + 1) return false;
+    const char* p = w.data + (at - w.offset);
+    for (std::uint64_t i = 1; i <= n; ++i)
+      if (p[-static_cast<std::ptrdiff_t>(i)] != ' ' && p[-static_cast<std::ptrdiff_t>(i)] != '\t') return false;
+    return p[-static_cast<std::ptrdiff_t>(n) - 1] == '\n';
   }
 
   // ---- one record ------------------------------------------------------------

@@ -68,14 +68,12 @@ namespace detail {
   return m == "4500" || m == "    ";
 }
 /// controltagDataType: 00[1-9A-Za-z]
-[[nodiscard]] inline bool schema_control_tag(tag t) noexcept {
-  auto c = t.chars();
-  return c[0] == '0' && c[1] == '0' && c[2] != '0';
+[[nodiscard]] constexpr bool schema_control_tag(tag t) noexcept {
+  return t.is_numeric() ? t.value() >= 1 && t.value() <= 9 : t.is_alphanumeric() && t.value() - tag::alpha_base < 36;
 }
 /// tagDataType: 0[1-9A-Z][0-9A-Z] or [1-9A-Z][0-9A-Z]{2} (tags are upper case here): not 00X.
-[[nodiscard]] inline bool schema_data_tag(tag t) noexcept {
-  auto c = t.chars();
-  return !(c[0] == '0' && c[1] == '0');
+[[nodiscard]] constexpr bool schema_data_tag(tag t) noexcept {
+  return t.is_numeric() ? t.value() >= 10 : t.is_alphanumeric() && t.value() - tag::alpha_base >= 36;
 }
 /// indicatorDataType: [\da-z ]
 [[nodiscard]] constexpr bool schema_indicator(char c) noexcept {
@@ -102,77 +100,110 @@ class marcxml_record_writer {
       : rec_(rec), out_(out), o_(o), warnings_(warnings), old_(out.size()) {}
 
   diagnostic run() {
+    using namespace std::string_view_literals;
     const auto fields = rec_.fields();
     const bool ind = o_.indent;
-    out_.append(ind ? "<record>\n  <leader>" : "<record><leader>");
+    out_.append(ind ? "<record>\n  <leader>"sv : "<record><leader>"sv);
     std::string_view l = rec_.leader().str();
     if (!schema_leader(l) && !schema(-1, "the leader does not match the schema's pattern (\"" + printable(l) + "\")"))
       return fail();
     if (!text(l, -1, "the leader")) return fail();
-    out_.append(ind ? "</leader>\n" : "</leader>");
+    out_.append(ind ? "</leader>\n"sv : "</leader>"sv);
+    // Markup is put together in a small buffer and appended in one piece.
+    static constexpr std::string_view control_open = "  <controlfield tag=\"", data_open = "  <datafield tag=\"",
+                                      ind1_open = "\" ind1=\"", ind2_open = "\" ind2=\"",
+                                      sub_open = "    <subfield code=\"";
+    const std::size_t skip = ind ? 0 : 2;  // the indentation, left out without `indent`
+    char buf[64];
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = fields[i];
       const auto fi = static_cast<std::int64_t>(i);
-      if (!f.tag().is_valid()) {
+      if (MARCPP_UNLIKELY(!f.tag().is_valid())) {
         error_ = writer_diagnostic(rec_, errc::invalid_tag, severity::error, fi,
                                    "the field has no valid tag; MARCXML cannot write it");
         return fail();
       }
-      auto t = f.tag().chars();
       if (f.is_control()) {
         if (!schema_control_tag(f.tag()) &&
             !schema(fi, "a control field tagged " + f.tag().str() + ": the schema allows control fields only as 001-009"))
           return fail();
-        out_.append(ind ? "  <controlfield tag=\"" : "<controlfield tag=\"");
-        out_.append(t.data(), 3);
-        out_.append("\">", 2);
+        std::size_t n = control_open.size() - skip;
+        std::memcpy(buf, control_open.data() + skip, n);
+        put_tag(buf + n, f.tag());
+        buf[n + 3] = '"';
+        buf[n + 4] = '>';
+        out_.append(buf, n + 5);
         if (!text(f.data(), fi, "the control field")) return fail();
-        out_.append(ind ? "</controlfield>\n" : "</controlfield>");
+        out_.append(ind ? "</controlfield>\n"sv : "</controlfield>"sv);
         continue;
       }
       if (!schema_data_tag(f.tag()) &&
           !schema(fi, "a data field tagged " + f.tag().str() + ": the schema does not allow data fields tagged 00X"))
         return fail();
-      out_.append(ind ? "  <datafield tag=\"" : "<datafield tag=\"");
-      out_.append(t.data(), 3);
-      auto is = f.indicators();
-      for (int k = 0; k < 2; ++k) {
-        out_.append(k == 0 ? "\" ind1=\"" : "\" ind2=\"", 8);
-        if (!schema_indicator(is[static_cast<std::size_t>(k)]) &&
-            !schema(fi, std::string(k == 0 ? "the first" : "the second") + " indicator is " +
-                            shown(is[static_cast<std::size_t>(k)]) + "; the schema allows 0-9, a-z and a blank"))
+      const auto is = f.indicators();
+      for (std::size_t k = 0; k < 2; ++k)
+        if (MARCPP_UNLIKELY(!schema_indicator(is[k])) &&
+            !schema(fi, std::string(k == 0 ? "the first" : "the second") + " indicator is " + shown(is[k]) +
+                            ", which the schema does not allow (0-9, a-z and a blank)"))
           return fail();
-        if (!attribute(is[static_cast<std::size_t>(k)], fi, "an indicator")) return fail();
+      std::size_t n = data_open.size() - skip;
+      std::memcpy(buf, data_open.data() + skip, n);
+      put_tag(buf + n, f.tag());
+      n += 3;
+      if (MARCPP_LIKELY(plain_attribute_byte(is[0]) && plain_attribute_byte(is[1]))) {
+        std::memcpy(buf + n, ind1_open.data(), ind1_open.size());
+        n += ind1_open.size();
+        buf[n++] = is[0];
+        std::memcpy(buf + n, ind2_open.data(), ind2_open.size());
+        n += ind2_open.size();
+        buf[n++] = is[1];
+        out_.append(buf, n);
+      } else {
+        out_.append(buf, n);
+        out_.append(ind1_open);
+        if (!attribute(is[0], fi, "the first indicator")) return fail();
+        out_.append(ind2_open);
+        if (!attribute(is[1], fi, "the second indicator")) return fail();
       }
-      out_.append(ind ? "\">\n" : "\">");
+      out_.append(ind ? "\">\n"sv : "\">"sv);
       const auto subs = f.subfields();
-      if (subs.empty() && !schema(fi, "the data field has no subfields; the schema asks for at least one")) return fail();
+      if (MARCPP_UNLIKELY(subs.empty()) && !schema(fi, "the data field has no subfields; the schema asks for at least one"))
+        return fail();
+      const std::size_t so = sub_open.size() - 2 * skip;
       for (const auto& s : subs) {
-        out_.append(ind ? "    <subfield code=\"" : "<subfield code=\"");
-        switch (s.shape()) {
-          case subfield_shape::normal:
-            if (!schema_code(s.code()) &&
-                !schema(fi, "the subfield code " + shown(s.code()) + " is not one the schema allows"))
+        const char c = s.code();
+        if (MARCPP_LIKELY(s.shape() == subfield_shape::normal && plain_attribute_byte(c) && schema_code(c))) {
+          std::memcpy(buf, sub_open.data() + 2 * skip, so);
+          buf[so] = c;
+          buf[so + 1] = '"';
+          buf[so + 2] = '>';
+          out_.append(buf, so + 3);
+        } else {
+          out_.append(sub_open.substr(2 * skip));
+          switch (s.shape()) {
+            case subfield_shape::normal:
+              if (!schema_code(c) && !schema(fi, "the subfield code is " + shown(c) + ", which the schema does not allow"))
+                return fail();
+              if (!attribute(c, fi, "a subfield code")) return fail();
+              break;
+            case subfield_shape::no_code:
+              if (!schema(fi, "a subfield delimiter without a code is written with an empty code attribute"))
+                return fail();
+              break;
+            case subfield_shape::unlabelled:
+              error_ = writer_diagnostic(rec_, errc::value_not_representable, severity::error, fi,
+                                         "the field holds data before its first subfield delimiter; MARCXML has "
+                                         "no place for it, so the record is not written");
               return fail();
-            if (!attribute(s.code(), fi, "a subfield code")) return fail();
-            break;
-          case subfield_shape::no_code:
-            if (!schema(fi, "a subfield delimiter without a code is written with an empty code attribute"))
-              return fail();
-            break;
-          case subfield_shape::unlabelled:
-            error_ = writer_diagnostic(rec_, errc::value_not_representable, severity::error, fi,
-                                       "the field holds data before its first subfield delimiter; MARCXML has "
-                                       "no place for it, so the record is not written");
-            return fail();
+          }
+          out_.append("\">"sv);
         }
-        out_.append("\">", 2);
         if (!text(s.value(), fi, "a subfield")) return fail();
-        out_.append(ind ? "</subfield>\n" : "</subfield>");
+        out_.append(ind ? "</subfield>\n"sv : "</subfield>"sv);
       }
-      out_.append(ind ? "  </datafield>\n" : "</datafield>");
+      out_.append(ind ? "  </datafield>\n"sv : "</datafield>"sv);
     }
-    out_.append("</record>\n");
+    out_.append("</record>\n"sv);
     if (mapped_)
       warn(writer_diagnostic(rec_, errc::control_character_mapped, severity::warning, mapped_field_,
                              "control characters XML cannot hold are written as their Control Pictures "
@@ -207,11 +238,15 @@ class marcxml_record_writer {
     }
     return true;
   }
-  bool text(std::string_view v, std::int64_t fi, const char* what) { return check(append_xml_text(out_, v), v, fi, what); }
+  MARCPP_ALWAYS_INLINE bool text(std::string_view v, std::int64_t fi, const char* what) {
+    const escape_result r = append_xml_text(out_, v);
+    if (MARCPP_LIKELY(r.status == escape_result::ok && !r.mapped_control && !r.control_picture)) return true;
+    return check(r, v, fi, what);
+  }
   bool attribute(char c, std::int64_t fi, const char* what) {
     return check(append_xml_attribute_byte(out_, c), std::string_view(&c, 1), fi, what);
   }
-  bool check(const escape_result& r, std::string_view v, std::int64_t fi, const char* what) {
+  MARCPP_NOINLINE bool check(const escape_result& r, std::string_view v, std::int64_t fi, const char* what) {
     if (r.mapped_control && !mapped_) {
       mapped_ = true;
       mapped_field_ = fi;

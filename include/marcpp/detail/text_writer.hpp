@@ -16,6 +16,7 @@
 #include <marcpp/record.hpp>
 #include <marcpp/record_view.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -70,6 +71,31 @@ template <class Record>
                                std::string(format_name) +
                                " holds only Unicode, and converting the record needs the MARC-8 decoder, "
                                "which this build does not have; the record is not written");
+}
+
+/// Writes the three characters of `t` at `w` (a table for numeric tags).
+MARCPP_ALWAYS_INLINE void put_tag(char* w, tag t) noexcept {
+  static constexpr auto digits = [] {
+    std::array<char, 3000> a{};
+    for (unsigned i = 0; i < 1000; ++i) {
+      a[3 * i] = static_cast<char>('0' + i / 100);
+      a[3 * i + 1] = static_cast<char>('0' + i / 10 % 10);
+      a[3 * i + 2] = static_cast<char>('0' + i % 10);
+    }
+    return a;
+  }();
+  if (t.is_numeric()) {
+    std::memcpy(w, &digits[3 * std::size_t{t.value()}], 3);
+  } else {
+    auto c = t.chars();
+    std::memcpy(w, c.data(), 3);
+  }
+}
+
+/// True for a byte that goes into an XML attribute value as it is.
+[[nodiscard]] constexpr bool plain_attribute_byte(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0x20 && u < 0x7F && c != '"' && c != '&' && c != '<';
 }
 
 // ---- UTF-8 ---------------------------------------------------------------
