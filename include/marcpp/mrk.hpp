@@ -433,25 +433,25 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
         }
         searched = n;
       }
-      if (eof_ || !src_.fill(static_cast<std::size_t>(at - w.offset) + searched + chunk_size)) {
-        eof_ = true;
-        std::string_view err = src_.error();
-        if (!err.empty()) {
-          this->stop(base::make(errc::io_error, severity::error, std::string(err)), {});
-          return false;
-        }
-        w = src_.window();
-        const std::uint64_t e = w.offset + w.size;
-        if (at >= e) return false;
-        std::size_t len = static_cast<std::size_t>(e - at);
-        const char* p = w.data + (at - w.offset);
-        out.start = at;
-        out.next = e;
-        if (len && p[len - 1] == '\r') --len;
-        out.text = {p, len};
-        strip_bom(out);
-        return true;
+      if (!eof_ && !src_.fill(static_cast<std::size_t>(at - w.offset) + searched + chunk_size)) eof_ = true;
+      std::string_view err = src_.error();
+      if (!err.empty()) {
+        this->stop(base::make(errc::io_error, severity::error, std::string(err)), {});
+        return false;
       }
+      w = src_.window();
+      const std::uint64_t e = w.offset + w.size;
+      if (e > end) continue;  // more bytes to search
+      // The input ends without a line end.
+      if (at >= e) return false;
+      std::size_t len = static_cast<std::size_t>(e - at);
+      const char* p = w.data + (at - w.offset);
+      out.start = at;
+      out.next = e;
+      if (len && p[len - 1] == '\r') --len;
+      out.text = {p, len};
+      strip_bom(out);
+      return true;
     }
   }
   static void strip_bom(line& ln) {
