@@ -273,8 +273,17 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
                 : f.kind == framed::unclosed
                     ? "the record is not closed before the next one begins; it is skipped"
                     : "a string runs past the end of its line (JSON strings hold no line breaks); the record is skipped");
+          if (f.kind == framed::newline_in_string) {
+            // Resume at a line that opens a record, indented less than this
+            // record's members (or, for a record on one line, as this one).
+            resync_at_ = indent_;
+            const std::size_t nl = raw.find('\n');
+            if (nl != std::string_view::npos && nl + 1 < raw.size()) {
+              const std::size_t first = raw.find_first_not_of(" \t", nl + 1);
+              if (first != std::string_view::npos) resync_at_ = static_cast<long>(first - nl - 1) - 1;
+            }
+          }
           pos_ = f.end;
-          if (f.kind == framed::newline_in_string) resync_at_ = indent_;
           indent_ = 0;
           break;
         }
@@ -434,8 +443,7 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
     return true;
   }
   // After a string broke off at a line end: the next line that opens a
-  // record at the broken record's indentation (any, if it did not begin
-  // its line).
+  // record indented no deeper than `resync_at_` (any, if it is negative).
   bool resync() {
     const long want = resync_at_;
     resync_at_ = -2;
@@ -447,7 +455,7 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
         ++col;
       }
       if (!ensure(p)) return false;
-      if (at(p) == '{' && (want < 0 || col == want)) {
+      if (at(p) == '{' && (want < 0 || col <= want)) {
         pos_ = p;
         indent_ = col;
         return true;
@@ -595,11 +603,9 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
           return;
         }
         have_leader = true;
-        if (l.size() != leader::size)
-          fault(rec, errc::bad_leader_length, severity::repair, start,
-                "the leader has " + std::to_string(l.size()) + " bytes, not 24 (\"" + detail::printable(l) + "\"); " +
-                    (l.size() < leader::size ? "it is padded with blanks" : "it is cut to 24"));
-        rec.set_leader(leader(l));
+        std::string repair;
+        rec.set_leader(detail::leader_from_text(std::string(l), repair));
+        if (!repair.empty()) fault(rec, errc::bad_leader_length, severity::repair, start, std::move(repair));
       } else if (key == "fields" && v.kind() == detail::json_kind::array) {
         have_fields = true;
         v.for_each_element([&](const detail::json_value& f) { add_field(rec, f, start); });
@@ -619,7 +625,7 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
     }
     if (!have_leader) {
       fault(rec, errc::json_not_marc, severity::repair, start,
-            "the record has no \"leader\"; a blank one is used (\"00000     2200000   4500\", leader/09 'a')");
+            "the record has no \"leader\"; a blank one is used (\"00000    a2200000   4500\")");
       leader l;
       l.set_coding_scheme('a');
       rec.set_leader(l);

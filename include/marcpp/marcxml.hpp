@@ -567,6 +567,16 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
     const std::uint64_t at = std::max(absolute(xml_.event_offset()), resumed_at_);
     const bool quiet = resumed_ && !in_record_ && !candidate_ && depth_ <= 1 &&
                        (xml_.error_is_tag_mismatch() || xml_.error_is_premature_end());
+    // More than one document in the input (another XML declaration, a
+    // collection or a record after the root): read in turn.
+    bool another_root = false;
+    if (!in_record_ && !candidate_ && depth_ == 0 && !resumed_ && xml_.error_is_after_root()) {
+      std::string_view junk = bytes(at, at + 128);
+      const std::size_t colon = junk.find(':');
+      std::string_view name = junk.substr(1, junk.find_first_of(" \t\r\n>/") - 1);
+      if (colon != std::string_view::npos && colon < name.size() + 1) name = name.substr(colon);
+      another_root = junk.substr(0, 5) == "<?xml" || name == "collection" || name == "record";
+    }
     const std::string why = xml_.error_message();
     const std::uint64_t anchor = in_record_ ? rec_start_ : at;
     // Lines and columns now, while the bytes are at hand.
@@ -577,8 +587,19 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
       if (in_record_)
         for (auto& e : detail::record_access::diagnostics(building_)) locate(e);
     }
-    const std::uint64_t next = find_next_record(at + 1, anchor, !quiet);
-    if (!quiet) {
+    // Resume at the next record start from the error on (the error may be
+    // that very start tag, after another document), but never at the point
+    // resumed at before: every step moves on.
+    const std::uint64_t from = resumed_ && at <= resumed_at_ ? resumed_at_ + 1 : at;
+    const std::uint64_t next = find_next_record(from, anchor, !quiet && !another_root);
+    if (another_root) {
+      d.level = severity::warning;
+      d.message = "the input holds more than one XML document or top-level element (" + why +
+                  "); they are read one after another";
+      broken_raw_.clear();
+      loose_ = std::move(d);
+      loose_pending_ = true;
+    } else if (!quiet) {
       if (in_record_) {
         d.record_index = building_.index();
         d.record_offset = rec_start_;
@@ -929,11 +950,9 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
       return;
     }
     have_leader_ = true;
-    if (text_.size() != leader::size)
-      fault(errc::bad_leader_length, severity::repair, elem_start_,
-            "the leader has " + std::to_string(text_.size()) + " bytes, not 24 (\"" + detail::printable(text_) + "\"); " +
-                (text_.size() < leader::size ? "it is padded with blanks" : "it is cut to 24"));
-    building_.set_leader(leader(text_));
+    std::string repair;
+    building_.set_leader(detail::leader_from_text(text_, repair));
+    if (!repair.empty()) fault(errc::bad_leader_length, severity::repair, elem_start_, std::move(repair));
     set_coding_scheme(building_, elem_start_);
   }
   void set_coding_scheme(record& r, std::uint64_t at) {
@@ -959,7 +978,7 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
       ready_parsed_ = true;
       if (!have_leader_) {
         fault(errc::xml_not_marcxml, severity::repair, rec_start_,
-              "the record has no <leader>; a blank one is used (\"00000     2200000   4500\", leader/09 'a')");
+              "the record has no <leader>; a blank one is used (\"00000    a2200000   4500\")");
         leader l;
         l.set_coding_scheme('a');
         building_.set_leader(l);

@@ -422,8 +422,18 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
         const char* p = w.data + (at - w.offset);
         const std::size_t n = static_cast<std::size_t>(end - at);
         const void* q = std::memchr(p + searched, '\n', n - searched);
+        // With CR LF line ends, a lone LF inside a value is data, unless a
+        // field or a blank line follows it.
+        while (q && crlf_ && !ends_line(p, n, static_cast<std::size_t>(static_cast<const char*>(q) - p))) {
+          const std::size_t k = static_cast<std::size_t>(static_cast<const char*>(q) - p) + 1;
+          q = std::memchr(p + k, '\n', n - k);
+        }
         if (q) {
           std::size_t len = static_cast<std::size_t>(static_cast<const char*>(q) - p);
+          if (at == 0 && !crlf_known_) {
+            crlf_known_ = true;
+            crlf_ = len && p[len - 1] == '\r';
+          }
           out.start = at;
           out.next = at + len + 1;
           if (len && p[len - 1] == '\r') --len;
@@ -453,6 +463,16 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
       strip_bom(out);
       return true;
     }
+  }
+  // Whether the LF at p[k] ends a line: after a CR, or before a field, a
+  // blank line or the end of the input. Only asked with CR LF line ends.
+  static bool ends_line(const char* p, std::size_t n, std::size_t k) noexcept {
+    if (k > 0 && p[k - 1] == '\r') return true;
+    if (k + 1 >= n) return true;
+    const char c = p[k + 1];
+    if (c == '\r' || c == '\n') return false;  // a line break, then another inside the value
+    if (c != '=') return false;
+    return k + 5 < n && (std::string_view(p + k + 2, 3) == "LDR" || marcpp::tag::parse(std::string_view(p + k + 2, 3)));
   }
   static void strip_bom(line& ln) {
     if (ln.start == 0 && ln.text.substr(0, 3) == "\xEF\xBB\xBF") ln.text.remove_prefix(3);
@@ -586,9 +606,19 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
       }
       first = false;
       pos_ = end_ = ln.next;
-      if (!read_line(pos_, ln) || is_blank(ln)) break;
+      if (!read_line(pos_, ln)) break;
+      if (is_blank(ln)) {
+        // A record begins with =LDR: blank lines followed by another field
+        // of a record that has its leader are blank lines inside it.
+        line after = ln;
+        while (is_blank(after) && read_line(after.next, after)) {
+        }
+        if (!have_leader || is_blank(after) || after.text[0] != '=' || after.text.substr(0, 4) == "=LDR") break;
+        fault(rec, errc::mrk_syntax, severity::repair, ln.start,
+              "blank lines inside the record (a field follows them, not an =LDR line) are left out");
+        ln = after;
+      }
     }
-    (void)have_leader;
     if (oversize_) return false;
     if (this->opts_.validate_utf8 && rec.leader().is_unicode()) check_utf8(rec, start);
     return true;
@@ -598,11 +628,9 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
     std::string_view text = ln.text.substr(std::min<std::size_t>(ln.text.size(), 4));
     text.remove_prefix(std::min(separator(text, rec, ln.start, -1), text.size()));
     decode(text, true, false, buf, rec, ln.start, -1);
-    if (buf.size() != leader::size)
-      fault(rec, errc::bad_leader_length, severity::repair, ln.start,
-            "the leader has " + std::to_string(buf.size()) + " bytes, not 24 (\"" + detail::printable(buf) + "\"); " +
-                (buf.size() < leader::size ? "it is padded with blanks" : "it is cut to 24"));
-    rec.set_leader(leader(buf));
+    std::string repair;
+    rec.set_leader(detail::leader_from_text(buf, repair));
+    if (!repair.empty()) fault(rec, errc::bad_leader_length, severity::repair, ln.start, std::move(repair));
   }
   // The two blanks between the tag and the data; fewer is repaired.
   std::size_t separator(std::string_view after_tag, record& rec, std::uint64_t at, std::int64_t fi) {
@@ -734,7 +762,7 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
   Source src_;
   detail::text_locator loc_;
   std::uint64_t pos_ = 0, end_ = 0, index_ = 0;
-  bool eof_ = false, oversize_ = false, unknown_noted_ = false;
+  bool eof_ = false, oversize_ = false, unknown_noted_ = false, crlf_ = false, crlf_known_ = false;
   std::string_view last_raw_;
 };
 

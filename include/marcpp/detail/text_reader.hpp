@@ -10,6 +10,7 @@
 
 #include <marcpp/config.hpp>
 #include <marcpp/error.hpp>
+#include <marcpp/leader.hpp>
 #include <marcpp/reader.hpp>
 #include <marcpp/record.hpp>
 
@@ -23,6 +24,41 @@
 
 MARCPP_NAMESPACE_BEGIN
 namespace detail {
+
+/// The leader of a text format from its text, and what had to be done to
+/// it (empty if nothing). No-break spaces (U+00A0, from web pages) are read
+/// as blanks; a leader of the wrong length is padded with blanks or cut,
+/// and when a short one ends with the MARC 21 entry map `4500` the blanks
+/// go before the entry map, where they were lost.
+[[nodiscard]] inline leader leader_from_text(std::string text, std::string& repair) {
+  repair.clear();
+  if (text.find("\xC2\xA0") != std::string::npos) {
+    std::string t;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0') {
+        t += ' ';
+        ++i;
+      } else {
+        t += text[i];
+      }
+    }
+    repair = "the leader holds no-break spaces (U+00A0); they are read as blanks";
+    text = std::move(t);
+  }
+  if (text.size() != leader::size) {
+    const std::size_t n = text.size();
+    std::string how;
+    if (n < leader::size && n >= 5 && text.compare(n - 4, 4, "4500") == 0) {
+      text.insert(n - 4, leader::size - n, ' ');
+      how = "blanks are put in before its entry map (4500)";
+    } else {
+      how = n < leader::size ? "it is padded with blanks" : "it is cut to 24";
+    }
+    if (!repair.empty()) repair += "; ";
+    repair += "the leader has " + std::to_string(n) + " bytes, not 24 (\"" + printable(text.substr(0, 40)) + "\"); " + how;
+  }
+  return leader(text);
+}
 
 template <class Derived>
 class text_reader_base {
@@ -136,7 +172,7 @@ class text_reader_base {
       stop(std::move(d), raw);
       return false;
     }
-    d.level = severity::error;
+    if (opts_.policy == error_policy::skip) d.level = severity::error;
     emit(d, raw);
     return !over_limit(d.record_index, d.offset, raw);
   }

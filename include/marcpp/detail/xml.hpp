@@ -92,6 +92,13 @@ class xml_parser {
   [[nodiscard]] bool error_is_tag_mismatch() const noexcept {
     return p_ && XML_GetErrorCode(p_) == XML_ERROR_TAG_MISMATCH;
   }
+  /// True if the error is content after the document's root element ended
+  /// (another top-level element, or another XML declaration).
+  [[nodiscard]] bool error_is_after_root() const noexcept {
+    if (!p_) return false;
+    auto e = XML_GetErrorCode(p_);
+    return e == XML_ERROR_JUNK_AFTER_DOC_ELEMENT || e == XML_ERROR_MISPLACED_XML_PI;
+  }
   /// True if the error is the document ending with elements still open.
   [[nodiscard]] bool error_is_premature_end() const noexcept {
     if (!p_) return false;
