@@ -659,7 +659,13 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
     const bool control_tag = t ? t->is_control() : tag_text.substr(0, 2) == "00";
     std::string_view u1 = unit(data);
     std::string_view u2 = unit(data.substr(u1.size()));
-    const bool looks_data = data.size() > u1.size() + u2.size() && data[u1.size() + u2.size()] == '$';
+    // As the ISO 2709 reader: a delimiter right after the indicators the
+    // leader declares (leader/10).
+    const auto declared = rec.leader().indicator_count();
+    const std::size_t ind_declared = declared && *declared >= 1 && *declared <= 9 ? *declared : 2;
+    std::size_t skip = 0;
+    for (std::size_t k = 0; k < ind_declared && skip < data.size(); ++k) skip += unit(data.substr(skip)).size();
+    const bool looks_data = data.size() > skip && data[skip] == '$';
     if (control_tag && !looks_data) {
       decode(data, true, unicode, buf, rec, ln.start, fi);
       rec.add(field::control(tg, buf));
@@ -688,7 +694,8 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
         if (!pre.empty()) {
           decode(pre, false, unicode, buf, rec, ln.start, fi);
           f.subfields().push_back(subfield::unlabelled(buf));
-          fault(rec, errc::data_before_first_subfield, severity::warning, ln.start,
+          if (ind_declared <= 2)
+            fault(rec, errc::data_before_first_subfield, severity::warning, ln.start,
                 "the field holds " + std::to_string(pre.size()) +
                     " bytes before its first '$'; they are kept as unlabelled data",
                 fi);
@@ -746,13 +753,26 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
           "a line that does not begin with '=' is joined to the field before it", fi);
   }
 
+  // Checks each field's bytes as ISO 2709 holds them (a code byte and the
+  // value after it may together form one character), as the ISO 2709
+  // reader does.
   void check_utf8(record& rec, std::uint64_t start) {
+    std::string bytes;
     for (std::size_t i = 0; i < rec.size(); ++i) {
       const field& f = rec[i];
-      auto bad = [&](std::string_view v) { return detail::find_invalid_utf8(v.data(), v.size()) != v.size(); };
-      bool invalid = f.is_control() ? bad(f.data()) : false;
-      for (const auto& s : f.subfields()) invalid = invalid || bad(s.value());
-      if (invalid)
+      bytes.clear();
+      if (f.is_control()) {
+        bytes = f.data();
+      } else {
+        bytes += f.ind1();
+        bytes += f.ind2();
+        for (const auto& s : f.subfields()) {
+          if (s.shape() != subfield_shape::unlabelled) bytes += '\x1F';
+          if (s.shape() == subfield_shape::normal) bytes += s.code();
+          bytes += s.value();
+        }
+      }
+      if (detail::find_invalid_utf8(bytes.data(), bytes.size()) != bytes.size())
         fault(rec, errc::invalid_utf8, severity::repair, start,
               "leader/09 says UTF-8, but the field holds bytes that are not UTF-8; they are kept as they are",
               static_cast<std::int64_t>(i));
