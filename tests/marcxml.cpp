@@ -451,6 +451,22 @@ TEST_CASE("MARCXML reader: a malformed record in a collection") {
     CHECK(o.records[0].control_number() == "two");
     CHECK(o.diags.size() == 1);
   }
+  SUBCASE("a record with a repair before it breaks: both faults have their lines") {
+    auto o = read("<collection>\n<record>\n<datafield tag=\"245\" ind2=\" \">\n<subfield code=\"a\">x</datafield>\n"
+                  "</record>\n</collection>\n");
+    CHECK(o.records.empty());
+    REQUIRE(o.diags.size() == 2);
+    CHECK(o.diags[0].code == errc::xml_not_marcxml);
+    CHECK(o.diags[0].line == 3);
+    CHECK(o.diags[0].column == 1);
+    CHECK(o.diags[1].code == errc::xml_not_well_formed);
+    CHECK(o.diags[1].line == 4);
+    CHECK(o.diags[1].column == 23);  // the name in "</datafield>", which starts at column 21
+    for (std::size_t chunk : {std::size_t{64}, std::size_t{70}})
+      CHECK(test::text_summary(read("<collection>\n<record>\n<datafield tag=\"245\" ind2=\" \">\n<subfield code=\"a\">x"
+                                    "</datafield>\n</record>\n</collection>\n", error_policy::lenient, chunk)) ==
+            test::text_summary(o));
+  }
   SUBCASE("several broken records in a row") {
     auto o = read("<collection>" + bad + bad + good1 + bad + "</collection>");
     CHECK(o.records.size() == 1);
