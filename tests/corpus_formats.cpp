@@ -231,7 +231,9 @@ TEST_CASE("corpus: the .mrk files that come with their ISO 2709 twin give the sa
       {"mrk/marc4j-brkrtest.mrk", "bib-marc8/marc4j-brkrtest.mrc"},
       {"mrk/marc-perl-marcmaker-camel.mrk", "bib-marc8/marc-perl-camel.usmarc"},
   };
-  for (const auto& [mrk, iso] : twins) {
+  for (const auto& twin : twins) {
+    const char* mrk = twin.first;
+    const char* iso = twin.second;
     CAPTURE(mrk);
     const std::string text = test::slurp(test::corpus_dir() / mrk), bytes = test::slurp(test::corpus_dir() / iso);
     auto o = test::read_text<marcpp::mrk_reader>(text, test::with(error_policy::strict));

@@ -263,7 +263,9 @@ TEST_CASE("marc-convert: every output format, and back to the same bytes") {
     const std::pair<const char*, const char*> ext[] = {
         {"a.xml", "<?xml"}, {"a.json", "[\n{\"leader\""}, {"a.jsonl", "{\"leader\""}, {"a.mrk", "=LDR  "},
         {"a.mrc", "01805"}, {"a.txt", "01805nam"}};
-    for (const auto& [name, start] : ext) {
+    for (const auto& e : ext) {
+      const char* name = e.first;
+      const char* start = e.second;
       CAPTURE(name);
       CHECK(run(marc_convert + " -q " + q(sample_mrc) + " -o " + q(s / name)).status == 0);
       CHECK(test::slurp(s / name).rfind(start, 0) == 0);
