@@ -1,4 +1,5 @@
 #include <marcpp/compressed_source.hpp>  // first: proves it is self-contained
+#include <marcpp/format.hpp>
 
 #include "test_support.hpp"
 
@@ -153,6 +154,43 @@ TEST_CASE("with_reader recognises compressed files") {
       return summary(o);
     });
     CHECK(got == expected);
+    std::filesystem::remove(path);
+  }
+}
+
+TEST_CASE("with_format_reader: compressed MARCXML, JSON lines and .mrk are detected under the compression") {
+  const auto original = test::read_bytes(test::slurp(test::crafted("ok-three.mrc")));
+  REQUIRE(original.records.size() == 3);
+  std::string xml = "<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n", jsonl, mrk;
+  for (const auto& v : original.records) {
+    marcpp::record r{v};
+    REQUIRE_FALSE(marcpp::write_marcxml(r, xml));
+    jsonl += marcpp::to_json(r) + "\n";
+    mrk += marcpp::to_mrk(r) + "\n";
+  }
+  xml += "</collection>\n";
+  const auto dir = std::filesystem::temp_directory_path();
+  struct input {
+    std::string name, bytes;
+    marcpp::format expected;
+  };
+  for (const auto& in : {input{"marcpp-c.xml.gz", gzip(xml), marcpp::format::marcxml},
+                         input{"marcpp-c.jsonl.zst", zstd(jsonl), marcpp::format::jsonl},
+                         input{"marcpp-c.mrk.gz", gzip(mrk), marcpp::format::mrk}}) {
+    CAPTURE(in.name);
+    const auto path = dir / in.name;
+    std::ofstream(path, std::ios::binary) << in.bytes;
+    std::vector<std::string> got = marcpp::with_format_reader(
+        path.string(), marcpp::format::unknown, {}, [&](auto& r) {
+          CHECK(marcpp::reader_format<std::remove_cvref_t<decltype(r)>> == in.expected);
+          std::vector<std::string> out;
+          marcpp::record rec;
+          while (r.next(rec)) out.push_back(marcpp::to_iso2709(rec));
+          CHECK_FALSE(r.failed());
+          return out;
+        });
+    REQUIRE(got.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) CHECK(got[i] == original.raws[i]);
     std::filesystem::remove(path);
   }
 }

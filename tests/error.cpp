@@ -40,6 +40,18 @@ TEST_CASE("errc") {
     CHECK(static_cast<int>(errc::field_too_long) == 602);
     CHECK(static_cast<int>(errc::invalid_data_byte) == 603);
     CHECK(static_cast<int>(errc::invalid_subfield_layout) == 604);
+    CHECK(static_cast<int>(errc::xml_not_well_formed) == 701);
+    CHECK(static_cast<int>(errc::xml_not_marcxml) == 702);
+    CHECK(static_cast<int>(errc::json_syntax) == 703);
+    CHECK(static_cast<int>(errc::json_not_marc) == 704);
+    CHECK(static_cast<int>(errc::mrk_syntax) == 705);
+    CHECK(static_cast<int>(errc::value_not_representable) == 706);
+    CHECK(static_cast<int>(errc::schema_pattern) == 707);
+    CHECK(static_cast<int>(errc::marc8_needs_conversion) == 708);
+    CHECK(static_cast<int>(errc::control_character_mapped) == 709);
+    CHECK(static_cast<int>(errc::unknown_format) == 710);
+    CHECK(static_cast<int>(errc::bad_leader_length) == 711);
+    CHECK(static_cast<int>(errc::coding_scheme_set) == 712);
     CHECK(static_cast<int>(errc::io_error) == 801);
     CHECK(static_cast<int>(errc::too_many_errors) == 802);
     CHECK(static_cast<int>(errc::index_stale) == 803);
@@ -57,7 +69,7 @@ TEST_CASE("errc") {
       auto name = marcpp::to_string(static_cast<errc>(c));
       if (name != "unknown") CHECK(names.insert(name).second);
     }
-    CHECK(names.size() == 41);  // ok + 40 kinds
+    CHECK(names.size() == 53);  // ok + 52 kinds
     CHECK(marcpp::to_string(errc::missing_field_terminator) == "missing_field_terminator");
   }
 }
@@ -83,6 +95,19 @@ TEST_CASE("diagnostic") {
     d.tag = marcpp::tag::invalid();
     d.original = "a5\x01";
     CHECK(marcpp::to_string(d).find("field with tag bytes \"a5\\x01\" at offset 2301") != std::string::npos);
+  }
+  SUBCASE("a text input gives the line and column") {
+    d.line = 12;
+    d.column = 7;
+    CHECK(marcpp::to_string(d) ==
+          "record 3 (001 ocm123, offset 2048): field 245 at offset 2301, line 12, column 7: the field has no field "
+          "terminator [E305 missing_field_terminator, repair]");
+    marcpp::diagnostic e;
+    e.code = errc::xml_not_well_formed;
+    e.line = 3;
+    e.column = 1;
+    e.message = "not XML";
+    CHECK(marcpp::to_string(e) == "line 3, column 1: not XML [E701 xml_not_well_formed, error]");
   }
   SUBCASE("no record, no field") {
     marcpp::diagnostic e;

@@ -1,7 +1,10 @@
 // The non-throwing core builds and works with -fno-exceptions: reading,
 // editing and writing from memory, with errors reported through values.
 #include <marcpp/iso2709_writer.hpp>
+#include <marcpp/json.hpp>
 #include <marcpp/line_writer.hpp>
+#include <marcpp/marcxml.hpp>
+#include <marcpp/mrk.hpp>
 #include <marcpp/reader.hpp>
 #include <marcpp/record.hpp>
 
@@ -44,6 +47,22 @@ int main() {
   rec[0].set_tag(marcpp::tag::invalid());
   std::string refused;
   EXPECT(marcpp::write_iso2709(rec, refused).code == marcpp::errc::invalid_tag);
+  // The text formats: written, and read back from memory.
+  rec[0].set_tag(marcpp::tag("001"));
+  std::string xml = "<collection>", json, mrk;
+  EXPECT(!marcpp::write_marcxml(rec, xml));
+  xml += "</collection>";
+  EXPECT(!marcpp::write_json(rec, json));
+  EXPECT(!marcpp::write_mrk(rec, mrk));
+  marcpp::record got;
+  marcpp::marcxml_reader xr{marcpp::memory_source{xml}, opts};
+  EXPECT(xr.next(got) && got.value("500", 'a') == "Written without exceptions.");
+  marcpp::json_reader jr{marcpp::memory_source{json}, opts};
+  EXPECT(jr.next(got) && got.value("500", 'a') == "Written without exceptions.");
+  marcpp::mrk_reader mr{marcpp::memory_source{mrk}, opts};
+  EXPECT(mr.next(got) && got.value("500", 'a') == "Written without exceptions.");
+  marcpp::json_reader broken{marcpp::memory_source{std::string_view("{\"leader\": ]")}, opts};
+  EXPECT(!broken.next(got) && broken.failed() && broken.error().code == marcpp::errc::json_syntax);
   std::puts("no-exceptions build: ok");
   return 0;
 }

@@ -81,6 +81,44 @@ outcome read_all(Source src, marcpp::read_options opts = {}) {
   return o;
 }
 
+/// Everything a reader of a text format (MARCXML, JSON, .mrk) produced from
+/// `bytes`: from memory, or (`chunk` > 0) from a stream read `chunk` bytes at a time.
+template <template <class> class Reader>
+outcome read_text(std::string_view bytes, marcpp::read_options opts = {}, std::size_t chunk = 0) {
+  outcome o;
+  auto run = [&](auto src) {
+    Reader<decltype(src)> r{std::move(src), opts};
+    r.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view raw) {
+      o.diags.push_back(d);
+      o.diag_raws.emplace_back(raw);
+    });
+    marcpp::record rec;
+    while (r.next(rec)) {
+      o.records.push_back(rec);
+      o.raws.emplace_back(r.raw());
+    }
+    o.stats = r.stats();
+    o.failed = r.failed();
+    o.error = r.error();
+  };
+  if (chunk) {
+    std::istringstream in{std::string(bytes)};
+    run(marcpp::stream_source{in, chunk});
+  } else {
+    run(marcpp::memory_source{bytes});
+  }
+  return o;
+}
+
+/// A summary of an outcome, for comparing two ways of reading the same input.
+inline std::string text_summary(const outcome& o) {
+  std::string s;
+  for (std::size_t i = 0; i < o.records.size(); ++i) s += o.raws[i] + "\n" + marcpp::to_line(o.records[i]);
+  for (std::size_t i = 0; i < o.diags.size(); ++i) s += marcpp::to_string(o.diags[i]) + "|" + o.diag_raws[i] + "\n";
+  s += o.failed ? marcpp::to_string(o.error) : std::string("ok");
+  return s;
+}
+
 inline outcome read_bytes(std::string_view bytes, marcpp::read_options opts = {}) {
   return read_all(marcpp::memory_source{bytes}, opts);
 }

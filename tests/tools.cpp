@@ -471,3 +471,302 @@ TEST_CASE("marc-dump: converting character sets gives the same output on one thr
   }
   std::filesystem::remove(file);
 }
+
+// ---- marc-convert ---------------------------------------------------------------
+
+namespace {
+
+const std::string marc_convert = MARC_CONVERT;
+const std::filesystem::path sample_mrc = std::filesystem::path(MARCPP_SAMPLE_DIR) / "sample.mrc";
+
+// A scratch directory, removed at the end of the test.
+struct scratch {
+  std::filesystem::path dir;
+  scratch() : dir(std::filesystem::temp_directory_path() / ("marcpp-convert-" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(dir);
+  }
+  ~scratch() { std::filesystem::remove_all(dir); }
+  std::filesystem::path operator/(const std::string& name) const { return dir / name; }
+};
+
+bool have(const std::string& program) { return run("command -v " + program).status == 0; }
+
+// One MARC-8 record (the first of a corpus-free crafted file, with leader/09 blank).
+std::string marc8_record() {
+  marcpp::record r = test::one(test::slurp(test::crafted("ok-basic.mrc")));
+  r.leader().set_coding_scheme(' ');
+  return marcpp::to_iso2709(r);
+}
+
+}  // namespace
+
+TEST_CASE("marc-convert: the sample records to MARCXML, the README's main job") {
+  auto r = run(marc_convert + " " + q(sample_mrc));
+  CHECK(r.status == 0);
+  CHECK(r.out.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"http://www.loc.gov/MARC21/slim\">", 0) == 0);
+  CHECK(r.err == "marc-convert: 10 records in, 10 out, 0 repaired, 0 skipped\n");
+  auto back = test::read_text<marcpp::marcxml_reader>(r.out, test::with(marcpp::error_policy::strict));
+  auto original = test::read_all(marcpp::mmap_source{sample_mrc});
+  REQUIRE(back.records.size() == 10);
+  for (std::size_t i = 0; i < 10; ++i) CHECK(marcpp::to_iso2709(back.records[i]) == original.raws[i]);
+  if (have("xmllint")) {
+    scratch s;
+    std::ofstream(s / "sample.xml") << r.out;
+    auto v = run("xmllint --noout --schema " + q(test::corpus_dir() / "spec" / "MARC21slim.xsd") + " " + q(s / "sample.xml"));
+    CHECK_MESSAGE(v.status == 0, v.err);
+  } else {
+    MESSAGE("xmllint is not installed (Debian package libxml2-utils): the schema check is skipped");
+  }
+}
+
+TEST_CASE("marc-convert: every output format, and back to the same bytes") {
+  scratch s;
+  const std::string original = test::slurp(sample_mrc);
+  SUBCASE("-t names the format; each converts back to ISO 2709 byte for byte") {
+    for (const char* f : {"marcxml", "json", "jsonl", "mrk", "iso2709"}) {
+      CAPTURE(f);
+      auto out = run(marc_convert + " -q -t " + f + " " + q(sample_mrc) + " -o " + q(s / "out"));
+      CHECK(out.status == 0);
+      CHECK(out.err.empty());
+      auto back = run(marc_convert + " -q -t iso2709 " + q(s / "out"));
+      CHECK(back.status == 0);
+      CHECK(back.out == original);
+    }
+    auto text = run(marc_convert + " -t text " + q(sample_mrc));
+    CHECK(text.out == run(marc_dump + " " + q(sample_mrc)).out);
+  }
+  SUBCASE("the output format from the extension of -o") {
+    const std::pair<const char*, const char*> ext[] = {
+        {"a.xml", "<?xml"}, {"a.json", "[\n{\"leader\""}, {"a.jsonl", "{\"leader\""}, {"a.mrk", "=LDR  "},
+        {"a.mrc", "01805"}, {"a.txt", "01805nam"}};
+    for (const auto& e : ext) {
+      const char* name = e.first;
+      const char* start = e.second;
+      CAPTURE(name);
+      CHECK(run(marc_convert + " -q " + q(sample_mrc) + " -o " + q(s / name)).status == 0);
+      CHECK(test::slurp(s / name).rfind(start, 0) == 0);
+    }
+  }
+  SUBCASE("standard input and output, '-', detection per input, several inputs into one output") {
+    auto piped = run("cat " + q(sample_mrc) + " | " + marc_convert + " -q -t mrk | " + marc_convert +
+                     " -q -t json - | " + marc_convert + " -q -t iso2709");
+    CHECK(piped.status == 0);
+    CHECK(piped.out == original);
+    CHECK(run(marc_convert + " -q -t jsonl " + q(sample_mrc) + " -o " + q(s / "a.jsonl")).status == 0);
+    CHECK(run(marc_convert + " -q -t mrk " + q(sample_mrc) + " -o " + q(s / "a.mrk")).status == 0);
+    auto both = run(marc_convert + " -t iso2709 " + q(s / "a.jsonl") + " " + q(s / "a.mrk"));
+    CHECK(both.status == 0);
+    CHECK(both.out == original + original);
+    CHECK(both.err.find("20 records in, 20 out") != std::string::npos);
+    auto named = run(marc_convert + " -q -f mrk -t iso2709 " + q(s / "a.mrk"));
+    CHECK(named.out == original);
+  }
+}
+
+TEST_CASE("marc-convert: policies, the error limit, quarantine and exit status") {
+  scratch s;
+  const auto truncated = q(test::crafted("truncated.mrc"));
+  SUBCASE("lenient (the default): the unreadable record is skipped and reported; exit 1") {
+    auto r = run(marc_convert + " -t jsonl " + truncated);
+    CHECK(r.status == 1);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    CHECK(r.err.find("record 1 (offset 219)") != std::string::npos);
+    CHECK(r.err.find("[E101 truncated_record, error]") != std::string::npos);
+    CHECK(r.err.find("2 records in, 1 out, 0 repaired, 1 skipped") != std::string::npos);
+    CHECK(run(marc_convert + " --lenient -t jsonl " + truncated).out == r.out);
+  }
+  SUBCASE("repairs count too: exit 1") {
+    auto r = run(marc_convert + " -t jsonl " + q(test::crafted("record-length-mismatch.mrc")));
+    CHECK(r.status == 1);
+    CHECK(r.err.find("2 records in, 2 out, 1 repaired, 0 skipped") != std::string::npos);
+  }
+  SUBCASE("--skip drops faulty records") {
+    auto r = run(marc_convert + " --skip -t jsonl " + q(test::crafted("record-length-mismatch.mrc")));
+    CHECK(r.status == 1);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    CHECK(r.err.find("1 skipped") != std::string::npos);
+  }
+  SUBCASE("--strict stops at the first fault; the output is still a complete document") {
+    auto r = run(marc_convert + " --strict " + q(test::crafted("bad-base-address.mrc")));
+    CHECK(r.status == 1);
+    CHECK(r.err.find("[E201 bad_base_address, error]") != std::string::npos);
+    CHECK(r.out.find("</collection>") != std::string::npos);
+    CHECK(test::read_text<marcpp::marcxml_reader>(r.out, test::with(marcpp::error_policy::strict)).records.empty());
+  }
+  SUBCASE("--strict refuses a record the schema's patterns do not allow; lenient writes it with a warning, exit 0") {
+    marcpp::record odd = test::one(test::slurp(test::crafted("ok-basic.mrc")));
+    for (auto& f : odd)
+      if (!f.is_control()) f.set_ind1('-');
+    std::ofstream(s / "odd.mrc", std::ios::binary) << marcpp::to_iso2709(odd);
+    auto lenient = run(marc_convert + " " + q(s / "odd.mrc"));
+    CHECK(lenient.status == 0);
+    CHECK(lenient.err.find("E707 schema_pattern, warning") != std::string::npos);
+    auto strict = run(marc_convert + " --strict " + q(s / "odd.mrc"));
+    CHECK(strict.status == 1);
+    CHECK(strict.err.find("E707 schema_pattern, error") != std::string::npos);
+    CHECK(strict.err.find("0 out") != std::string::npos);
+  }
+  SUBCASE("a MARC-8 record for MARCXML is refused with its reason; .mrk takes it") {
+    std::ofstream(s / "m8.mrc", std::ios::binary) << marc8_record();
+    auto r = run(marc_convert + " " + q(s / "m8.mrc"));
+    CHECK(r.status == 1);
+    CHECK(r.err.find("E708 marc8_needs_conversion") != std::string::npos);
+    CHECK(r.err.find("1 records in, 0 out, 0 repaired, 1 skipped") != std::string::npos);
+    CHECK(run(marc_convert + " -t mrk " + q(s / "m8.mrc")).status == 0);
+  }
+  SUBCASE("--max-errors") {
+    std::ofstream(s / "two.mrc", std::ios::binary) << marc8_record() << marc8_record() << marc8_record();
+    auto r = run(marc_convert + " --max-errors 1 " + q(s / "two.mrc"));
+    CHECK(r.status == 1);
+    CHECK(r.err.find("stopped: more than 1 faults") != std::string::npos);
+    CHECK(r.err.find("2 records in") != std::string::npos);
+    auto reader = run(marc_convert + " --max-errors 0 -t jsonl " + q(test::crafted("record-length-mismatch.mrc")));
+    CHECK(reader.status == 1);
+    CHECK(reader.err.find("E802 too_many_errors") != std::string::npos);
+  }
+  SUBCASE("--quarantine keeps the bytes of the records that could not be converted") {
+    std::ofstream(s / "m8.mrc", std::ios::binary) << marc8_record();
+    auto r = run(marc_convert + " -q --quarantine " + q(s / "bad.mrc") + " " + truncated + " " + q(s / "m8.mrc"));
+    CHECK(r.status == 1);
+    const std::string bytes = test::slurp(test::crafted("truncated.mrc"));
+    CHECK(test::slurp(s / "bad.mrc") == bytes.substr(219) + marc8_record());
+  }
+  SUBCASE("--quiet prints nothing; --verbose prints every diagnostic") {
+    std::string many;
+    for (int i = 0; i < 25; ++i) many += marc8_record();
+    std::ofstream(s / "many.mrc", std::ios::binary) << many;
+    auto quiet = run(marc_convert + " --quiet " + q(s / "many.mrc"));
+    CHECK(quiet.status == 1);
+    CHECK(quiet.err.empty());
+    auto normal = run(marc_convert + " " + q(s / "many.mrc"));
+    CHECK(std::count(normal.err.begin(), normal.err.end(), '\n') == 20 + 2);  // 20 shown, a count of the rest, the summary
+    CHECK(normal.err.find("5 more E708 marc8_needs_conversion diagnostics not shown") != std::string::npos);
+    auto verbose = run(marc_convert + " --verbose " + q(s / "many.mrc"));
+    CHECK(std::count(verbose.err.begin(), verbose.err.end(), '\n') == 25 + 1);
+    CHECK(normal.err.find('\r') == std::string::npos);  // no progress line: standard error is not a terminal
+  }
+  SUBCASE("could not run: exit 2") {
+    CHECK(run(marc_convert + " " + q(test::crafted("no-such-file.mrc"))).status == 2);
+    CHECK(run(marc_convert + " --no-such-option").status == 2);
+    CHECK(run(marc_convert + " -t csv " + q(sample_mrc)).status == 2);
+    CHECK(run(marc_convert + " -f text " + q(sample_mrc)).status == 2);
+    CHECK(run(marc_convert + " --strict --skip " + q(sample_mrc)).status == 2);
+    CHECK(run(marc_convert + " " + q(sample_mrc) + " -o /no/such/dir/out.xml").status == 2);
+    CHECK(run(marc_convert + " --quarantine /no/such/dir/q.mrc " + q(sample_mrc)).status == 2);
+    std::ofstream(s / "hello.txt") << "Hello, world\n";
+    auto unknown = run(marc_convert + " " + q(s / "hello.txt"));
+    CHECK(unknown.status == 2);
+    CHECK(unknown.err.find("none of ISO 2709, MARCXML, MARC-in-JSON or .mrk") != std::string::npos);
+    auto help = run(marc_convert + " --help");
+    CHECK(help.status == 0);
+    for (const char* o : {"--from", "--to", "--output", "--strict", "--lenient", "--skip", "--max-errors", "--quarantine", "--quiet"})
+      CHECK_MESSAGE(help.out.find(o) != std::string::npos, o);
+  }
+}
+
+// MARCXML written by marcpp validates against the LoC schema whenever the
+// record's content is allowed by it, and is well-formed always.
+TEST_CASE("marc-convert: MARCXML of every UTF-8 record of the corpus is well-formed, and schema-valid where the content allows") {
+  if (!test::have_corpus()) return;
+  if (!have("xmllint")) {
+    MESSAGE("xmllint is not installed (Debian package libxml2-utils): skipping the schema check");
+    return;
+  }
+  scratch s;
+  std::string valid = "<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n", odd = valid;
+  std::size_t n_valid = 0, n_odd = 0;
+  for (const char* dir : {"bib-utf8", "bib-marc8", "authority", "holdings", "large", "malformed", "unimarc"})
+    for (const auto& e : std::filesystem::directory_iterator(test::corpus_dir() / dir)) {
+      auto ext = e.path().extension().string();
+      if (ext == ".xml" || ext == ".mrk" || ext == ".json" || ext == ".gz") continue;
+      marcpp::reader r{marcpp::mmap_source{e.path()}};
+      marcpp::record_view v;
+      while (r.next(v)) {
+        std::vector<marcpp::diagnostic> warnings;
+        std::string x;
+        if (marcpp::write_marcxml(v, x, {}, &warnings)) continue;
+        bool schema = false;
+        for (const auto& w : warnings) schema |= w.code == marcpp::errc::schema_pattern;
+        (schema ? odd : valid) += x;
+        ++(schema ? n_odd : n_valid);
+      }
+    }
+  valid += "</collection>\n";
+  odd += "</collection>\n";
+  std::ofstream(s / "valid.xml") << valid;
+  std::ofstream(s / "odd.xml") << odd;
+  auto v = run("xmllint --noout --schema " + q(test::corpus_dir() / "spec" / "MARC21slim.xsd") + " " + q(s / "valid.xml"));
+  CHECK_MESSAGE(v.status == 0, v.err.substr(0, 2000));
+  auto w = run("xmllint --noout " + q(s / "odd.xml"));
+  CHECK_MESSAGE(w.status == 0, w.err.substr(0, 2000));
+  auto o = run("xmllint --noout --schema " + q(test::corpus_dir() / "spec" / "MARC21slim.xsd") + " " + q(s / "odd.xml"));
+  CHECK(o.status != 0);  // the warnings were right: these break the schema
+  MESSAGE(n_valid << " records validate against MARC21slim.xsd; " << n_odd
+                  << " break its patterns (each with a schema_pattern warning) and are well-formed");
+  CHECK(n_valid > 2000);
+}
+
+// marcpp's MARCXML and MARC-in-JSON against yaz-marcdump's, for every ISO
+// 2709 record of the corpus that both can write: the records that read
+// without repairs and are not MARC-8 (those wait for the MARC-8 decoder;
+// yaz would write their bytes as they are, which is not UTF-8). Both
+// outputs are put in canonical form by tests/canonical.py (Python's own XML
+// and JSON parsers) and compared record by record. Where they differ,
+// marcpp keeps data yaz changes or drops; each case is a named rule in
+// canonical.py and documented in docs/formats.md:
+//  - entry_map: yaz rewrites leader/20-22 to "450" (the entry map it used);
+//  - leader09: in MARCXML yaz sets leader/09 to 'a' when it is neither blank nor 'a';
+//  - leader_controls: in JSON yaz writes '#' for a control character in the leader;
+//  - control_pictures: in MARCXML yaz drops control characters XML cannot
+//    hold; marcpp writes their Control Pictures;
+//  - empty_no_code: yaz drops a delimiter with neither code nor value.
+TEST_CASE("marc-convert: MARCXML and MARC-in-JSON equal yaz-marcdump's after canonicalisation") {
+  if (!test::have_corpus()) return;
+  if (!have("yaz-marcdump") || !have("python3")) {
+    MESSAGE("yaz-marcdump (Debian package yaz) or python3 is missing: skipping the comparison with yaz");
+    return;
+  }
+  scratch s;
+  std::size_t picked_records = 0, marc8 = 0, repaired = 0, refused = 0;
+  std::string picked;
+  for (const char* dir : {"bib-utf8", "bib-marc8", "authority", "holdings", "large", "malformed", "unimarc"})
+    for (const auto& e : std::filesystem::directory_iterator(test::corpus_dir() / dir)) {
+      auto ext = e.path().extension().string();
+      if (ext == ".xml" || ext == ".mrk" || ext == ".json" || ext == ".gz") continue;
+      marcpp::reader r{marcpp::mmap_source{e.path()}};
+      marcpp::record_view v;
+      while (r.next(v)) {
+        if (v.repaired()) {
+          ++repaired;
+          continue;
+        }
+        std::string x;
+        auto d = marcpp::write_marcxml(v, x);
+        if (d.code == marcpp::errc::marc8_needs_conversion) {
+          ++marc8;
+        } else if (d) {
+          ++refused;
+        } else {
+          picked.append(v.raw());
+          ++picked_records;
+        }
+      }
+    }
+  std::ofstream(s / "in.mrc", std::ios::binary) << picked;
+  for (const std::string kind : {"xml", "json"}) {
+    CAPTURE(kind);
+    const bool xml = kind == "xml";
+    REQUIRE(run("yaz-marcdump -o " + std::string(xml ? "marcxml" : "json") + " " + q(s / "in.mrc") + " > " +
+                q(s / "yaz.out")).status == 0);
+    REQUIRE(run(marc_convert + " -q -t " + (xml ? "marcxml" : "jsonl") + " " + q(s / "in.mrc") + " -o " +
+                q(s / "ours.out")).status == 0);
+    auto cmp = run(std::string("python3 ") + q(MARCPP_CANONICAL) + " compare " + kind + " " + q(s / "yaz.out") + " " +
+                   q(s / "ours.out"));
+    CHECK_MESSAGE(cmp.status == 0, cmp.out.substr(0, 4000) << cmp.err.substr(0, 2000));
+    MESSAGE(kind << ": " << cmp.out.substr(cmp.out.rfind("same ")));
+    CHECK(cmp.out.find("same ") != std::string::npos);
+    CHECK(std::stoul(cmp.out.substr(cmp.out.rfind("same ") + 5)) > 2000);
+  }
+  MESSAGE(picked_records << " records compared; not compared: " << marc8 << " MARC-8 records, " << repaired
+                         << " records read with repairs, " << refused << " records MARCXML cannot hold");
+}

@@ -59,6 +59,19 @@ enum class errc : std::uint16_t {
   field_too_long = 602,             ///< a field over 9,999 bytes
   invalid_data_byte = 603,          ///< a value holds a delimiter or terminator byte
   invalid_subfield_layout = 604,    ///< unlabelled data that is not the first subfield
+  // 7xx: the other serializations (MARCXML, MARC-in-JSON, MARCMaker) and format detection
+  xml_not_well_formed = 701,        ///< the XML parser stopped: the input is not well-formed XML
+  xml_not_marcxml = 702,            ///< well-formed XML that does not follow the MARCXML structure
+  json_syntax = 703,                ///< the input is not valid JSON
+  json_not_marc = 704,              ///< valid JSON that does not follow the MARC-in-JSON layout
+  mrk_syntax = 705,                 ///< a line that does not follow the MARCMaker (.mrk) rules
+  value_not_representable = 706,    ///< the output format cannot hold a value of the record
+  schema_pattern = 707,             ///< content the MARC21slim schema's patterns do not allow
+  marc8_needs_conversion = 708,     ///< a MARC-8 record for a UTF-8-only format
+  control_character_mapped = 709,   ///< a control character XML cannot hold, written as its Control Picture
+  unknown_format = 710,             ///< the input is none of the formats marcpp reads
+  bad_leader_length = 711,          ///< a leader that is not 24 bytes long
+  coding_scheme_set = 712,          ///< leader/09 set to `a`: the text of MARCXML and JSON is Unicode
   // 8xx: input and limits
   io_error = 801,                   ///< the input could not be read
   too_many_errors = 802,            ///< the reader's error limit was reached
@@ -98,6 +111,8 @@ struct diagnostic {
   std::uint64_t offset = npos;         ///< byte offset of the fault
   marcpp::tag tag;                     ///< tag of the field concerned (invalid if none)
   std::int32_t field_index = -1;       ///< position of the field in the record (-1 if none)
+  std::uint32_t line = 0;              ///< 1-based line of `offset` in a text input (0 if not known)
+  std::uint32_t column = 0;            ///< 1-based column (in characters) of `offset` on that line
   std::string control_number;          ///< the record's 001, when known
   std::string original;                ///< the offending bytes, when short (a bad tag...)
   std::string message;                 ///< what happened, in words a cataloguer reads
@@ -160,6 +175,18 @@ inline std::string printable(std::string_view s) {
     case errc::field_too_long: return "field_too_long";
     case errc::invalid_data_byte: return "invalid_data_byte";
     case errc::invalid_subfield_layout: return "invalid_subfield_layout";
+    case errc::xml_not_well_formed: return "xml_not_well_formed";
+    case errc::xml_not_marcxml: return "xml_not_marcxml";
+    case errc::json_syntax: return "json_syntax";
+    case errc::json_not_marc: return "json_not_marc";
+    case errc::mrk_syntax: return "mrk_syntax";
+    case errc::value_not_representable: return "value_not_representable";
+    case errc::schema_pattern: return "schema_pattern";
+    case errc::marc8_needs_conversion: return "marc8_needs_conversion";
+    case errc::control_character_mapped: return "control_character_mapped";
+    case errc::unknown_format: return "unknown_format";
+    case errc::bad_leader_length: return "bad_leader_length";
+    case errc::coding_scheme_set: return "coding_scheme_set";
     case errc::io_error: return "io_error";
     case errc::too_many_errors: return "too_many_errors";
     case errc::index_stale: return "index_stale";
@@ -228,7 +255,13 @@ inline std::string printable(std::string_view s) {
     s += field ? " at offset " : "at offset ";
     s += std::to_string(d.offset);
   }
-  if (field || d.offset != npos) s += ": ";
+  if (d.line) {
+    s += field || d.offset != npos ? ", line " : "line ";
+    s += std::to_string(d.line);
+    s += ", column ";
+    s += std::to_string(d.column);
+  }
+  if (field || d.offset != npos || d.line) s += ": ";
   s += d.message;
   s += " [E";
   s += std::to_string(static_cast<unsigned>(d.code));

@@ -27,6 +27,9 @@
 MARCPP_NAMESPACE_BEGIN
 
 class record;
+namespace detail {
+struct record_access;
+}
 
 /// An owning subfield: a code and a value.
 class subfield {
@@ -315,6 +318,8 @@ class record : public detail::record_reads<record> {
   }
 
  private:
+  friend struct detail::record_access;
+
   void assign_fields(const record_view& v) {
     fields_.reserve(v.size());
     const char* base = v.raw().data();
@@ -331,5 +336,16 @@ class record : public detail::record_reads<record> {
   std::uint64_t offset_ = npos;
   std::uint64_t index_ = npos;
 };
+
+namespace detail {
+/// Lets the readers of the text formats set what `record{view}` copies from a view.
+struct record_access {
+  static std::vector<diagnostic>& diagnostics(record& r) noexcept { return r.diags_; }
+  static void set_position(record& r, std::uint64_t index, std::uint64_t offset) noexcept {
+    r.index_ = index;
+    r.offset_ = offset;
+  }
+};
+}  // namespace detail
 
 MARCPP_NAMESPACE_END

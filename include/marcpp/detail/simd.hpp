@@ -64,6 +64,23 @@ MARCPP_ALWAYS_INLINE bool scan_separators(const char* p, std::size_t n, F&& f) {
   return high;
 }
 
+/// Index of the first byte of [p, p+n) equal to `a`, `b` or `c`; `n` if none.
+[[nodiscard]] MARCPP_ALWAYS_INLINE std::size_t find_any_of3(const char* p, std::size_t n, char a, char b, char c) noexcept {
+  std::size_t i = 0;
+#if MARCPP_HAS_SSE2
+  const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
+  for (; i + 16 <= n; i += 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_or_si128(_mm_cmpeq_epi8(x, vb), _mm_cmpeq_epi8(x, vc)));
+    auto bits = static_cast<std::uint32_t>(_mm_movemask_epi8(m));
+    if (bits) return i + count_trailing_zeros(bits);
+  }
+#endif
+  for (; i < n; ++i)
+    if (p[i] == a || p[i] == b || p[i] == c) return i;
+  return n;
+}
+
 /// True if [p, p+n) holds a delimiter or terminator byte (0x1D-0x1F).
 [[nodiscard]] inline bool has_structural_byte(const char* p, std::size_t n) noexcept {
   std::size_t i = 0;

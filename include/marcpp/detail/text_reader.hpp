@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What the readers of the text formats (MARCXML, MARC-in-JSON, MARCMaker)
+// share with each other and with the ISO 2709 reader: the error policy and
+// its verdicts, the error limit, the statistics, the diagnostic handler and
+// range-for iteration. Each format's reader builds a `record` and its
+// diagnostics (at the level the lenient policy would give them) and hands
+// them to `settle`, which decides what the policy makes of them.
+
+#include <marcpp/config.hpp>
+#include <marcpp/error.hpp>
+#include <marcpp/leader.hpp>
+#include <marcpp/reader.hpp>
+#include <marcpp/record.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+MARCPP_NAMESPACE_BEGIN
+namespace detail {
+
+/// The leader of a text format from its text, and what had to be done to
+/// it (empty if nothing). No-break spaces (U+00A0, from web pages) are read
+/// as blanks; a leader of the wrong length is padded with blanks or cut,
+/// and when a short one ends with the MARC 21 entry map `4500` the blanks
+/// go before the entry map, where they were lost.
+[[nodiscard]] inline leader leader_from_text(std::string text, std::string& repair) {
+  repair.clear();
+  if (text.find("\xC2\xA0") != std::string::npos) {
+    std::string t;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0') {
+        t += ' ';
+        ++i;
+      } else {
+        t += text[i];
+      }
+    }
+    repair = "the leader holds no-break spaces (U+00A0); they are read as blanks";
+    text = std::move(t);
+  }
+  if (text.size() != leader::size) {
+    const std::size_t n = text.size();
+    std::string how;
+    if (n < leader::size && n >= 5 && text.compare(n - 4, 4, "4500") == 0) {
+      text.insert(n - 4, leader::size - n, ' ');
+      how = "blanks are put in before its entry map (4500)";
+    } else {
+      how = n < leader::size ? "it is padded with blanks" : "it is cut to 24";
+    }
+    if (!repair.empty()) repair += "; ";
+    repair += "the leader has " + std::to_string(n) + " bytes, not 24 (\"" + printable(text.substr(0, 40)) + "\"); " + how;
+  }
+  return leader(text);
+}
+
+template <class Derived>
+class text_reader_base {
+ public:
+  text_reader_base(const text_reader_base&) = delete;
+  text_reader_base& operator=(const text_reader_base&) = delete;
+
+  /// Sets the handler that receives every diagnostic, with the bytes of the
+  /// record (or of the stretch of input) it is about.
+  void on_diagnostic(diagnostic_handler h) { handler_ = std::move(h); }
+  /// True if reading stopped on an error (strict policy, error limit, I/O).
+  [[nodiscard]] bool failed() const noexcept { return static_cast<bool>(error_); }
+  /// The error that stopped reading (`errc::ok` if none).
+  [[nodiscard]] const diagnostic& error() const noexcept { return error_; }
+  [[nodiscard]] const read_stats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const read_options& options() const noexcept { return opts_; }
+
+  /// Input iterator over `const record&`; throws `marcpp::error` when
+  /// reading stops on an error.
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = record;
+    using difference_type = std::ptrdiff_t;
+    using reference = const record&;
+    using pointer = const record*;
+
+    iterator() = default;
+    explicit iterator(text_reader_base* r) : r_(r) { advance(); }
+    reference operator*() const noexcept { return r_->current_; }
+    pointer operator->() const noexcept { return &r_->current_; }
+    iterator& operator++() {
+      advance();
+      return *this;
+    }
+    void operator++(int) { advance(); }
+    friend bool operator==(const iterator& a, std::default_sentinel_t) noexcept { return a.r_ == nullptr; }
+
+   private:
+    void advance() {
+      if (!static_cast<Derived*>(r_)->next(r_->current_)) {
+        if (r_->failed()) throw_error(r_->error());
+        r_ = nullptr;
+      }
+    }
+    text_reader_base* r_ = nullptr;
+  };
+  [[nodiscard]] iterator begin() { return iterator(this); }
+  [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
+
+ protected:
+  explicit text_reader_base(const read_options& o) : opts_(o) {}
+  ~text_reader_base() = default;
+
+  [[nodiscard]] static diagnostic make(errc code, severity level, std::string message) {
+    diagnostic d;
+    d.code = code;
+    d.level = level;
+    d.message = std::move(message);
+    return d;
+  }
+
+  /// Applies the policy to a record a format parser built (`parsed`) or gave
+  /// up on (its last diagnostic says why). `locate(d)` fills in the line and
+  /// column of a diagnostic. Returns true if the record is to be delivered.
+  template <class Locate>
+  bool settle(record& rec, bool parsed, std::string_view raw, Locate&& locate) {
+    auto& diags = record_access::diagnostics(rec);
+    if (!diags.empty()) {
+      std::string_view cn = rec.control_number();
+      for (auto& d : diags) {
+        if (d.record_index == npos) d.record_index = rec.index();
+        if (d.record_offset == npos) d.record_offset = rec.offset();
+        if (d.control_number.empty() && !cn.empty()) d.control_number.assign(cn);
+        if (d.offset != npos && d.line == 0) locate(d);
+      }
+    }
+    if (!parsed && diags.empty()) diags.push_back(make(errc::xml_not_marcxml, severity::error, "unreadable record"));
+    std::size_t stopper = 0;
+    const verdict v = judge(opts_.policy, parsed, diags, &stopper);
+    std::uint64_t faults = 0, warnings = 0;
+    for (const auto& d : diags) (d.level == severity::warning ? warnings : faults)++;
+    stats_.warnings += warnings;
+    stats_.faults += faults;
+    if (v == verdict::stop) {
+      for (std::size_t i = 0; i < stopper; ++i) emit(diags[i], raw);
+      stop(diags[stopper], raw);
+      return false;
+    }
+    for (const auto& d : diags) emit(d, raw);
+    if (over_limit(rec.index(), rec.offset(), raw)) return false;
+    if (v == verdict::skip) {
+      ++stats_.skipped;
+      return false;
+    }
+    ++stats_.records;
+    if (faults) ++stats_.repaired;
+    return true;
+  }
+
+  /// A fault outside any record (between records, or in markup around them).
+  /// Returns false if reading stops.
+  bool settle_loose(diagnostic d, std::string_view raw) {
+    if (d.level == severity::warning) {
+      ++stats_.warnings;
+      emit(d, raw);
+      return true;
+    }
+    ++stats_.faults;
+    if (opts_.policy == error_policy::strict) {
+      stop(std::move(d), raw);
+      return false;
+    }
+    if (opts_.policy == error_policy::skip) d.level = severity::error;
+    emit(d, raw);
+    return !over_limit(d.record_index, d.offset, raw);
+  }
+
+  void emit(const diagnostic& d, std::string_view raw) {
+    if (handler_) handler_(d, raw);
+  }
+  void stop(diagnostic d, std::string_view raw) {
+    d.level = severity::error;
+    error_ = std::move(d);
+    done_ = true;
+    emit(error_, raw);
+  }
+
+  read_options opts_;
+  diagnostic_handler handler_;
+  read_stats stats_;
+  diagnostic error_;
+  record current_;
+  bool done_ = false;
+
+ private:
+  bool over_limit(std::uint64_t index, std::uint64_t offset, std::string_view raw) {
+    if (opts_.max_errors == npos || stats_.faults <= opts_.max_errors) return false;
+    diagnostic d = make(errc::too_many_errors, severity::error,
+                        "more than " + std::to_string(opts_.max_errors) + " faults; reading stops");
+    d.record_index = index;
+    d.record_offset = d.offset = offset;
+    stop(std::move(d), raw);
+    return true;
+  }
+};
+
+}  // namespace detail
+MARCPP_NAMESPACE_END

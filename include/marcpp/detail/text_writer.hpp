@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What the writers of the text formats (MARCXML, MARC-in-JSON, MARCMaker)
+// share: diagnostics naming the record, the gate where MARC-8 records meet
+// the Unicode-only formats, the escape loops, and the buffered stream.
+//
+// The escape loops look at 16 bytes at a time (SSE2) for the few bytes that
+// need attention: markup characters, control characters and non-ASCII
+// bytes (checked as UTF-8). Runs of ordinary bytes are appended whole.
+
+#include <marcpp/config.hpp>
+#include <marcpp/detail/simd.hpp>
+#include <marcpp/error.hpp>
+#include <marcpp/reader.hpp>
+#include <marcpp/record.hpp>
+#include <marcpp/record_view.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#if MARCPP_HAS_SSE2
+#  include <emmintrin.h>
+#endif
+
+MARCPP_NAMESPACE_BEGIN
+namespace detail {
+
+/// A writer's diagnostic about `rec` (and its field `field_index`, if >= 0).
+template <class Record>
+[[nodiscard]] diagnostic writer_diagnostic(const Record& rec, errc code, severity level, std::int64_t field_index,
+                                           std::string message) {
+  diagnostic d;
+  d.code = code;
+  d.level = level;
+  d.record_index = rec.index();
+  d.record_offset = rec.offset();
+  if (field_index >= 0 && static_cast<std::size_t>(field_index) < rec.fields().size()) {
+    d.field_index = static_cast<std::int32_t>(field_index);
+    d.tag = rec.fields()[static_cast<std::size_t>(field_index)].tag();
+    if (!d.tag.is_valid())
+      for (const auto& r : rec.diagnostics())
+        if (r.code == errc::invalid_tag && r.field_index == d.field_index) d.original = r.original;
+  }
+  d.control_number.assign(rec.control_number());
+  d.message = std::move(message);
+  return d;
+}
+
+/// The one place where a record meets a format that holds only Unicode
+/// (MARCXML, MARC-in-JSON). A record whose leader/09 is not blank is written
+/// as it is (its values are checked as UTF-8 on the way). A MARC-8 record
+/// (leader/09 blank) must be converted to UTF-8 first: the MARC-8 decoder
+/// plugs in here, filling `converted` and returning true. Until it exists,
+/// such a record is refused with `marc8_needs_conversion`.
+template <class Record>
+[[nodiscard]] diagnostic unicode_gate(const Record& rec, std::string_view format_name, record& converted,
+                                      bool& use_converted) {
+  (void)converted;
+  use_converted = false;
+  if (rec.leader().coding_scheme() != ' ') return {};
+  return writer_diagnostic(rec, errc::marc8_needs_conversion, severity::error, -1,
+                           "leader/09 is blank: the record is in MARC-8 (or another 8-bit character set); " +
+                               std::string(format_name) +
+                               " holds only Unicode, and converting the record needs the MARC-8 decoder, "
+                               "which this build does not have; the record is not written");
+}
+
+/// Writes the three characters of `t` at `w` (a table for numeric tags).
+MARCPP_ALWAYS_INLINE void put_tag(char* w, tag t) noexcept {
+  static constexpr auto digits = [] {
+    std::array<char, 3000> a{};
+    for (unsigned i = 0; i < 1000; ++i) {
+      a[3 * i] = static_cast<char>('0' + i / 100);
+      a[3 * i + 1] = static_cast<char>('0' + i / 10 % 10);
+      a[3 * i + 2] = static_cast<char>('0' + i % 10);
+    }
+    return a;
+  }();
+  if (t.is_numeric()) {
+    std::memcpy(w, &digits[3 * std::size_t{t.value()}], 3);
+  } else {
+    auto c = t.chars();
+    std::memcpy(w, c.data(), 3);
+  }
+}
+
+/// True for a byte that goes into an XML attribute value as it is.
+[[nodiscard]] constexpr bool plain_attribute_byte(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0x20 && u < 0x7F && c != '"' && c != '&' && c != '<';
+}
+
+// ---- UTF-8 ---------------------------------------------------------------
+
+/// Length of the valid UTF-8 sequence starting at p[0] (lead byte >= 0x80),
+/// or 0 if it is not one (RFC 3629: no overlongs, surrogates, or values
+/// above U+10FFFF).
+[[nodiscard]] inline std::size_t utf8_sequence(const unsigned char* p, std::size_t avail) noexcept {
+  const unsigned char c = p[0];
+  std::size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (avail < len || p[1] < lo || p[1] > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k)
+    if ((p[k] & 0xC0) != 0x80) return 0;
+  return len;
+}
+
+/// Index of the first byte of [p, p+n) that is below 0x20, at or above 0x80,
+/// or equal to `a`, `b` or `c`; `n` if there is none.
+[[nodiscard]] MARCPP_ALWAYS_INLINE std::size_t find_special(const char* p, std::size_t n, char a, char b,
+                                                            char c) noexcept {
+  std::size_t i = 0;
+#if MARCPP_HAS_SSE2
+  const __m128i lim = _mm_set1_epi8(0x20);
+  const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
+  for (; i + 16 <= n; i += 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too.
+    __m128i m = _mm_or_si128(_mm_cmplt_epi8(x, lim),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_or_si128(_mm_cmpeq_epi8(x, vb), _mm_cmpeq_epi8(x, vc))));
+    auto bits = static_cast<std::uint32_t>(_mm_movemask_epi8(m));
+    if (bits) return i + count_trailing_zeros(bits);
+  }
+#endif
+  for (; i < n; ++i) {
+    const char ch = p[i];
+    if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x80 || ch == a || ch == b || ch == c)
+      return i;
+  }
+  return n;
+}
+
+/// What an escape loop met in a value.
+struct escape_result {
+  enum kind : std::uint8_t {
+    ok,
+    invalid_utf8,     ///< bytes that are not UTF-8 (the value is not written)
+    not_a_character,  ///< a character the format cannot hold (U+FFFE, U+FFFF in XML)
+  };
+  kind status = ok;
+  std::size_t at = 0;            ///< offset in the value of the fault
+  bool mapped_control = false;   ///< a control character was written as its Control Picture
+  bool control_picture = false;  ///< the value holds a Control Picture of its own (U+2400-U+241F)
+};
+
+/// Appends `v` as XML character data. `<`, `>` and `&` become entities, CR
+/// becomes `&#13;` (a literal CR would be read back as LF); the other
+/// control characters XML 1.0 forbids become their Control Pictures
+/// (U+2400 + code), which marcpp's MARCXML reader turns back into control
+/// characters. Tab and LF are written as they are.
+inline escape_result append_xml_text(std::string& out, std::string_view v) {
+  escape_result r;
+  const char* p = v.data();
+  std::size_t n = v.size(), i = 0;
+  while (i < n) {
+    std::size_t k = i + find_special(p + i, n - i, '<', '>', '&');
+    out.append(p + i, k - i);
+    if (k == n) break;
+    const auto c = static_cast<unsigned char>(p[k]);
+    if (c >= 0x80) {
+      // A run of multibyte characters, checked as UTF-8.
+      while (k < n && static_cast<unsigned char>(p[k]) >= 0x80) {
+        const auto* s = reinterpret_cast<const unsigned char*>(p + k);
+        std::size_t len = utf8_sequence(s, n - k);
+        if (len == 0) return {escape_result::invalid_utf8, k, r.mapped_control, r.control_picture};
+        if (len == 3 && s[0] == 0xEF && s[1] == 0xBF && s[2] >= 0xBE)
+          return {escape_result::not_a_character, k, r.mapped_control, r.control_picture};
+        if (len == 3 && s[0] == 0xE2 && s[1] == 0x90 && s[2] <= 0x9F) r.control_picture = true;
+        out.append(p + k, len);
+        k += len;
+      }
+      i = k;
+      continue;
+    }
+    switch (c) {
+      case '<': out.append("&lt;", 4); break;
+      case '>': out.append("&gt;", 4); break;
+      case '&': out.append("&amp;", 5); break;
+      case '\t':
+      case '\n': out.push_back(static_cast<char>(c)); break;
+      case '\r': out.append("&#13;", 5); break;
+      default: {
+        const char pic[3] = {'\xE2', '\x90', static_cast<char>(0x80 + c)};
+        out.append(pic, 3);
+        r.mapped_control = true;
+      }
+    }
+    i = k + 1;
+  }
+  return r;
+}
+
+/// Appends one byte as (part of) an XML attribute value: `"`, `&`, `<`
+/// become entities, tab, LF and CR character references (attribute values
+/// are normalised otherwise), other control characters their Control
+/// Pictures. A byte >= 0x80 is no character on its own: `not_a_character`.
+inline escape_result append_xml_attribute_byte(std::string& out, char ch) {
+  escape_result r;
+  const auto c = static_cast<unsigned char>(ch);
+  if (c >= 0x80) return {escape_result::not_a_character, 0, false, false};
+  if (c >= 0x20) {
+    switch (c) {
+      case '"': out.append("&quot;", 6); break;
+      case '&': out.append("&amp;", 5); break;
+      case '<': out.append("&lt;", 4); break;
+      default: out.push_back(ch);
+    }
+    return r;
+  }
+  switch (c) {
+    case '\t': out.append("&#9;", 4); break;
+    case '\n': out.append("&#10;", 5); break;
+    case '\r': out.append("&#13;", 5); break;
+    default: {
+      const char pic[3] = {'\xE2', '\x90', static_cast<char>(0x80 + c)};
+      out.append(pic, 3);
+      r.mapped_control = true;
+    }
+  }
+  return r;
+}
+
+/// Appends `v` as the inside of a JSON string: `"` and `\` escaped, every
+/// control character escaped (`\n`, `\t`... or `\u00XX`), UTF-8 checked.
+inline escape_result append_json_text(std::string& out, std::string_view v) {
+  static constexpr char hex[] = "0123456789abcdef";
+  const char* p = v.data();
+  std::size_t n = v.size(), i = 0;
+  while (i < n) {
+    std::size_t k = i + find_special(p + i, n - i, '"', '\\', '"');
+    out.append(p + i, k - i);
+    if (k == n) break;
+    const auto c = static_cast<unsigned char>(p[k]);
+    if (c >= 0x80) {
+      while (k < n && static_cast<unsigned char>(p[k]) >= 0x80) {
+        std::size_t len = utf8_sequence(reinterpret_cast<const unsigned char*>(p + k), n - k);
+        if (len == 0) return {escape_result::invalid_utf8, k, false, false};
+        out.append(p + k, len);
+        k += len;
+      }
+      i = k;
+      continue;
+    }
+    switch (c) {
+      case '"': out.append("\\\"", 2); break;
+      case '\\': out.append("\\\\", 2); break;
+      case '\b': out.append("\\b", 2); break;
+      case '\f': out.append("\\f", 2); break;
+      case '\n': out.append("\\n", 2); break;
+      case '\r': out.append("\\r", 2); break;
+      case '\t': out.append("\\t", 2); break;
+      default: {
+        const char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        out.append(u, 6);
+      }
+    }
+    i = k + 1;
+  }
+  return {};
+}
+
+/// The output end of the stream writers: a buffer flushed to a
+/// `std::ostream` when it passes a limit, and the handler for the
+/// writer's warnings.
+class buffered_output {
+ public:
+  buffered_output(std::ostream& os, std::size_t limit) : os_(&os), limit_(limit) { buf_.reserve(limit + 65536); }
+  buffered_output(const buffered_output&) = delete;
+  buffered_output& operator=(const buffered_output&) = delete;
+
+  std::string& buffer() noexcept { return buf_; }
+  void maybe_flush() {
+    if (buf_.size() >= limit_) flush();
+  }
+  void flush() {
+    if (!buf_.empty()) os_->write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+    os_->flush();
+  }
+  /// Passes the warnings a write collected to the handler, then forgets them.
+  void report(std::vector<diagnostic>& warnings) {
+    if (handler_)
+      for (const auto& w : warnings) handler_(w, {});
+    warnings.clear();
+  }
+  void set_handler(diagnostic_handler h) { handler_ = std::move(h); }
+
+ private:
+  std::ostream* os_;
+  std::size_t limit_;
+  std::string buf_;
+  diagnostic_handler handler_;
+};
+
+}  // namespace detail
+MARCPP_NAMESPACE_END

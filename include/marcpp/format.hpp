@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file format.hpp
+/// Every serialization by name: format detection from the first bytes, a
+/// reader over any input in any format (`with_format_reader`), and a writer
+/// to any format (`record_writer`).
+
+#include <marcpp/compressed_source.hpp>
+#include <marcpp/config.hpp>
+#include <marcpp/error.hpp>
+#include <marcpp/input.hpp>
+#include <marcpp/iso2709_writer.hpp>
+#include <marcpp/json.hpp>
+#include <marcpp/line_writer.hpp>
+#include <marcpp/marcxml.hpp>
+#include <marcpp/mrk.hpp>
+#include <marcpp/reader.hpp>
+#include <marcpp/record.hpp>
+#include <marcpp/record_view.hpp>
+#include <marcpp/source.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+MARCPP_NAMESPACE_BEGIN
+
+/// A MARC serialization.
+enum class format : std::uint8_t {
+  unknown,   ///< not recognised
+  iso2709,   ///< ISO 2709 ("binary MARC", .mrc)
+  marcxml,   ///< MARCXML
+  json,      ///< MARC-in-JSON, as a JSON array (reading: any MARC-in-JSON layout)
+  jsonl,     ///< MARC-in-JSON, one record per line (reading: any MARC-in-JSON layout)
+  mrk,       ///< MARCMaker / MarcBreaker mnemonic text (.mrk)
+  text,      ///< the line format yaz-marcdump prints (writing only)
+};
+
+/// The name of a format as marc-convert spells it (`"marcxml"`).
+[[nodiscard]] inline std::string_view to_string(format f) noexcept {
+  switch (f) {
+    case format::iso2709: return "iso2709";
+    case format::marcxml: return "marcxml";
+    case format::json: return "json";
+    case format::jsonl: return "jsonl";
+    case format::mrk: return "mrk";
+    case format::text: return "text";
+    case format::unknown: break;
+  }
+  return "unknown";
+}
+
+/// The format named `name` (as `to_string` spells it, or the aliases
+/// `marc`, `mrc`, `xml`, `line`); nullopt if there is none.
+[[nodiscard]] inline std::optional<format> parse_format(std::string_view name) noexcept {
+  for (auto f : {format::iso2709, format::marcxml, format::json, format::jsonl, format::mrk, format::text})
+    if (name == to_string(f)) return f;
+  if (name == "marc" || name == "mrc") return format::iso2709;
+  if (name == "xml") return format::marcxml;
+  if (name == "line") return format::text;
+  return std::nullopt;
+}
+
+/// The format of an input, from its first bytes (a few hundred are
+/// plenty): after a byte order mark and white space, `<` is MARCXML, `[`
+/// a JSON array, `{` JSON lines or objects, `=LDR` (or `=` and a tag) .mrk,
+/// and five digits an ISO 2709 record length. Anything else is `unknown`.
+///
+///     marcpp::detect_format("00714cam a2200205 a 4500") == marcpp::format::iso2709
+[[nodiscard]] inline format detect_format(std::string_view head) noexcept {
+  if (head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
+  std::size_t i = 0;
+  // ISO 2709 files may begin with filler (NUL, newlines, blanks) as well.
+  while (i < head.size() && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n' || head[i] == '\0'))
+    ++i;
+  head.remove_prefix(i);
+  if (head.empty()) return format::unknown;
+  switch (head[0]) {
+    case '<': return format::marcxml;
+    case '[': return format::json;
+    case '{': return format::jsonl;
+    case '=': {
+      if (head.substr(0, 4) == "=LDR") return format::mrk;
+      if (head.size() >= 4 && tag::parse(head.substr(1, 3))) return format::mrk;
+      return format::unknown;
+    }
+    case '#': return format::mrk;  // a MarcEdit comment line
+    default: break;
+  }
+  if (head.size() >= 5 && detail::parse_digits(head.data(), 5) >= 0) return format::iso2709;
+  return format::unknown;
+}
+
+namespace detail {
+
+inline diagnostic format_error(errc code, std::string message) {
+  diagnostic d;
+  d.code = code;
+  d.level = severity::error;
+  d.message = std::move(message);
+  return d;
+}
+
+/// Calls `f` with a reader of `fmt` over `src`.
+template <class Source, class F>
+decltype(auto) with_source_reader(Source&& src, format fmt, const read_options& opts, F&& f) {
+  using S = std::remove_cvref_t<Source>;
+  switch (fmt) {
+    case format::marcxml: {
+      marcxml_reader<S> r{std::move(src), opts};
+      return std::forward<F>(f)(r);
+    }
+    case format::json:
+    case format::jsonl: {
+      json_reader<S> r{std::move(src), opts};
+      return std::forward<F>(f)(r);
+    }
+    case format::mrk: {
+      mrk_reader<S> r{std::move(src), opts};
+      return std::forward<F>(f)(r);
+    }
+    default: {
+      reader<S> r{std::move(src), opts};
+      return std::forward<F>(f)(r);
+    }
+  }
+}
+
+/// Settles the format of an input whose first bytes are `head`: `fmt` if
+/// given, else detection. Throws `unknown_format` when it cannot.
+inline format settle_format(std::string_view head, format fmt, const std::string& name) {
+  if (fmt == format::text) throw_error(format_error(errc::unknown_format, "the text format can be written, not read"));
+  if (fmt != format::unknown) return fmt;
+  if (head.substr(0, 3) == "BZh" || head.substr(0, 6) == std::string_view("\xFD" "7zXZ\0", 6))
+    throw_error(format_error(errc::unknown_format,
+                             name + ": the input is bzip2 or xz compressed; marcpp reads gzip and Zstandard. "
+                                    "Decompress it first (e.g. with bzcat or xzcat) and read standard input"));
+  format f = detect_format(head);
+  if (f == format::unknown)
+    throw_error(format_error(errc::unknown_format,
+                             name + (head.empty() ? std::string(": the input is empty")
+                                                  : ": the first bytes (\"" + printable(head.substr(0, 16)) +
+                                                        "\") are none of ISO 2709, MARCXML, MARC-in-JSON or .mrk") +
+                                 "; name the format (-f)"));
+  return f;
+}
+
+}  // namespace detail
+
+/// How many bytes detection looks at.
+inline constexpr std::size_t detection_bytes = 512;
+
+#if MARCPP_HAS_EXCEPTIONS
+/// Calls `f(reader)` with a reader of the right format over `path`: a
+/// memory map for a regular file, a stream for anything else, standard
+/// input for `"-"`, decompressing gzip and Zstandard input (`with_source`). `fmt` `unknown` detects the format from the first
+/// bytes (which a stream keeps for the reader). `reader` is a
+/// `marcpp::reader` (ISO 2709, which also gives `record_view`s), a
+/// `marcxml_reader`, a `json_reader` or an `mrk_reader`: all offer
+/// `next(record&)`, the policies, `on_diagnostic`, `stats`, `failed` and
+/// `error`. Returns what `f` returns. Throws `marcpp::error` (`io_error`,
+/// `unknown_format`) if the input cannot be opened or recognised.
+///
+///     marcpp::with_format_reader("records.xml", marcpp::format::unknown, {}, [](auto& r) {
+///       marcpp::record rec;
+///       while (r.next(rec)) use(rec);
+///     });
+template <class F>
+decltype(auto) with_format_reader(const std::string& path, format fmt, const read_options& opts, F&& f) {
+  return with_source(path, [&](auto&& src) -> decltype(auto) {
+    src.fill(detection_bytes);
+    source_window w = src.window();
+    if (w.size == 0 && !src.error().empty())
+      throw_error(detail::format_error(errc::io_error, (path == "-" ? std::string("<stdin>") : path) + ": " +
+                                                           std::string(src.error())));
+    const format found =
+        detail::settle_format(std::string_view(w.data, w.size), fmt, path == "-" ? std::string("<stdin>") : path);
+    return detail::with_source_reader(std::move(src), found, opts, std::forward<F>(f));
+  });
+}
+#endif
+
+/// The format of a reader type (for code written over all of them).
+template <class Reader>
+inline constexpr format reader_format = format::iso2709;
+template <class Source>
+inline constexpr format reader_format<marcxml_reader<Source>> = format::marcxml;
+template <class Source>
+inline constexpr format reader_format<json_reader<Source>> = format::jsonl;
+template <class Source>
+inline constexpr format reader_format<mrk_reader<Source>> = format::mrk;
+
+/// What `record_writer` passes on to the writer of each format.
+struct writer_options {
+  write_options iso2709;
+  marcxml_options marcxml;
+  mrk_options mrk;
+};
+
+/// Writes records to a `std::ostream` in any format, chosen at run time;
+/// the format is settled once per record (a switch), never per byte.
+/// Warnings go to the handler set with `on_diagnostic`.
+///
+///     marcpp::record_writer w{std::cout, marcpp::format::marcxml};
+///     if (auto err = w.write(rec)) report(err);
+///     w.finish();
+class record_writer {
+ public:
+  record_writer(std::ostream& os, format fmt, writer_options opts = {}, std::size_t buffer = std::size_t{1} << 20)
+      : out_(os, buffer), os_(&os), fmt_(fmt), opts_(opts) {
+    if (fmt_ == format::marcxml) {
+      out_.buffer().append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"");
+      out_.buffer().append(marcxml_namespace);
+      out_.buffer().append("\">\n");
+    } else if (fmt_ == format::json) {
+      out_.buffer().push_back('[');
+    }
+  }
+  record_writer(const record_writer&) = delete;
+  record_writer& operator=(const record_writer&) = delete;
+  ~record_writer() { finish(); }
+
+  void on_diagnostic(diagnostic_handler h) { out_.set_handler(std::move(h)); }
+
+  /// Writes `rec`; a record the format cannot hold is not written and the
+  /// reason returned.
+  template <class Record>
+  diagnostic write(const Record& rec) {
+    std::string& b = out_.buffer();
+    diagnostic d;
+    switch (fmt_) {
+      case format::marcxml: d = write_marcxml(rec, b, opts_.marcxml, &warnings_); break;
+      case format::json: {
+        const std::size_t mark = b.size();
+        b.append(count_ ? ",\n" : "\n");
+        d = write_json(rec, b, &warnings_);
+        if (d) b.resize(mark);
+        break;
+      }
+      case format::jsonl:
+        d = write_json(rec, b, &warnings_);
+        if (!d) b.push_back('\n');
+        break;
+      case format::mrk: d = write_mrk(rec, b, opts_.mrk); break;
+      case format::text: write_line(rec, b); break;
+      default: d = write_iso2709(rec, b, opts_.iso2709); break;
+    }
+    out_.report(warnings_);
+    if (!d) ++count_;
+    out_.maybe_flush();
+    return d;
+  }
+  /// Closes what the format opened (the collection, the array) and flushes;
+  /// later calls do nothing.
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (fmt_ == format::marcxml) out_.buffer().append("</collection>\n");
+    if (fmt_ == format::json) out_.buffer().append("\n]\n");
+    out_.flush();
+  }
+  /// True if the stream failed.
+  [[nodiscard]] bool failed() const { return os_->fail(); }
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
+  [[nodiscard]] format output_format() const noexcept { return fmt_; }
+
+ private:
+  detail::buffered_output out_;
+  std::ostream* os_;
+  format fmt_;
+  writer_options opts_;
+  std::vector<diagnostic> warnings_;
+  std::uint64_t count_ = 0;
+  bool finished_ = false;
+};
+
+MARCPP_NAMESPACE_END

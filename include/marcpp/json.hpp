@@ -1,0 +1,761 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file json.hpp
+/// MARC-in-JSON (`{"leader": ..., "fields": [...]}`, the layout pymarc,
+/// MARC4J, YAZ and ruby-marc share): writing from either record flavour, as
+/// JSON Lines or a JSON array, and a streaming reader. docs/formats.md gives
+/// the rules.
+
+#include <marcpp/config.hpp>
+#include <marcpp/detail/json.hpp>
+#include <marcpp/detail/simd.hpp>
+#include <marcpp/detail/text_locator.hpp>
+#include <marcpp/detail/text_reader.hpp>
+#include <marcpp/detail/text_writer.hpp>
+#include <marcpp/error.hpp>
+#include <marcpp/leader.hpp>
+#include <marcpp/reader.hpp>
+#include <marcpp/record.hpp>
+#include <marcpp/record_view.hpp>
+#include <marcpp/source.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+MARCPP_NAMESPACE_BEGIN
+
+/// How a stream of MARC-in-JSON records is laid out.
+enum class json_layout : std::uint8_t {
+  lines,  ///< JSON Lines: one record object per line
+  array,  ///< one JSON array of record objects, one per line
+};
+
+namespace detail {
+
+template <class Record>
+class json_record_writer {
+ public:
+  json_record_writer(const Record& rec, std::string& out, std::vector<diagnostic>* warnings)
+      : rec_(rec), out_(out), warnings_(warnings), old_(out.size()) {}
+
+  diagnostic run() {
+    const auto fields = rec_.fields();
+    out_.append("{\"leader\":\"", 11);
+    if (!text(rec_.leader().str(), -1, "the leader")) return fail();
+    out_.append("\",\"fields\":[", 12);
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      const auto& f = fields[i];
+      const auto fi = static_cast<std::int64_t>(i);
+      if (!f.tag().is_valid()) {
+        error_ = writer_diagnostic(rec_, errc::invalid_tag, severity::error, fi,
+                                   "the field has no valid tag; MARC-in-JSON cannot write it");
+        return fail();
+      }
+      auto t = f.tag().chars();
+      out_.append(i ? ",{\"" : "{\"", i ? 3 : 2);
+      out_.append(t.data(), 3);
+      if (f.is_control()) {
+        out_.append("\":\"", 3);
+        if (!text(f.data(), fi, "the control field")) return fail();
+        out_.append("\"}", 2);
+        continue;
+      }
+      auto is = f.indicators();
+      out_.append("\":{\"ind1\":\"", 11);
+      if (!text(std::string_view(&is.str()[0], 1), fi, "the first indicator", true)) return fail();
+      out_.append("\",\"ind2\":\"", 10);
+      if (!text(std::string_view(&is.str()[1], 1), fi, "the second indicator", true)) return fail();
+      out_.append("\",\"subfields\":[", 15);
+      bool first = true;
+      for (const auto& s : f.subfields()) {
+        out_.append(first ? "{\"" : ",{\"", first ? 2 : 3);
+        first = false;
+        switch (s.shape()) {
+          case subfield_shape::normal: {
+            const char c = s.code();
+            if (!text(std::string_view(&c, 1), fi, "a subfield code", true)) return fail();
+            break;
+          }
+          case subfield_shape::no_code:
+            if (warnings_ && fi != warned_)
+              warnings_->push_back(writer_diagnostic(rec_, errc::schema_pattern, severity::warning, fi,
+                                                     "a subfield delimiter without a code is written with an "
+                                                     "empty key"));
+            warned_ = fi;
+            break;
+          case subfield_shape::unlabelled:
+            error_ = writer_diagnostic(rec_, errc::value_not_representable, severity::error, fi,
+                                       "the field holds data before its first subfield delimiter; "
+                                       "MARC-in-JSON has no place for it, so the record is not written");
+            return fail();
+        }
+        out_.append("\":\"", 3);
+        if (!text(s.value(), fi, "a subfield")) return fail();
+        out_.append("\"}", 2);
+      }
+      out_.append("]}}", 3);
+    }
+    out_.append("]}", 2);
+    return {};
+  }
+
+ private:
+  diagnostic fail() {
+    out_.resize(old_);
+    return std::move(error_);
+  }
+  // `one`: a single byte that must be a character on its own.
+  bool text(std::string_view v, std::int64_t fi, const char* what, bool one = false) {
+    if (one && static_cast<unsigned char>(v[0]) >= 0x80) {
+      error_ = writer_diagnostic(rec_, errc::value_not_representable, severity::error, fi,
+                                 std::string(what) + " is the byte \"" + printable(v) +
+                                     "\", which is no character of its own; the record is not written");
+      return false;
+    }
+    escape_result r = append_json_text(out_, v);
+    if (r.status == escape_result::ok) return true;
+    error_ = writer_diagnostic(rec_, errc::value_not_representable, severity::error, fi,
+                               std::string(what) + " holds bytes that are not UTF-8 (\"" + printable(v.substr(r.at, 4)) +
+                                   "\"); JSON text is Unicode, so the record is not written");
+    return false;
+  }
+
+  const Record& rec_;
+  std::string& out_;
+  std::vector<diagnostic>* warnings_;
+  std::size_t old_;
+  diagnostic error_;
+  std::int64_t warned_ = -2;
+};
+
+}  // namespace detail
+
+/// Appends `rec` to `out` as one MARC-in-JSON object on one line (no
+/// newline after it). Every control character is escaped, so the line is
+/// valid JSON. A record the format cannot hold leaves `out` unchanged and
+/// returns the reason: a MARC-8 record (`marc8_needs_conversion`), bytes
+/// that are not UTF-8, an indicator or code byte that is no character, data
+/// before the first subfield (`value_not_representable`), an invalid tag
+/// (`invalid_tag`). A subfield delimiter without a code is written with an
+/// empty key and a `schema_pattern` warning appended to `warnings`.
+///
+///     std::string line;
+///     if (!marcpp::write_json(rec, line)) std::cout << line << '\n';
+template <class Record>
+[[nodiscard]] diagnostic write_json(const Record& rec, std::string& out, std::vector<diagnostic>* warnings = nullptr) {
+  record converted;
+  bool use_converted = false;
+  if (auto d = detail::unicode_gate(rec, "MARC-in-JSON", converted, use_converted)) return d;
+  if (use_converted) return detail::json_record_writer<record>(converted, out, warnings).run();
+  return detail::json_record_writer<Record>(rec, out, warnings).run();
+}
+
+/// The MARC-in-JSON object of `rec`; throws `marcpp::error` if the record
+/// cannot be written.
+template <class Record>
+[[nodiscard]] std::string to_json(const Record& rec) {
+  std::string s;
+  if (auto err = write_json(rec, s)) throw_error(std::move(err));
+  return s;
+}
+
+/// Writes MARC-in-JSON records to a `std::ostream` through a buffer, as
+/// JSON Lines or as one JSON array (closed by `finish()` or the destructor).
+///
+///     marcpp::json_writer w{std::cout, marcpp::json_layout::lines};
+///     for (const auto& rec : reader) if (auto err = w.write(rec)) report(err);
+class json_writer {
+ public:
+  explicit json_writer(std::ostream& os, json_layout layout = json_layout::lines,
+                       std::size_t buffer = std::size_t{1} << 20)
+      : out_(os, buffer), layout_(layout) {
+    if (layout_ == json_layout::array) out_.buffer().push_back('[');
+  }
+  json_writer(const json_writer&) = delete;
+  json_writer& operator=(const json_writer&) = delete;
+  ~json_writer() { finish(); }
+
+  /// Receives the writer's warnings (`schema_pattern`).
+  void on_diagnostic(diagnostic_handler h) { out_.set_handler(std::move(h)); }
+
+  /// Writes `rec`; a record the format cannot hold is not written and the
+  /// reason returned.
+  template <class Record>
+  diagnostic write(const Record& rec) {
+    std::string& b = out_.buffer();
+    const std::size_t mark = b.size();
+    if (layout_ == json_layout::array) b.append(count_ ? ",\n" : "\n");
+    diagnostic d = write_json(rec, b, &warnings_);
+    out_.report(warnings_);
+    if (d) {
+      b.resize(mark);
+      return d;
+    }
+    if (layout_ == json_layout::lines) b.push_back('\n');
+    ++count_;
+    out_.maybe_flush();
+    return d;
+  }
+  /// Closes the array (if any) and flushes; later calls do nothing.
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (layout_ == json_layout::array) out_.buffer().append("\n]\n");
+    out_.flush();
+  }
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
+
+ private:
+  detail::buffered_output out_;
+  json_layout layout_;
+  std::vector<diagnostic> warnings_;
+  std::uint64_t count_ = 0;
+  bool finished_ = false;
+};
+
+/// Reads MARC-in-JSON records from `Source`, in constant memory (the record
+/// being read and a read-ahead chunk): JSON Lines, a JSON array of records,
+/// or records one after the other in any layout (as yaz-marcdump writes
+/// them). Each record is parsed with simdjson.
+///
+/// Records are delivered as owning `record`s; leader/09 is set to `a` when
+/// blank, since JSON text is Unicode (`coding_scheme_set`, a warning). A
+/// record that is not valid JSON (`json_syntax`) or not a MARC-in-JSON
+/// record (`json_not_marc`) is reported with its index, line and column;
+/// under the lenient and skip policies the reader goes on with the next one.
+template <class Source>
+class json_reader : public detail::text_reader_base<json_reader<Source>> {
+  using base = detail::text_reader_base<json_reader<Source>>;
+  friend base;
+
+ public:
+  explicit json_reader(Source src, read_options opts = {}) : base(opts), src_(std::move(src)) {}
+
+  /// Reads the next record into `out`; false at the end or on a stop.
+  bool next(record& out) {
+    if (this->done_) return false;
+    release(pos_);
+    for (;;) {
+      if (!skip_between()) {
+        if (!this->done_) finish_input();
+        return false;
+      }
+      if (this->done_) return false;
+      framed f = frame(pos_);
+      if (f.kind == framed::io) return false;
+      const std::uint64_t start = pos_;
+      record rec;
+      detail::record_access::set_position(rec, index_++, start);
+      bool parsed = false;
+      std::string_view raw;
+      switch (f.kind) {
+        case framed::complete:
+          raw = bytes(start, f.end);
+          parsed = build(raw, rec, start);
+          pos_ = f.end;
+          indent_ = -1;
+          break;
+        case framed::newline_in_string:
+        case framed::unclosed:
+        case framed::cut_short: {
+          raw = bytes(start, f.end);
+          fault(rec, errc::json_syntax, severity::error, f.kind == framed::cut_short ? f.end : f.end - 1,
+                f.kind == framed::cut_short ? "the input ends inside the record: its JSON is cut short; it is skipped"
+                : f.kind == framed::unclosed
+                    ? "the record is not closed before the next one begins; it is skipped"
+                    : "a string runs past the end of its line (JSON strings hold no line breaks); the record is skipped");
+          if (f.kind == framed::newline_in_string) {
+            // Resume at a line that opens a record, indented less than this
+            // record's members (or, for a record on one line, as this one).
+            resync_at_ = indent_;
+            const std::size_t nl = raw.find('\n');
+            if (nl != std::string_view::npos && nl + 1 < raw.size()) {
+              const std::size_t first = raw.find_first_not_of(" \t", nl + 1);
+              if (first != std::string_view::npos) resync_at_ = static_cast<long>(first - nl - 1) - 1;
+            }
+          }
+          pos_ = f.end;
+          indent_ = 0;
+          break;
+        }
+        case framed::too_large:
+          fault(rec, errc::record_too_large, severity::error, start,
+                "the record is longer than " + std::to_string(this->opts_.max_record_size) + " bytes; it is skipped");
+          pos_ = f.end;
+          break;
+        case framed::io: break;
+      }
+      if (this->settle(rec, parsed, raw, [&](diagnostic& d) { locate(d); })) {
+        out = std::move(rec);
+        last_raw_ = raw;
+        return true;
+      }
+      if (this->done_) return false;
+    }
+  }
+
+  /// The bytes of the last record delivered (valid until the next call).
+  [[nodiscard]] std::string_view raw() const noexcept { return last_raw_; }
+  /// Bytes of input read so far.
+  [[nodiscard]] std::uint64_t position() const noexcept { return pos_; }
+  [[nodiscard]] Source& source() noexcept { return src_; }
+
+ private:
+  static constexpr std::size_t chunk_size = std::size_t{1} << 16;
+  struct framed {
+    enum kind_t : std::uint8_t { complete, cut_short, newline_in_string, unclosed, too_large, io } kind = complete;
+    std::uint64_t end = 0;  // one past the record's last byte (or where scanning stopped)
+  };
+
+  // ---- input -------------------------------------------------------------
+  void release(std::uint64_t keep) {
+    source_window w = src_.window();
+    if (keep <= w.offset) return;
+    keep = std::min<std::uint64_t>(keep, w.offset + w.size);
+    if constexpr (!detail::keeps_all_bytes<Source>) loc_.pass(keep, w.data, w.offset, w.size);
+    src_.consume(static_cast<std::size_t>(keep - w.offset));
+  }
+  // Makes the byte at absolute offset `at` available; false at the end.
+  bool ensure(std::uint64_t at) {
+    source_window w = src_.window();
+    if (at < w.offset + w.size) return true;
+    if (eof_) return false;
+    if (!src_.fill(static_cast<std::size_t>(at - w.offset) + chunk_size)) eof_ = true;
+    std::string_view err = src_.error();
+    if (!err.empty() && !this->done_) this->stop(base::make(errc::io_error, severity::error, std::string(err)), {});
+    w = src_.window();
+    return at < w.offset + w.size;
+  }
+  [[nodiscard]] std::string_view bytes(std::uint64_t from, std::uint64_t to) const noexcept {
+    source_window w = src_.window();
+    if (from < w.offset) from = w.offset;
+    to = std::min<std::uint64_t>(to, w.offset + w.size);
+    if (to <= from) return {};
+    return {w.data + (from - w.offset), static_cast<std::size_t>(to - from)};
+  }
+  char at(std::uint64_t off) const noexcept {
+    source_window w = src_.window();
+    return w.data[off - w.offset];
+  }
+  void locate(diagnostic& d) {
+    if (d.offset == npos || d.line) return;
+    auto pt = detail::locate_in(loc_, src_, d.offset);
+    d.line = pt.line;
+    d.column = pt.column;
+  }
+
+  // Moves `pos_` to the next record's opening brace, past white space,
+  // array brackets and commas; reports anything else and skips it. False
+  // at the end of the input.
+  bool skip_between() {
+    bool comma = false;
+    for (;;) {
+      if (resync_at_ != -2) {
+        if (!resync()) return false;
+        comma = true;  // whatever stood between the records was skipped with the broken one
+        continue;
+      }
+      if (!ensure(pos_)) return false;
+      if (this->done_) return false;
+      const char c = at(pos_);
+      if (pos_ == 0 && c == '\xEF' && ensure(2) && at(1) == '\xBB' && at(2) == '\xBF') {  // a byte order mark
+        pos_ = 3;
+        continue;
+      }
+      switch (c) {
+        case ' ':
+        case '\t':
+        case '\r':
+          if (indent_ >= 0) ++indent_;
+          ++pos_;
+          continue;
+        case '\n':
+          indent_ = 0;
+          ++pos_;
+          continue;
+        case '[':
+          if (in_array_) {
+            if (!loose(errc::json_not_marc, "an array inside the array of records is not a record")) return false;
+            continue;
+          }
+          in_array_ = true;
+          elements_ = 0;
+          comma = false;
+          indent_ = -1;
+          ++pos_;
+          continue;
+        case ']':
+          if (!in_array_) {
+            if (!loose(errc::json_syntax, "a ']' that closes no array")) return false;
+            continue;
+          }
+          if (comma && !bad_comma(true)) return false;
+          in_array_ = false;
+          comma = false;
+          indent_ = -1;
+          ++pos_;
+          continue;
+        case ',':
+          if ((!in_array_ || comma || elements_ == 0) && !bad_comma(false)) return false;
+          comma = true;
+          indent_ = -1;
+          ++pos_;
+          continue;
+        case '{':
+          if (in_array_ && elements_ > 0 && !comma && !bad_comma(false)) return false;
+          if (in_array_) ++elements_;
+          return true;
+        default:
+          if (!loose(in_array_ || c == '"' ? errc::json_syntax : errc::json_not_marc,
+                     "\"" + detail::printable(std::string_view(&c, 1)) + "\" where a record should begin"))
+            return false;
+          continue;
+      }
+    }
+  }
+  bool bad_comma(bool trailing) {
+    diagnostic d = base::make(errc::json_syntax, severity::repair,
+                              trailing ? "a comma after the array's last record" : "records of the array are not separated by one comma");
+    d.offset = pos_;
+    locate(d);
+    return this->settle_loose(std::move(d), bytes(pos_, pos_ + 1));
+  }
+  // Reports what stands at `pos_` and skips to the next line.
+  bool loose(errc code, std::string what) {
+    diagnostic d = base::make(code, severity::error, what + "; the rest of the line is skipped");
+    d.offset = pos_;
+    locate(d);
+    std::uint64_t end = pos_;
+    while (ensure(end) && at(end) != '\n') ++end;
+    std::string_view raw = bytes(pos_, std::min(end, pos_ + 256));
+    pos_ = end;
+    indent_ = 0;
+    if (!this->settle_loose(std::move(d), raw)) return false;
+    return true;
+  }
+  // After a string broke off at a line end: the next line that opens a
+  // record indented no deeper than `resync_at_` (any, if it is negative).
+  bool resync() {
+    const long want = resync_at_;
+    resync_at_ = -2;
+    for (;;) {
+      std::uint64_t p = pos_;
+      long col = 0;
+      while (ensure(p) && (at(p) == ' ' || at(p) == '\t')) {
+        ++p;
+        ++col;
+      }
+      if (!ensure(p)) return false;
+      if (at(p) == '{' && (want < 0 || col <= want)) {
+        pos_ = p;
+        indent_ = col;
+        return true;
+      }
+      while (ensure(p) && at(p) != '\n') ++p;
+      if (!ensure(p)) {
+        pos_ = p;
+        return false;
+      }
+      pos_ = p + 1;
+      release(pos_);
+    }
+  }
+  void finish_input() {
+    if (in_array_) {
+      diagnostic d = base::make(errc::json_syntax, severity::repair, "the input ends inside the array of records");
+      d.offset = pos_;
+      locate(d);
+      this->settle_loose(std::move(d), {});
+      in_array_ = false;
+    }
+    this->done_ = true;
+  }
+
+  // Finds the end of the object that opens at `start`, following strings
+  // and escapes; it does not judge the JSON, simdjson does.
+  framed frame(std::uint64_t start) {
+    framed f;
+    std::uint64_t p = start;
+    long depth = 0;
+    bool in_string = false;
+    for (;;) {
+      if (!ensure(p)) {
+        if (this->done_) return {framed::io, p};
+        source_window w = src_.window();
+        return {framed::cut_short, w.offset + w.size};
+      }
+      if (p - start > this->opts_.max_record_size) {
+        // Skip on to the end of the record without holding its bytes.
+        release(p);
+        f.kind = framed::too_large;
+      }
+      source_window w = src_.window();
+      const char* d = w.data + (p - w.offset);
+      const std::size_t n = static_cast<std::size_t>(w.offset + w.size - p);
+      if (in_string) {
+        std::size_t k = detail::find_any_of3(d, n, '"', '\\', '\n');
+        if (k == n) {
+          p += n;
+          continue;
+        }
+        if (d[k] == '"') {
+          in_string = false;
+          p += k + 1;
+        } else if (d[k] == '\\') {
+          p += k + 2;
+        } else {
+          if (f.kind == framed::too_large) return {framed::too_large, p + k + 1};
+          return {framed::newline_in_string, p + k + 1};
+        }
+        continue;
+      }
+      std::size_t k = detail::find_any_of3(d, n, '"', '{', '}');
+      if (k == n) {
+        p += n;
+        continue;
+      }
+      if (d[k] == '"') {
+        in_string = true;
+      } else if (d[k] == '{') {
+        // A brace that opens a line at the record's own indentation begins
+        // the next record: this one was never closed.
+        if (depth > 0 && indent_ >= 0 && line_start_at(p + k, indent_)) {
+          const std::uint64_t line_start = p + k - static_cast<std::uint64_t>(indent_);
+          return {framed::unclosed, line_start};
+        }
+        ++depth;
+      } else if (--depth == 0) {
+        f.end = p + k + 1;
+        return f;
+      }
+      p += k + 1;
+    }
+  }
+
+  // True if the byte at `at` is preceded on its line by exactly `indent`
+  // blanks or tabs.
+  bool line_start_at(std::uint64_t at, long indent) const noexcept {
+    source_window w = src_.window();
+    const auto n = static_cast<std::uint64_t>(indent);
+    if (at < w.offset + n + 1) return false;
+    const char* p = w.data + (at - w.offset);
+    for (std::uint64_t i = 1; i <= n; ++i)
+      if (p[-static_cast<std::ptrdiff_t>(i)] != ' ' && p[-static_cast<std::ptrdiff_t>(i)] != '\t') return false;
+    return p[-static_cast<std::ptrdiff_t>(n) - 1] == '\n';
+  }
+
+  // ---- one record ------------------------------------------------------------
+  void fault(record& rec, errc code, severity level, std::uint64_t off, std::string message, std::int64_t field = -1,
+             std::string original = {}) {
+    diagnostic d = base::make(code, level, std::move(message));
+    d.record_index = rec.index();
+    d.record_offset = rec.offset();
+    d.offset = off;
+    if (field >= 0) {
+      d.field_index = static_cast<std::int32_t>(field);
+      d.tag = rec.fields()[static_cast<std::size_t>(field)].tag();
+    }
+    d.original = std::move(original);
+    detail::record_access::diagnostics(rec).push_back(std::move(d));
+  }
+
+  static const char* kind_name(detail::json_kind k) noexcept {
+    switch (k) {
+      case detail::json_kind::object: return "an object";
+      case detail::json_kind::array: return "an array";
+      case detail::json_kind::string: return "a string";
+      case detail::json_kind::number: return "a number";
+      case detail::json_kind::boolean: return "a boolean";
+      case detail::json_kind::null: return "null";
+    }
+    return "a value";
+  }
+
+  bool build(std::string_view text, record& rec, std::uint64_t start) {
+    detail::json_value root;
+    source_window w = src_.window();
+    const bool padded = text.data() + text.size() + detail::json_document_parser::padding <= w.data + w.size;
+    std::string err = json_.parse(text.data(), text.size(), padded, root);
+    if (!err.empty()) {
+      fault(rec, errc::json_syntax, severity::error, start, "the record is not valid JSON (" + err + "); it is skipped");
+      return false;
+    }
+    if (root.kind() != detail::json_kind::object) {
+      fault(rec, errc::json_not_marc, severity::error, start,
+            std::string("the record is ") + kind_name(root.kind()) + ", not a MARC-in-JSON object; it is skipped");
+      return false;
+    }
+    bool have_leader = false, have_fields = false;
+    root.for_each_member([&](std::string_view key, const detail::json_value& v) {
+      if (key == "leader" && v.kind() == detail::json_kind::string) {
+        std::string_view l = v.string();
+        if (have_leader) {
+          fault(rec, errc::json_not_marc, severity::repair, start, "a second \"leader\" member is left out");
+          return;
+        }
+        have_leader = true;
+        std::string repair;
+        rec.set_leader(detail::leader_from_text(std::string(l), repair));
+        if (!repair.empty()) fault(rec, errc::bad_leader_length, severity::repair, start, std::move(repair));
+      } else if (key == "fields" && v.kind() == detail::json_kind::array) {
+        have_fields = true;
+        v.for_each_element([&](const detail::json_value& f) { add_field(rec, f, start); });
+      } else {
+        fault(rec, errc::json_not_marc, severity::repair, start,
+              "the member \"" + detail::printable(key) + "\" (" + kind_name(v.kind()) +
+                  ") is not part of a MARC-in-JSON record; it is left out");
+      }
+    });
+    if (!have_leader && !have_fields) {
+      // Everything was reported as left out: this is not a record at all.
+      auto& diags = detail::record_access::diagnostics(rec);
+      diags.clear();
+      fault(rec, errc::json_not_marc, severity::error, start,
+            "the object has no \"leader\" and no \"fields\": it is not a MARC-in-JSON record; it is skipped");
+      return false;
+    }
+    if (!have_leader) {
+      fault(rec, errc::json_not_marc, severity::repair, start,
+            "the record has no \"leader\"; a blank one is used (\"00000    a2200000   4500\")");
+      leader l;
+      l.set_coding_scheme('a');
+      rec.set_leader(l);
+    }
+    if (rec.leader().coding_scheme() == ' ') {
+      rec.leader().set_coding_scheme('a');
+      fault(rec, errc::coding_scheme_set, severity::warning, start,
+            "leader/09 is blank (MARC-8), but JSON text is Unicode; leader/09 is set to 'a'");
+    }
+    return true;
+  }
+
+  static std::string value_text(const detail::json_value& v) {
+    return v.kind() == detail::json_kind::string ? std::string(v.string()) : v.kind() == detail::json_kind::null ? std::string() : v.text();
+  }
+
+  void add_field(record& rec, const detail::json_value& f, std::uint64_t start) {
+    if (f.kind() != detail::json_kind::object) {
+      fault(rec, errc::json_not_marc, severity::repair, start,
+            std::string("a field is ") + kind_name(f.kind()) + ", not an object; it is left out");
+      return;
+    }
+    if (f.size() != 1)
+      fault(rec, errc::json_not_marc, severity::warning, start,
+            "a field object has " + std::to_string(f.size()) + " members, not one; each is read as a field");
+    f.for_each_member([&](std::string_view key, const detail::json_value& v) {
+      auto t = marcpp::tag::parse(key);
+      const marcpp::tag tg = t ? *t : marcpp::tag::invalid();
+      if (v.kind() == detail::json_kind::object) {
+        add_data_field(rec, tg, v, start);
+      } else if (v.kind() == detail::json_kind::array) {
+        fault(rec, errc::json_not_marc, severity::repair, start,
+              "the field \"" + detail::printable(key) + "\" holds an array, neither control data nor a data field; it is left out");
+        return;
+      } else {
+        if (v.kind() != detail::json_kind::string)
+          fault(rec, errc::json_not_marc, severity::repair, start,
+                "the control field \"" + detail::printable(key) + "\" holds " + kind_name(v.kind()) +
+                    ", not a string; its JSON text is kept as the data");
+        rec.add(field::control(tg, value_text(v)));
+      }
+      if (!t)
+        fault(rec, errc::invalid_tag, severity::repair, start,
+              "the field's tag is \"" + detail::printable(key) +
+                  "\", not three characters from 0-9 and A-Z; the field is kept with an invalid tag",
+              static_cast<std::int64_t>(rec.size()) - 1, std::string(key));
+    });
+  }
+
+  void add_data_field(record& rec, marcpp::tag t, const detail::json_value& v, std::uint64_t start) {
+    field& f = rec.add(field(t, {}));
+    const auto fi = static_cast<std::int64_t>(rec.size()) - 1;
+    bool have_subfields = false, have1 = false, have2 = false;
+    char ind[2] = {' ', ' '};
+    v.for_each_member([&](std::string_view key, const detail::json_value& m) {
+      if (key == "ind1" || key == "ind2") {
+        const int k = key == "ind1" ? 0 : 1;
+        (k == 0 ? have1 : have2) = true;
+        std::string s = value_text(m);
+        if (s.size() == 1 && m.kind() == detail::json_kind::string) {
+          ind[k] = s[0];
+        } else {
+          if (!s.empty() && static_cast<unsigned char>(s[0]) < 0x80) ind[k] = s[0];
+          fault(rec, errc::json_not_marc, severity::repair, start,
+                std::string(key) + " is \"" + detail::printable(s) + "\", not one character; " +
+                    (ind[k] == ' ' ? "a blank is used" : "its first character is kept"),
+                fi);
+        }
+      } else if (key == "subfields" && m.kind() == detail::json_kind::array) {
+        have_subfields = true;
+        m.for_each_element([&](const detail::json_value& s) {
+          if (s.kind() != detail::json_kind::object) {
+            fault(rec, errc::json_not_marc, severity::repair, start,
+                  std::string("a subfield is ") + kind_name(s.kind()) + ", not an object; it is left out", fi);
+            return;
+          }
+          if (s.size() != 1)
+            fault(rec, errc::json_not_marc, severity::warning, start,
+                  "a subfield object has " + std::to_string(s.size()) + " members, not one; each is read as a subfield", fi);
+          s.for_each_member([&](std::string_view code, const detail::json_value& val) {
+            if (val.kind() != detail::json_kind::string)
+              fault(rec, errc::json_not_marc, severity::repair, start,
+                    "the subfield \"" + detail::printable(code) + "\" holds " + kind_name(val.kind()) +
+                        ", not a string; its JSON text is kept as the value",
+                    fi);
+            if (code.size() == 1) {
+              f.subfields().emplace_back(code[0], value_text(val));
+            } else if (code.empty()) {
+              f.subfields().push_back(subfield::without_code(value_text(val)));
+              fault(rec, errc::schema_pattern, severity::warning, start,
+                    "a subfield's code is empty; it is read as a subfield delimiter without a code", fi);
+            } else {
+              const bool kept = static_cast<unsigned char>(code[0]) < 0x80;
+              if (kept)
+                f.subfields().emplace_back(code[0], value_text(val));
+              else
+                f.subfields().push_back(subfield::without_code(value_text(val)));
+              fault(rec, errc::json_not_marc, severity::repair, start,
+                    "a subfield's code is \"" + detail::printable(code) + "\", not one character; " +
+                        (kept ? "its first character is kept" : "it is kept as a subfield without a code"),
+                    fi);
+            }
+          });
+        });
+      } else {
+        fault(rec, errc::json_not_marc, severity::repair, start,
+              "the member \"" + detail::printable(key) + "\" of a data field is not part of MARC-in-JSON; it is left out", fi);
+      }
+    });
+    if (!have1 || !have2)
+      fault(rec, errc::json_not_marc, severity::repair, start,
+            std::string("the data field has no ") + (!have1 ? "ind1" : "ind2") + "; a blank is used", fi);
+    if (!have_subfields)
+      fault(rec, errc::json_not_marc, severity::warning, start, "the data field has no \"subfields\" array", fi);
+    f.set_indicators({ind[0], ind[1]});
+  }
+
+  Source src_;
+  detail::json_document_parser json_;
+  detail::text_locator loc_;
+  std::uint64_t pos_ = 0, index_ = 0;
+  std::size_t elements_ = 0;
+  long indent_ = 0, resync_at_ = -2;
+  bool eof_ = false, in_array_ = false;
+  std::string_view last_raw_;
+};
+
+template <class Source>
+json_reader(Source, read_options) -> json_reader<Source>;
+template <class Source>
+json_reader(Source) -> json_reader<Source>;
+
+MARCPP_NAMESPACE_END

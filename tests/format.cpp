@@ -1,0 +1,176 @@
+#include <marcpp/format.hpp>  // first: proves it is self-contained
+
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <unistd.h>
+
+using marcpp::errc;
+using marcpp::format;
+
+namespace {
+
+marcpp::record sample() {
+  marcpp::record r{marcpp::leader("00000cam a2200000 a 4500")};
+  r.add(marcpp::field::control("001", "ocm123"));
+  r.add(marcpp::field("245", "10", {{'a', "Title"}}));
+  return r;
+}
+
+struct temp_file {
+  std::filesystem::path path;
+  explicit temp_file(const std::string& name, std::string_view bytes)
+      : path(std::filesystem::temp_directory_path() / ("marcpp-format-" + std::to_string(::getpid()) + "-" + name)) {
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  ~temp_file() { std::filesystem::remove(path); }
+};
+
+// The records of `path`, read with detection.
+std::vector<marcpp::record> read_any(const std::string& path, format fmt = format::unknown) {
+  return marcpp::with_format_reader(path, fmt, test::with(marcpp::error_policy::strict), [](auto& r) {
+    std::vector<marcpp::record> out;
+    marcpp::record rec;
+    while (r.next(rec)) out.push_back(rec);
+    REQUIRE_FALSE(r.failed());
+    return out;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("format names") {
+  for (auto f : {format::iso2709, format::marcxml, format::json, format::jsonl, format::mrk, format::text})
+    CHECK(marcpp::parse_format(marcpp::to_string(f)) == f);
+  CHECK(marcpp::parse_format("xml") == format::marcxml);
+  CHECK(marcpp::parse_format("marc") == format::iso2709);
+  CHECK_FALSE(marcpp::parse_format("csv"));
+  CHECK(marcpp::to_string(format::unknown) == "unknown");
+}
+
+TEST_CASE("format detection from the first bytes") {
+  CHECK(marcpp::detect_format("00714cam a2200205 a 4500") == format::iso2709);
+  CHECK(marcpp::detect_format(std::string_view("\n\n\0" "00714cam", 11)) == format::iso2709);
+  CHECK(marcpp::detect_format("<?xml version=\"1.0\"?><collection>") == format::marcxml);
+  CHECK(marcpp::detect_format("\xEF\xBB\xBF  <record>") == format::marcxml);
+  CHECK(marcpp::detect_format("[{\"leader\":") == format::json);
+  CHECK(marcpp::detect_format("{\"leader\":") == format::jsonl);
+  CHECK(marcpp::detect_format("=LDR  00714cam") == format::mrk);
+  CHECK(marcpp::detect_format("=001  x") == format::mrk);
+  CHECK(marcpp::detect_format("# a MarcEdit comment\n=LDR") == format::mrk);
+  CHECK(marcpp::detect_format("") == format::unknown);
+  CHECK(marcpp::detect_format("Hello") == format::unknown);
+  CHECK(marcpp::detect_format("=xyz") == format::unknown);
+  CHECK(marcpp::detect_compression("\x1F\x8B\x08") == marcpp::compression::gzip);
+  CHECK(marcpp::detect_compression("\x28\xB5\x2F\xFD") == marcpp::compression::zstd);
+  CHECK(marcpp::detect_compression("00714") == marcpp::compression::none);
+}
+
+TEST_CASE("with_format_reader: every format, detected or named") {
+  const marcpp::record r = sample();
+  std::string xml, json, mrk;
+  {
+    std::ostringstream os;
+    { marcpp::marcxml_writer w{os}; REQUIRE_FALSE(w.write(r)); }
+    xml = os.str();
+  }
+  json = "[" + marcpp::to_json(r) + "]";
+  mrk = marcpp::to_mrk(r);
+  temp_file fiso("a.mrc", marcpp::to_iso2709(r)), fxml("a.xml", xml), fjson("a.json", json), fmrk("a.mrk", mrk),
+      fjsonl("a.jsonl", marcpp::to_json(r) + "\n" + marcpp::to_json(r) + "\n");
+  for (const auto* f : {&fiso, &fxml, &fjson, &fmrk}) {
+    CAPTURE(f->path.string());
+    auto got = read_any(f->path.string());
+    REQUIRE(got.size() == 1);
+    CHECK(got[0] == r);
+  }
+  CHECK(read_any(fjsonl.path.string()).size() == 2);
+  CHECK(read_any(fxml.path.string(), format::marcxml).size() == 1);
+  SUBCASE("the reader type tells the format") {
+    marcpp::with_format_reader(fmrk.path.string(), format::unknown, {}, [](auto& rd) {
+      CHECK(marcpp::reader_format<std::remove_cvref_t<decltype(rd)>> == format::mrk);
+      return 0;
+    });
+    marcpp::with_format_reader(fiso.path.string(), format::unknown, {}, [](auto& rd) {
+      CHECK(marcpp::reader_format<std::remove_cvref_t<decltype(rd)>> == format::iso2709);
+      return 0;
+    });
+  }
+  SUBCASE("what cannot be read is an error with a kind") {
+    temp_file unknown("a.txt", "Hello, world\n"), gz("a.gz", "\x1F\x8B\x08\x00rest"), empty("empty", ""),
+        bz("a.bz2", "BZh91AY&SY"), xz("a.xz", std::string("\xFD" "7zXZ\0\0", 8));
+    auto kind = [](const std::string& path, format f = format::unknown) {
+      try {
+        (void)read_any(path, f);
+      } catch (const marcpp::error& e) {
+        return e.code();
+      }
+      return errc::ok;
+    };
+    CHECK(kind(unknown.path.string()) == errc::unknown_format);
+    CHECK(kind(gz.path.string()) == errc::io_error);  // gzip magic, then corrupt data
+    CHECK(kind(bz.path.string()) == errc::unknown_format);
+    CHECK(kind(xz.path.string()) == errc::unknown_format);
+    CHECK(kind(empty.path.string()) == errc::unknown_format);
+    CHECK(kind(fiso.path.string(), format::text) == errc::unknown_format);
+    CHECK(kind("/no/such/file.mrc") == errc::io_error);
+  }
+}
+
+TEST_CASE("record_writer: each format as its own writer writes it") {
+  const marcpp::record r = sample();
+  auto via = [&](format f) {
+    std::ostringstream os;
+    {
+      marcpp::record_writer w{os, f};
+      CHECK(w.output_format() == f);
+      CHECK_FALSE(w.write(r));
+      CHECK_FALSE(w.write(r));
+      CHECK(w.count() == 2);
+    }
+    return os.str();
+  };
+  std::ostringstream xml, json;
+  {
+    marcpp::marcxml_writer w{xml};
+    (void)w.write(r);
+    (void)w.write(r);
+  }
+  {
+    marcpp::json_writer w{json, marcpp::json_layout::array};
+    (void)w.write(r);
+    (void)w.write(r);
+  }
+  CHECK(via(format::marcxml) == xml.str());
+  CHECK(via(format::json) == json.str());
+  CHECK(via(format::jsonl) == marcpp::to_json(r) + "\n" + marcpp::to_json(r) + "\n");
+  CHECK(via(format::mrk) == marcpp::to_mrk(r) + marcpp::to_mrk(r));
+  CHECK(via(format::text) == marcpp::to_line(r) + marcpp::to_line(r));
+  CHECK(via(format::iso2709) == marcpp::to_iso2709(r) + marcpp::to_iso2709(r));
+  SUBCASE("a refused record leaves no trace in a JSON array") {
+    std::ostringstream os;
+    {
+      marcpp::record_writer w{os, format::json};
+      marcpp::record m8 = r;
+      m8.leader().set_coding_scheme(' ');
+      CHECK(w.write(m8).code == errc::marc8_needs_conversion);
+      CHECK_FALSE(w.write(r));
+    }
+    CHECK(os.str() == "[\n" + marcpp::to_json(r) + "\n]\n");
+  }
+  SUBCASE("warnings reach the handler") {
+    std::ostringstream os;
+    std::vector<marcpp::diagnostic> warnings;
+    marcpp::record odd = r;
+    odd[1].set_ind1('-');
+    {
+      marcpp::record_writer w{os, format::marcxml};
+      w.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { warnings.push_back(d); });
+      CHECK_FALSE(w.write(odd));
+    }
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].code == errc::schema_pattern);
+  }
+}

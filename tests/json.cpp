@@ -1,0 +1,289 @@
+#include <marcpp/json.hpp>  // first: proves it is self-contained
+
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+using marcpp::errc;
+using marcpp::error_policy;
+using marcpp::field;
+using marcpp::record;
+using marcpp::severity;
+using marcpp::subfield;
+
+namespace {
+
+record sample() {
+  record r{marcpp::leader("00000cam a2200000 a 4500")};
+  r.add(field::control("001", "ocm123"));
+  r.add(field("245", "10", {{'a', "Say \"hi\" \\ there"}, {'c', "\xC3\x9Cn\xC3\xAF"}}));
+  return r;
+}
+
+const std::string sample_json =
+    R"({"leader":"00000cam a2200000 a 4500","fields":[{"001":"ocm123"},{"245":{"ind1":"1","ind2":"0",)"
+    R"("subfields":[{"a":"Say \"hi\" \\ there"},{"c":"Ünï"}]}}]})";
+
+test::outcome read(const std::string& json, error_policy p = error_policy::lenient, std::size_t chunk = 0) {
+  return test::read_text<marcpp::json_reader>(json, test::with(p), chunk);
+}
+
+}  // namespace
+
+TEST_CASE("MARC-in-JSON writer") {
+  SUBCASE("one object on one line") {
+    std::string out;
+    REQUIRE_FALSE(marcpp::write_json(sample(), out));
+    CHECK(out == std::string(R"({"leader":"00000cam a2200000 a 4500","fields":[{"001":"ocm123"},{"245":{"ind1":"1",)"
+                             R"("ind2":"0","subfields":[{"a":"Say \"hi\" \\ there"},{"c":")") +
+                     "\xC3\x9Cn\xC3\xAF" + R"("}]}}]})");
+    CHECK(marcpp::to_json(sample()) == out);
+  }
+  SUBCASE("every control character is escaped, so every line is valid JSON") {
+    record r = sample();
+    std::string all;
+    for (int c = 0; c < 0x20; ++c) all += static_cast<char>(c);
+    all += '\x7F';
+    r[1].subfields()[0].set_value(all);
+    r[1].set_indicators({'\n', '\x01'});
+    std::string out;
+    REQUIRE_FALSE(marcpp::write_json(r, out));
+    CHECK(out.find(R"({"a":"\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f\u0010)"
+                   R"(\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f)"
+                   "\x7F\"}") != std::string::npos);
+    CHECK(out.find(R"("ind1":"\n","ind2":"\u0001")") != std::string::npos);
+    CHECK(out.find('\n') == std::string::npos);
+    auto back = read(out, error_policy::strict);
+    REQUIRE(back.records.size() == 1);
+    CHECK(back.records[0] == r);
+  }
+  SUBCASE("a delimiter without a code: an empty key, with a warning") {
+    record r = sample();
+    r[1].subfields().push_back(subfield::without_code());
+    std::string out;
+    std::vector<marcpp::diagnostic> warnings;
+    REQUIRE_FALSE(marcpp::write_json(r, out, &warnings));
+    CHECK(out.find(R"({"":""})") != std::string::npos);
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].code == errc::schema_pattern);
+    auto back = read(out);
+    REQUIRE(back.records.size() == 1);
+    CHECK(back.records[0] == r);
+  }
+  SUBCASE("what the format cannot hold is refused, naming the record") {
+    auto refused = [](const record& r, errc code) {
+      std::string out = "kept";
+      auto d = marcpp::write_json(r, out);
+      CHECK(d.code == code);
+      CHECK(d.control_number == "ocm123");
+      CHECK(out == "kept");
+    };
+    record m8 = sample();
+    m8.leader().set_coding_scheme(' ');
+    refused(m8, errc::marc8_needs_conversion);
+    record bad = sample();
+    bad[1].subfields()[0].set_value("\xFF");
+    refused(bad, errc::value_not_representable);
+    record ind = sample();
+    ind[1].set_ind2('\xA0');
+    refused(ind, errc::value_not_representable);
+    record pre = sample();
+    pre[1].subfields().insert(pre[1].subfields().begin(), subfield::unlabelled("x"));
+    refused(pre, errc::value_not_representable);
+    record tag = sample();
+    tag[1].set_tag(marcpp::tag::invalid());
+    refused(tag, errc::invalid_tag);
+  }
+  SUBCASE("JSON Lines and a JSON array") {
+    std::ostringstream lines, array, empty;
+    {
+      marcpp::json_writer w{lines};
+      CHECK_FALSE(w.write(sample()));
+      record m8 = sample();
+      m8.leader().set_coding_scheme(' ');
+      CHECK(w.write(m8));
+      CHECK_FALSE(w.write(sample()));
+      CHECK(w.count() == 2);
+    }
+    {
+      marcpp::json_writer w{array, marcpp::json_layout::array};
+      CHECK_FALSE(w.write(sample()));
+      CHECK_FALSE(w.write(sample()));
+    }
+    { marcpp::json_writer w{empty, marcpp::json_layout::array}; }
+    const std::string one = marcpp::to_json(sample());
+    CHECK(lines.str() == one + "\n" + one + "\n");
+    CHECK(array.str() == "[\n" + one + ",\n" + one + "\n]\n");
+    CHECK(empty.str() == "[\n]\n");
+    CHECK(read(array.str(), error_policy::strict).records.size() == 2);
+  }
+}
+
+TEST_CASE("MARC-in-JSON reader: layouts") {
+  const std::string one = sample_json;
+  auto check = [](const test::outcome& o, std::size_t n) {
+    CHECK_FALSE(o.failed);
+    CHECK(o.diags.empty());
+    REQUIRE(o.records.size() == n);
+    for (const auto& r : o.records) CHECK(r == sample());
+  };
+  SUBCASE("JSON Lines, LF or CRLF") {
+    check(read(one + "\n" + one + "\n" + one), 3);
+    check(read(one + "\r\n" + one + "\r\n"), 2);
+  }
+  SUBCASE("a JSON array, compact or spread over lines") {
+    check(read("[" + one + "," + one + "]"), 2);
+    check(read("[\n  " + one + ",\n  " + one + "\n]\n"), 2);
+  }
+  SUBCASE("objects one after another, pretty-printed (as yaz-marcdump writes them)") {
+    check(read("{\n  \"leader\": \"00000cam a2200000 a 4500\",\n  \"fields\": [\n    {\n      \"001\": \"ocm123\"\n    },\n"
+               "    {\n      \"245\": {\n        \"subfields\": [\n          {\n            \"a\": \"Say \\\"hi\\\" \\\\ "
+               "there\"\n          },\n          {\n            \"c\": \"\\u00dcn\\u00ef\"\n          }\n        ],\n"
+               "        \"ind1\": \"1\",\n        \"ind2\": \"0\"\n      }\n    }\n  ]\n}\n" +
+               one),
+          2);
+  }
+  SUBCASE("a byte order mark, and braces inside strings") {
+    check(read("\xEF\xBB\xBF" + one), 1);
+    auto o = read(R"({"leader":"00000cam a2200000 a 4500","fields":[{"500":{"ind1":" ","ind2":" ","subfields":)"
+                  R"([{"a":"{not} \"a} brace"}]}}]})");
+    REQUIRE(o.records.size() == 1);
+    CHECK(o.records[0].value("500", 'a') == "{not} \"a} brace");
+  }
+  SUBCASE("a stream read in small pieces gives the same") {
+    const std::string doc = "[\n" + one + ",\n" + one + "\n]\n" + one + "\n";
+    CHECK(test::text_summary(read(doc, error_policy::lenient, 64)) == test::text_summary(read(doc)));
+  }
+}
+
+TEST_CASE("MARC-in-JSON reader: faults") {
+  const std::string one = sample_json;
+  SUBCASE("a line that is not JSON, in JSON Lines: reported with line and column, the others read") {
+    const std::string doc = one + "\n{\"leader\": \"x\", ]\n" + one + "\n";
+    auto o = read(doc);
+    CHECK(o.records.size() == 2);
+    CHECK(o.stats.skipped == 1);
+    REQUIRE(o.diags.size() == 1);
+    CHECK(o.diags[0].code == errc::json_syntax);
+    CHECK(o.diags[0].record_index == 1);
+    CHECK(o.diags[0].line == 2);
+    CHECK(o.diags[0].column == 18);  // the end of the line that leaves the record open
+    CHECK(o.diags[0].message.find("not closed") != std::string::npos);
+    CHECK(o.diag_raws[0] == "{\"leader\": \"x\", ]\n");
+    auto strict = read(doc, error_policy::strict);
+    CHECK(strict.failed);
+    CHECK(strict.records.size() == 1);
+    CHECK(strict.error.code == errc::json_syntax);
+  }
+  SUBCASE("a string broken across lines inside a pretty array: the next record at the same indentation") {
+    const std::string doc = "[\n{\n  \"leader\": \"00000cam a2200000 a 4500\",\n  \"fields\": [{\"500\": {\"ind1\": \" \", "
+                            "\"ind2\": \" \", \"subfields\": [{\"a\": \"broken\nline\"}]}}]\n},\n" + one + "\n]\n";
+    auto o = read(doc);
+    REQUIRE(o.records.size() == 1);
+    CHECK(o.records[0] == sample());
+    CHECK(o.count(errc::json_syntax) == 1);
+    CHECK(o.find(errc::json_syntax)->line == 4);
+  }
+  SUBCASE("valid JSON that is not MARC-in-JSON") {
+    struct structure_case {
+      const char* what;
+      std::string json;
+      errc code;
+      severity level;
+    };
+    const structure_case cases[] = {
+        {"no leader", R"({"fields":[{"001":"x"}]})", errc::json_not_marc, severity::repair},
+        {"neither leader nor fields", R"({"record":[["LDR"]]})", errc::json_not_marc, severity::error},
+        {"a short leader", R"({"leader":"00000cam","fields":[]})", errc::bad_leader_length, severity::repair},
+        {"leader/09 blank", R"({"leader":"00000cam  2200000 a 4500","fields":[]})", errc::coding_scheme_set,
+         severity::warning},
+        {"an unknown member", R"({"leader":"00000cam a2200000 a 4500","fields":[],"id":7})", errc::json_not_marc,
+         severity::repair},
+        {"a field that is not an object", R"({"leader":"00000cam a2200000 a 4500","fields":["245"]})",
+         errc::json_not_marc, severity::repair},
+        {"a control field holding a number", R"({"leader":"00000cam a2200000 a 4500","fields":[{"001":12}]})",
+         errc::json_not_marc, severity::repair},
+        {"no ind2",
+         R"({"leader":"00000cam a2200000 a 4500","fields":[{"245":{"ind1":"1","subfields":[{"a":"x"}]}}]})",
+         errc::json_not_marc, severity::repair},
+        {"an indicator of two characters",
+         R"({"leader":"00000cam a2200000 a 4500","fields":[{"245":{"ind1":"10","ind2":" ","subfields":[{"a":"x"}]}}]})",
+         errc::json_not_marc, severity::repair},
+        {"a subfield that is not an object",
+         R"({"leader":"00000cam a2200000 a 4500","fields":[{"245":{"ind1":" ","ind2":" ","subfields":["x"]}}]})",
+         errc::json_not_marc, severity::repair},
+        {"a code of two characters",
+         R"({"leader":"00000cam a2200000 a 4500","fields":[{"245":{"ind1":" ","ind2":" ","subfields":[{"ab":"x"}]}}]})",
+         errc::json_not_marc, severity::repair},
+        {"a field object with two fields",
+         R"({"leader":"00000cam a2200000 a 4500","fields":[{"001":"a","003":"b"}]})", errc::json_not_marc,
+         severity::warning},
+        {"an invalid tag", R"({"leader":"00000cam a2200000 a 4500","fields":[{"24":"x"}]})", errc::invalid_tag,
+         severity::repair},
+        {"a record that is an array", R"([[1,2]])", errc::json_not_marc, severity::error},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.what);
+      auto o = read(c.json);
+      REQUIRE(!o.diags.empty());
+      CHECK(o.diags[0].code == c.code);
+      CHECK(o.diags[0].level == c.level);
+      CHECK(o.diags[0].line == 1);
+      CHECK(o.records.size() == (c.level == severity::error ? 0u : 1u));
+      CHECK(read(c.json, error_policy::strict).failed == (c.level != severity::warning));
+    }
+  }
+  SUBCASE("what lies between records") {
+    auto garbage = read(one + "\nnot json\n" + one);
+    CHECK(garbage.records.size() == 2);
+    REQUIRE(garbage.diags.size() == 1);
+    CHECK(garbage.diags[0].code == errc::json_not_marc);
+    CHECK(garbage.diags[0].line == 2);
+    CHECK(garbage.diag_raws[0] == "not json");
+    auto missing = read("[" + one + one + "]");
+    CHECK(missing.records.size() == 2);
+    CHECK(missing.count(errc::json_syntax) == 1);
+    auto trailing = read("[" + one + ",]");
+    CHECK(trailing.records.size() == 1);
+    CHECK(trailing.count(errc::json_syntax) == 1);
+    CHECK(read("[" + one + ",]", error_policy::strict).failed);
+    auto unclosed = read("[" + one);
+    CHECK(unclosed.records.size() == 1);
+    CHECK(unclosed.count(errc::json_syntax) == 1);
+    auto cut = read(one + "\n" + one.substr(0, 40));
+    CHECK(cut.records.size() == 1);
+    CHECK(cut.stats.skipped == 1);
+    CHECK(cut.find(errc::json_syntax)->message.find("cut short") != std::string::npos);
+  }
+  SUBCASE("a record over the size limit, and the error limit") {
+    marcpp::read_options opts;
+    opts.max_record_size = 100;
+    auto o = test::read_text<marcpp::json_reader>(one + "\n" + R"({"leader":"00000cam a2200000 a 4500","fields":[]})", opts);
+    CHECK(o.records.size() == 1);
+    CHECK(o.count(errc::record_too_large) == 1);
+    marcpp::read_options limit;
+    limit.max_errors = 0;
+    auto l = test::read_text<marcpp::json_reader>("x\n" + one, limit);
+    CHECK(l.failed);
+    CHECK(l.error.code == errc::too_many_errors);
+  }
+}
+
+TEST_CASE("MARC-in-JSON reader: memory stays bounded by the record") {
+  std::string doc;
+  const std::string one = marcpp::to_json(sample());
+  for (int i = 0; i < 20000; ++i) doc += one + "\n";
+  std::istringstream in(doc);
+  marcpp::json_reader rd{marcpp::stream_source{in}};
+  record rec;
+  std::size_t n = 0, most = 0;
+  while (rd.next(rec)) {
+    ++n;
+    most = std::max(most, rd.source().capacity());
+  }
+  CHECK(n == 20000);
+  CHECK(most < 300'000);
+  CHECK(doc.size() > 2'000'000);
+}

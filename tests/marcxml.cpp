@@ -1,0 +1,559 @@
+#include <marcpp/marcxml.hpp>  // first: proves it is self-contained
+
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+using marcpp::errc;
+using marcpp::error_policy;
+using marcpp::field;
+using marcpp::record;
+using marcpp::severity;
+using marcpp::subfield;
+
+namespace {
+
+const std::string ns = "http://www.loc.gov/MARC21/slim";
+
+record sample() {
+  record r{marcpp::leader("00000cam a2200000 a 4500")};
+  r.add(field::control("001", "ocm123"));
+  r.add(field("245", "10", {{'a', "Tom & Jerry <1> \"x\""}, {'c', "\xC3\x9Cn\xC3\xAF"}}));
+  return r;
+}
+
+struct written {
+  marcpp::diagnostic error;
+  std::string xml;
+  std::vector<marcpp::diagnostic> warnings;
+};
+
+template <class R>
+written write(const R& rec, marcpp::marcxml_options o = {}) {
+  written w;
+  w.xml = "before";
+  w.error = marcpp::write_marcxml(rec, w.xml, o, &w.warnings);
+  w.xml.erase(0, 6);
+  return w;
+}
+
+std::string collection(const std::string& records) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"" + ns + "\">\n" + records + "</collection>\n";
+}
+
+test::outcome read(const std::string& xml, error_policy p = error_policy::lenient, std::size_t chunk = 0) {
+  return test::read_text<marcpp::marcxml_reader>(xml, test::with(p), chunk);
+}
+
+// Reads `xml` back as the one record it holds.
+record read_one(const std::string& xml) {
+  auto o = read(xml, error_policy::strict);
+  REQUIRE_MESSAGE(o.records.size() == 1, (o.failed ? marcpp::to_string(o.error) : std::string("no record")));
+  return o.records.front();
+}
+
+}  // namespace
+
+TEST_CASE("MARCXML writer: layout and escaping") {
+  SUBCASE("one element per line, indented as yaz-marcdump writes it") {
+    auto w = write(sample());
+    REQUIRE_FALSE(w.error);
+    CHECK(w.xml ==
+          "<record>\n"
+          "  <leader>00000cam a2200000 a 4500</leader>\n"
+          "  <controlfield tag=\"001\">ocm123</controlfield>\n"
+          "  <datafield tag=\"245\" ind1=\"1\" ind2=\"0\">\n"
+          "    <subfield code=\"a\">Tom &amp; Jerry &lt;1&gt; \"x\"</subfield>\n"
+          "    <subfield code=\"c\">\xC3\x9Cn\xC3\xAF</subfield>\n"
+          "  </datafield>\n"
+          "</record>\n");
+    CHECK(w.warnings.empty());
+  }
+  SUBCASE("compact: a record per line") {
+    auto w = write(sample(), {.strict_schema = false, .indent = false});
+    CHECK(w.xml ==
+          "<record><leader>00000cam a2200000 a 4500</leader><controlfield tag=\"001\">ocm123</controlfield>"
+          "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">Tom &amp; Jerry &lt;1&gt; \"x\"</subfield>"
+          "<subfield code=\"c\">\xC3\x9Cn\xC3\xAF</subfield></datafield></record>\n");
+  }
+  SUBCASE("a standalone document declares the namespace on the record") {
+    std::string doc = marcpp::to_marcxml(sample());
+    CHECK(doc.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<record xmlns=\"" + ns + "\">\n  <leader>", 0) == 0);
+    CHECK(read_one(doc) == sample());
+  }
+  SUBCASE("attribute values escape quotes, ampersands and angle brackets") {
+    record r = sample();
+    r[1].set_indicators({'"', '<'});
+    r[1].subfields()[0].set_code('&');
+    auto w = write(r);
+    REQUIRE_FALSE(w.error);
+    CHECK(w.xml.find("ind1=\"&quot;\" ind2=\"&lt;\"") != std::string::npos);
+    CHECK(w.xml.find("<subfield code=\"&amp;\">") != std::string::npos);
+    CHECK(read_one(collection(w.xml)) == r);
+  }
+  SUBCASE("the view and the owning record write the same bytes") {
+    const std::string bytes = test::slurp(test::crafted("ok-local-tags.mrc"));
+    marcpp::reader rd{marcpp::memory_source{bytes}};
+    marcpp::record_view v;
+    REQUIRE(rd.next(v));
+    auto a = write(v), b = write(record{v});
+    REQUIRE_FALSE(a.error);
+    CHECK(a.xml == b.xml);
+    CHECK(a.xml.find("<datafield tag=\"CAT\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("MARCXML writer: control characters") {
+  record r = sample();
+  r[1].subfields()[0].set_value("a\x01" "b\tc\nd\re\x1F");
+  auto w = write(r);
+  REQUIRE_FALSE(w.error);
+  SUBCASE("forbidden ones become Control Pictures; CR a character reference; tab and LF stay") {
+    CHECK(w.xml.find(">a\xE2\x90\x81" "b\tc\nd&#13;e\xE2\x90\x9F</subfield>") != std::string::npos);
+    REQUIRE(w.warnings.size() == 1);
+    CHECK(w.warnings[0].code == errc::control_character_mapped);
+    CHECK(w.warnings[0].level == severity::warning);
+    CHECK(w.warnings[0].tag == marcpp::tag("245"));
+  }
+  SUBCASE("and read back as they were") { CHECK(read_one(collection(w.xml)) == r); }
+  SUBCASE("in attributes too") {
+    record s = sample();
+    s[1].set_indicators({'\t', '\x02'});
+    auto ws = write(s);
+    REQUIRE_FALSE(ws.error);
+    CHECK(ws.xml.find("ind1=\"&#9;\" ind2=\"\xE2\x90\x82\"") != std::string::npos);
+    CHECK(read_one(collection(ws.xml)) == s);
+  }
+  SUBCASE("a Control Picture of the record's own is written, with a warning that it reads back as a control") {
+    record s = sample();
+    s[1].subfields()[0].set_value("\xE2\x90\x80");
+    auto ws = write(s);
+    REQUIRE_FALSE(ws.error);
+    REQUIRE(ws.warnings.size() == 1);
+    CHECK(ws.warnings[0].message.find("Control Picture characters") != std::string::npos);
+    CHECK(read_one(collection(ws.xml))[1].subfields()[0].value() == std::string_view("\0", 1));
+  }
+}
+
+TEST_CASE("MARCXML writer: what MARCXML cannot hold is refused, naming the record") {
+  auto refused = [](const record& r, errc code) {
+    std::string out = "kept";
+    auto d = marcpp::write_marcxml(r, out);
+    CHECK(d.code == code);
+    CHECK(d.level == severity::error);
+    CHECK(out == "kept");
+    CHECK(d.control_number == "ocm123");
+    CHECK(!d.message.empty());
+    return d;
+  };
+  SUBCASE("a MARC-8 record, until the MARC-8 decoder converts it") {
+    record r = sample();
+    r.leader().set_coding_scheme(' ');
+    auto d = refused(r, errc::marc8_needs_conversion);
+    CHECK(d.message.find("MARC-8") != std::string::npos);
+  }
+  SUBCASE("bytes that are not UTF-8") {
+    record r = sample();
+    r[1].subfields()[1].set_value("caf\xE9");
+    auto d = refused(r, errc::value_not_representable);
+    CHECK(d.tag == marcpp::tag("245"));
+    CHECK(d.field_index == 1);
+    CHECK(d.message.find("\\xE9") != std::string::npos);
+  }
+  SUBCASE("U+FFFE and U+FFFF, which XML forbids") {
+    record r = sample();
+    r[1].subfields()[1].set_value("x\xEF\xBF\xBF");
+    refused(r, errc::value_not_representable);
+  }
+  SUBCASE("an indicator or code byte that is no character on its own") {
+    record r = sample();
+    r[1].set_ind1('\xC3');
+    refused(r, errc::value_not_representable);
+    record s = sample();
+    s[1].subfields()[0].set_code('\xE9');
+    refused(s, errc::value_not_representable);
+  }
+  SUBCASE("data before the first subfield delimiter") {
+    record r = sample();
+    r[1].subfields().insert(r[1].subfields().begin(), subfield::unlabelled("raw"));
+    refused(r, errc::value_not_representable);
+  }
+  SUBCASE("an invalid tag") {
+    record r = sample();
+    r[1].set_tag(marcpp::tag::invalid());
+    refused(r, errc::invalid_tag);
+  }
+}
+
+TEST_CASE("MARCXML writer: content the schema does not allow is kept, with a warning; strict refuses it") {
+  struct deviation {
+    const char* what;
+    void (*edit)(record&);
+  };
+  const deviation cases[] = {
+      {"an indicator '-'", [](record& r) { r[1].set_ind1('-'); }},
+      {"an upper-case indicator", [](record& r) { r[1].set_ind2('A'); }},
+      {"the subfield code '@'", [](record& r) { r[1].subfields()[0].set_code('@'); }},
+      {"a blank subfield code", [](record& r) { r[1].subfields()[0].set_code(' '); }},
+      {"a data field tagged 00X", [](record& r) { r.add(field("003", "  ", {{'a', "x"}})); }},
+      {"a control field tagged 245", [](record& r) { r.add(field::control("500", "x")); }},
+      {"a data field without subfields", [](record& r) { r.add(field("500", "  ")); }},
+      {"a leader the pattern refuses", [](record& r) { r.leader().set(20, 'x'); }},
+      {"a delimiter without a code", [](record& r) { r[1].subfields().push_back(subfield::without_code()); }},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    record r = sample();
+    c.edit(r);
+    auto w = write(r);
+    REQUIRE_FALSE(w.error);
+    REQUIRE(w.warnings.size() == 1);
+    CHECK(w.warnings[0].code == errc::schema_pattern);
+    CHECK(w.warnings[0].level == severity::warning);
+    CHECK(w.warnings[0].message.find("written as it is") != std::string::npos);
+    CHECK(read_one(collection(w.xml)) == r);  // kept as it is
+    std::string out = "kept";
+    auto strict = marcpp::write_marcxml(r, out, {.strict_schema = true});
+    CHECK(strict.code == errc::schema_pattern);
+    CHECK(strict.level == severity::error);
+    CHECK(out == "kept");
+  }
+  SUBCASE("upper-case subfield codes are allowed (schema 1.2)") {
+    record r = sample();
+    r[1].subfields()[0].set_code('A');
+    CHECK(write(r).warnings.empty());
+  }
+}
+
+TEST_CASE("MARCXML writer: the stream writer makes a complete collection") {
+  std::ostringstream os;
+  {
+    marcpp::marcxml_writer w{os};
+    std::vector<marcpp::diagnostic> warnings;
+    w.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { warnings.push_back(d); });
+    CHECK_FALSE(w.write(sample()));
+    record bad = sample();
+    bad.leader().set_coding_scheme(' ');
+    CHECK(w.write(bad).code == errc::marc8_needs_conversion);
+    record odd = sample();
+    odd[1].set_ind1('-');
+    CHECK_FALSE(w.write(odd));
+    CHECK(warnings.size() == 1);
+    CHECK(w.count() == 2);
+  }
+  const std::string doc = os.str();
+  CHECK(doc.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"" + ns + "\">\n<record>", 0) == 0);
+  CHECK(doc.substr(doc.size() - 24) == "</record>\n</collection>\n");
+  CHECK(read(doc, error_policy::strict).records.size() == 2);
+  SUBCASE("with no records it is still a document") {
+    std::ostringstream empty;
+    { marcpp::marcxml_writer w{empty}; }
+    CHECK(empty.str() == "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"" + ns + "\">\n</collection>\n");
+  }
+}
+
+TEST_CASE("MARCXML reader: namespaces and wrappers") {
+  const std::string body =
+      "<leader>00000cam a2200000 a 4500</leader><controlfield tag=\"001\">x1</controlfield>"
+      "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">T</subfield></datafield>";
+  auto one_title = [](const test::outcome& o, std::size_t n) {
+    REQUIRE(o.records.size() == n);
+    for (const auto& r : o.records) CHECK(r.value("245", 'a') == "T");
+    CHECK(o.diags.empty());
+  };
+  SUBCASE("a collection in the default namespace") { one_title(read(collection("<record>" + body + "</record>")), 1); }
+  SUBCASE("the marc: prefix") {
+    std::string p;
+    for (char c : body) {
+      p += c;
+      if (c == '<') p += "marc:";
+    }
+    for (std::size_t k = 0; (k = p.find("<marc:/", k)) != std::string::npos;) p.replace(k, 7, "</marc:");
+    one_title(read("<marc:collection xmlns:marc=\"" + ns + "\"><marc:record>" + p + "</marc:record><marc:record>" + p +
+                   "</marc:record></marc:collection>"),
+              2);
+  }
+  SUBCASE("no namespace at all, and a bare record") {
+    one_title(read("<collection><record>" + body + "</record></collection>"), 1);
+    one_title(read("<record>" + body + "</record>"), 1);
+  }
+  SUBCASE("MarcXchange") {
+    one_title(read("<collection xmlns=\"info:lc/xmlns/marcxchange-v1\"><record format=\"MARC21\">" + body +
+                   "</record></collection>"),
+              1);
+  }
+  SUBCASE("records inside an SRU response, not the SRU records themselves") {
+    one_title(read("<zs:searchRetrieveResponse xmlns:zs=\"http://www.loc.gov/zing/srw/\"><zs:records><zs:record>"
+                   "<zs:recordData><record xmlns=\"" + ns + "\">" + body +
+                   "</record></zs:recordData></zs:record></zs:records></zs:searchRetrieveResponse>"),
+              1);
+  }
+  SUBCASE("an OAI-PMH response in no namespace holding no MARC: no records") {
+    auto o = read("<OAI-PMH><ListRecords><record><header><identifier>x</identifier></header><metadata><dc><title>T"
+                  "</title></dc></metadata></record></ListRecords></OAI-PMH>");
+    CHECK(o.records.empty());
+    CHECK(o.diags.empty());
+  }
+  SUBCASE("entities, character references, CDATA, comments and processing instructions") {
+    auto r = read_one(collection("<record><leader>00000cam a2200000 a 4500</leader><datafield tag=\"245\" ind1=\" \" "
+                                 "ind2=\" \"><subfield code=\"a\">a&amp;b&#233;<![CDATA[<c>]]><!-- no -->d<?pi x?>e"
+                                 "</subfield></datafield></record>"));
+    CHECK(r.value("245", 'a') == "a&b\xC3\xA9<c>de");
+  }
+  SUBCASE("a declared 8-bit encoding") {
+    auto r = read_one("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><record><leader>00000cam a2200000 a 4500</leader>"
+                      "<datafield tag=\"245\" ind1=\" \" ind2=\" \"><subfield code=\"a\">caf\xE9</subfield></datafield>"
+                      "</record>");
+    CHECK(r.value("245", 'a') == "caf\xC3\xA9");
+  }
+}
+
+TEST_CASE("MARCXML reader: round trips through the writer") {
+  record r{marcpp::leader("01234nam a2200289 i 4500")};
+  r.add(field::control("001", " lead and trail "));
+  r.add(field::control("007", "ta"));
+  r.add(field::control("007", "cr"));
+  r.add(field("001", "  ", {{'a', "danMARC style"}}));
+  r.add(field("245", "  ", {{'a', "  two blanks  "}, {'b', ""}}));
+  r.add(field("CAT", "  ", {{'a', "local"}}));
+  field f("500", "  ", {{'a', "x"}});
+  f.subfields().push_back(subfield::without_code());
+  r.add(f);
+  std::ostringstream os;
+  {
+    marcpp::marcxml_writer w{os};
+    REQUIRE_FALSE(w.write(r));
+  }
+  auto back = read(os.str(), error_policy::strict);
+  REQUIRE(back.records.size() == 1);
+  CHECK(back.records[0] == r);
+  CHECK(marcpp::to_iso2709(back.records[0]) == marcpp::to_iso2709(r));
+}
+
+TEST_CASE("MARCXML reader: repairs and their reports") {
+  auto rec = [](const std::string& inner) { return collection("<record>" + inner + "</record>\n"); };
+// A leader, joined to the literals below at compile time.
+#define LDR "<leader>00000cam a2200000 a 4500</leader>"
+  struct repair_case {
+    const char* what;
+    std::string xml;
+    errc code;
+    severity level;
+  };
+  const repair_case cases[] = {
+      {"no leader", rec("<controlfield tag=\"001\">x</controlfield>"), errc::xml_not_marcxml, severity::repair},
+      {"a short leader", rec("<leader>00000cam a22</leader>"), errc::bad_leader_length, severity::repair},
+      {"leader/09 blank", rec("<leader>00000cam  2200000 a 4500</leader>"), errc::coding_scheme_set, severity::warning},
+      {"an element that is not MARCXML", rec(LDR "<note>lost</note>"), errc::xml_not_marcxml, severity::repair},
+      {"text outside any subfield",
+       rec(LDR "<datafield tag=\"245\" ind1=\" \" ind2=\" \">stray<subfield code=\"a\">x</subfield></datafield>"),
+       errc::xml_not_marcxml, severity::repair},
+      {"no ind1", rec(LDR "<datafield tag=\"245\" ind2=\" \"><subfield code=\"a\">x</subfield></datafield>"),
+       errc::xml_not_marcxml, severity::repair},
+      {"ind2 of two characters",
+       rec(LDR "<datafield tag=\"245\" ind1=\" \" ind2=\"10\"><subfield code=\"a\">x</subfield></datafield>"),
+       errc::xml_not_marcxml, severity::repair},
+      {"no tag", rec(LDR "<datafield ind1=\" \" ind2=\" \"><subfield code=\"a\">x</subfield></datafield>"),
+       errc::invalid_tag, severity::repair},
+      {"a lower-case tag", rec(LDR "<controlfield tag=\"00a\">x</controlfield>"), errc::invalid_tag, severity::repair},
+      {"a subfield without code",
+       rec(LDR "<datafield tag=\"245\" ind1=\" \" ind2=\" \"><subfield>x</subfield></datafield>"),
+       errc::xml_not_marcxml, severity::repair},
+      {"a two-character code",
+       rec(LDR "<datafield tag=\"245\" ind1=\" \" ind2=\" \"><subfield code=\"ab\">x</subfield></datafield>"),
+       errc::xml_not_marcxml, severity::repair},
+      {"an empty code (a delimiter without a code)",
+       rec(LDR "<datafield tag=\"245\" ind1=\" \" ind2=\" \"><subfield code=\"\">x</subfield></datafield>"),
+       errc::schema_pattern, severity::warning},
+      {"a second leader", rec(LDR LDR), errc::xml_not_marcxml, severity::repair},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    auto o = read(c.xml);
+    REQUIRE(o.records.size() == 1);
+    REQUIRE(o.diags.size() == 1);
+    CHECK(o.diags[0].code == c.code);
+    CHECK(o.diags[0].level == c.level);
+    CHECK(o.diags[0].record_index == 0);
+    CHECK(o.diags[0].line == 3);
+    CHECK(o.diags[0].column >= 1);
+    CHECK(o.stats.repaired == (c.level == severity::repair ? 1u : 0u));
+    auto strict = read(c.xml, error_policy::strict);
+    CHECK(strict.failed == (c.level != severity::warning));
+    auto skip = read(c.xml, error_policy::skip);
+    CHECK(skip.records.size() == (c.level == severity::warning ? 1u : 0u));
+  }
+  SUBCASE("what the repairs give") {
+    auto o = read(rec("<controlfield tag=\"001\">x</controlfield>"));
+    CHECK(o.records[0].leader().str() == "00000    a2200000   4500");  // a blank leader, Unicode
+    auto blank = read(rec("<leader>00000cam  2200000 a 4500</leader>"));
+    CHECK(blank.records[0].leader().coding_scheme() == 'a');
+    auto tag = read(rec(LDR "<controlfield tag=\"00a\">x</controlfield>"));
+    CHECK(tag.diags[0].original == "00a");
+    CHECK_FALSE(tag.records[0][0].tag().is_valid());
+  }
+#undef LDR
+}
+
+TEST_CASE("MARCXML reader: a malformed record in a collection") {
+  const std::string good1 = "<record>" "<leader>00000cam a2200000 a 4500</leader><controlfield tag=\"001\">one</controlfield></record>";
+  const std::string bad =
+      "<record><leader>00000cam a2200000 a 4500</leader><datafield tag=\"245\" ind1=\"1\" ind2=\"0\">"
+      "<subfield code=\"a\">x</datafield></record>";
+  const std::string good3 = "<record><leader>00000cam a2200000 a 4500</leader><controlfield tag=\"001\">three</controlfield></record>";
+  const std::string doc = "<collection xmlns=\"" + ns + "\">\n" + good1 + "\n" + bad + "\n" + good3 + "\n</collection>\n";
+  // expat places a mismatched end tag's error at its name, after "</".
+  const std::size_t bad_at = doc.find(bad), err_at = doc.find("</datafield>", bad_at) + 2;
+  for (std::size_t chunk : {std::size_t{0}, std::size_t{64}, std::size_t{100}}) {
+    CAPTURE(chunk);
+    SUBCASE("lenient and skip: reported with index, line and column; reading goes on") {
+      for (auto p : {error_policy::lenient, error_policy::skip}) {
+        auto o = read(doc, p, chunk);
+        CHECK_FALSE(o.failed);
+        REQUIRE(o.records.size() == 2);
+        CHECK(o.records[0].control_number() == "one");
+        CHECK(o.records[1].control_number() == "three");
+        CHECK(o.records[1].index() == 2);
+        CHECK(o.stats.skipped == 1);
+        REQUIRE(o.diags.size() == 1);
+        const auto& d = o.diags[0];
+        CHECK(d.code == errc::xml_not_well_formed);
+        CHECK(d.level == severity::error);
+        CHECK(d.record_index == 1);
+        CHECK(d.record_offset == bad_at);
+        CHECK(d.offset == err_at);
+        CHECK(d.line == 3);
+        CHECK(d.column == err_at - bad_at + 1);
+        CHECK(d.message.find("mismatched tag") != std::string::npos);
+        // The raw bytes: the broken record, up to the next record.
+        CHECK(o.diag_raws[0] == bad + "\n");
+        CHECK(o.raws[1] == good3);
+      }
+    }
+    SUBCASE("strict stops at it") {
+      auto o = read(doc, error_policy::strict, chunk);
+      CHECK(o.failed);
+      CHECK(o.records.size() == 1);
+      CHECK(o.error.code == errc::xml_not_well_formed);
+      CHECK(o.error.record_index == 1);
+      CHECK(o.error.line == 3);
+    }
+  }
+  SUBCASE("with a prefix declared on the collection, the next record still resolves") {
+    std::string pdoc = "<m:collection xmlns:m=\"" + ns + "\"><m:record><m:leader>00000cam a2200000 a 4500</m:leader>"
+                       "<m:datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><m:subfield code=\"a\">x</m:datafield></m:record>"
+                       "<m:record><m:leader>00000cam a2200000 a 4500</m:leader><m:controlfield tag=\"001\">two"
+                       "</m:controlfield></m:record></m:collection>";
+    auto o = read(pdoc);
+    REQUIRE(o.records.size() == 1);
+    CHECK(o.records[0].control_number() == "two");
+    CHECK(o.diags.size() == 1);
+  }
+  SUBCASE("a record with a repair before it breaks: both faults have their lines") {
+    auto o = read("<collection>\n<record>\n<datafield tag=\"245\" ind2=\" \">\n<subfield code=\"a\">x</datafield>\n"
+                  "</record>\n</collection>\n");
+    CHECK(o.records.empty());
+    REQUIRE(o.diags.size() == 2);
+    CHECK(o.diags[0].code == errc::xml_not_marcxml);
+    CHECK(o.diags[0].line == 3);
+    CHECK(o.diags[0].column == 1);
+    CHECK(o.diags[1].code == errc::xml_not_well_formed);
+    CHECK(o.diags[1].line == 4);
+    CHECK(o.diags[1].column == 23);  // the name in "</datafield>", which starts at column 21
+    for (std::size_t chunk : {std::size_t{64}, std::size_t{70}})
+      CHECK(test::text_summary(read("<collection>\n<record>\n<datafield tag=\"245\" ind2=\" \">\n<subfield code=\"a\">x"
+                                    "</datafield>\n</record>\n</collection>\n", error_policy::lenient, chunk)) ==
+            test::text_summary(o));
+  }
+  SUBCASE("several broken records in a row") {
+    auto o = read("<collection>" + bad + bad + good1 + bad + "</collection>");
+    CHECK(o.records.size() == 1);
+    CHECK(o.stats.skipped == 3);
+    CHECK(o.count(errc::xml_not_well_formed) == 3);
+  }
+  SUBCASE("the error limit") {
+    marcpp::read_options opts;
+    opts.max_errors = 1;
+    auto o = test::read_text<marcpp::marcxml_reader>("<collection>" + bad + bad + good1 + "</collection>", opts);
+    CHECK(o.failed);
+    CHECK(o.error.code == errc::too_many_errors);
+    CHECK(o.records.empty());
+  }
+  SUBCASE("the iterator throws when strict reading stops") {
+    marcpp::marcxml_reader r{marcpp::memory_source{doc}, test::with(error_policy::strict)};
+    std::size_t n = 0;
+    CHECK_THROWS_AS(
+        for (const record& rec : r) {
+          (void)rec;
+          ++n;
+        },
+        marcpp::error);
+    CHECK(n == 1);
+  }
+}
+
+TEST_CASE("MARCXML reader: faults outside records, empty and unreadable records") {
+  SUBCASE("junk after the document") {
+    auto o = read(collection("<record><leader>00000cam a2200000 a 4500</leader></record>") + "<junk");
+    CHECK(o.records.size() == 1);
+    REQUIRE(o.count(errc::xml_not_well_formed) == 1);
+    CHECK(o.find(errc::xml_not_well_formed)->record_index == marcpp::npos);
+    CHECK(read(collection("<record><leader>00000cam a2200000 a 4500</leader></record>") + "<junk", error_policy::strict).failed);
+  }
+  SUBCASE("MARCXML elements outside any record") {
+    auto o = read("<collection xmlns=\"" + ns + "\"><datafield tag=\"952\" ind1=\" \" ind2=\" \"><subfield code=\"a\">x"
+                  "</subfield></datafield></collection>");
+    CHECK(o.records.empty());
+    REQUIRE(o.diags.size() == 1);
+    CHECK(o.diags[0].code == errc::xml_not_marcxml);
+  }
+  SUBCASE("an empty record") {
+    auto o = read("<record xmlns=\"" + ns + "\" />");
+    CHECK(o.records.empty());
+    CHECK(o.stats.skipped == 1);
+    REQUIRE(o.diags.size() == 1);
+    CHECK(o.diags[0].code == errc::xml_not_marcxml);
+    CHECK(o.diags[0].record_index == 0);
+  }
+  SUBCASE("not XML at all") {
+    auto o = read("00714cam a2200205 a 4500");
+    CHECK(o.records.empty());
+    REQUIRE(o.diags.size() == 1);
+    CHECK(o.diags[0].code == errc::xml_not_well_formed);
+    CHECK(o.diags[0].line == 1);
+    CHECK(o.diags[0].column == 1);
+  }
+  SUBCASE("a record over the size limit") {
+    marcpp::read_options opts;
+    opts.max_record_size = 200;
+    std::string big(400, 'x');
+    auto o = test::read_text<marcpp::marcxml_reader>(
+        collection("<record><leader>00000cam a2200000 a 4500</leader><controlfield tag=\"001\">" + big +
+                   "</controlfield></record><record><leader>00000cam a2200000 a 4500</leader></record>"),
+        opts, 64);
+    CHECK(o.records.size() == 1);
+    CHECK(o.count(errc::record_too_large) == 1);
+  }
+}
+
+TEST_CASE("MARCXML reader: memory stays bounded by the record, not the input") {
+  std::string records;
+  record r = sample();
+  for (int i = 0; i < 200; ++i) REQUIRE_FALSE(marcpp::write_marcxml(r, records));
+  std::string doc;
+  for (int i = 0; i < 50; ++i) doc += records;  // 10,000 records, about 3 MB
+  doc = collection(doc);
+  std::istringstream in(doc);
+  marcpp::marcxml_reader rd{marcpp::stream_source{in}};
+  record rec;
+  std::size_t n = 0, most = 0;
+  while (rd.next(rec)) {
+    ++n;
+    most = std::max(most, rd.source().capacity());
+  }
+  CHECK(n == 10000);
+  CHECK(most < 300'000);
+  CHECK(doc.size() > 2'000'000);
+}
