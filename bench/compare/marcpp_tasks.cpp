@@ -1,6 +1,6 @@
 // marcpp's program for the cross-library comparison (bench/compare/run).
 //
-//   marcpp_tasks [--mode view|record] TASK FILE [OUT]
+//   marcpp_tasks [--mode view|record|parallel] [--threads N] TASK FILE [OUT]
 //   marcpp_tasks --modes     # the modes this build has, one line
 //   marcpp_tasks --tasks     # the tasks this build has, one line
 //
@@ -10,6 +10,12 @@
 //   t1  read:       records=N fields=F
 //   t2  extract:    records=N fields=F sum=S
 //   t3  round trip: records=N          (records written as ISO 2709 to OUT)
+//   t4  MARCXML:    records=N          (a MARCXML collection written to OUT)
+//
+// Modes: view (one thread, record_view), record (one thread, owning
+// record), parallel (marcpp::parallel_reader on --threads threads, default
+// every core: record_views parsed and, for t3 and t4, written on the worker
+// threads; counts added up and output written in input order).
 //
 // The tasks are defined in docs/benchmarks.md ("Against other MARC
 // libraries"). OUT defaults to /dev/null. Exit status: 0 when every record
@@ -21,6 +27,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -98,21 +105,30 @@ int run_sequential(std::string_view task, const std::string& file, const std::st
     while (r.next(rec)) t1(rec, c);
   } else if (task == "t2") {
     while (r.next(rec)) t2(rec, c);
-  } else {  // t3
+  } else {  // t3, t4
     std::ofstream os(out_path, std::ios::binary);
     if (!os) {
       std::cerr << "marcpp_tasks: " << out_path << ": cannot open for writing\n";
       return 2;
     }
-    marcpp::iso2709_writer w{os};
-    while (r.next(rec)) {
-      if (auto err = w.write(rec)) {
-        std::cerr << "marcpp_tasks: " << marcpp::to_string(err) << '\n';
-        ok = false;
+    auto write_all = [&](auto& w) {
+      while (r.next(rec)) {
+        if (auto err = w.write(rec)) {
+          std::cerr << "marcpp_tasks: " << marcpp::to_string(err) << '\n';
+          ok = false;
+        }
       }
+      c.records = w.count();
+    };
+    if (task == "t3") {
+      marcpp::iso2709_writer w{os};
+      write_all(w);
+      w.flush();
+    } else {
+      marcpp::marcxml_writer w{os};
+      write_all(w);
+      w.finish();
     }
-    w.flush();
-    c.records = w.count();
     if (!os) {
       std::cerr << "marcpp_tasks: " << out_path << ": write failed\n";
       return 2;
@@ -123,10 +139,71 @@ int run_sequential(std::string_view task, const std::string& file, const std::st
   return ok ? 0 : 1;
 }
 
-// The parallel mode (`--mode parallel --threads N`) is one more function of
-// the same shape over marcpp::parallel_reader, running t1/t2 per record on
-// the worker threads and adding up per-thread `counts`, and writing t3's
-// records in input order from the serial stage. Add it to `modes` below.
+unsigned threads_option = 0;  // --threads; 0 for every core
+
+/// Every core (or --threads), marcpp::parallel_reader over record_views:
+/// t1/t2 run on the worker threads and their counts are added up in input
+/// order; t3/t4 write each record on the worker threads and the output in
+/// input order.
+int run_parallel(std::string_view task, const std::string& file, const std::string& out_path) {
+  marcpp::parallel_options po;
+  po.threads = threads_option;
+  marcpp::parallel_reader r{marcpp::mmap_source{file}, marcpp::read_options{}, po};
+  counts c;
+  std::atomic<bool> ok{true};
+  if (task == "t1" || task == "t2") {
+    r.run(
+        [&](const marcpp::record_view& rec) {
+          counts one;
+          task == "t1" ? t1(rec, one) : t2(rec, one);
+          return one;
+        },
+        [&](const counts& one) {
+          c.records += one.records;
+          c.fields += one.fields;
+          c.sum += one.sum;
+        });
+  } else {
+    std::FILE* out = std::fopen(out_path.c_str(), "wb");
+    if (!out) {
+      std::cerr << "marcpp_tasks: " << out_path << ": cannot open for writing\n";
+      return 2;
+    }
+    std::atomic<std::uint64_t> written{0};
+    auto refused = [&](const marcpp::diagnostic& err) {
+      std::cerr << "marcpp_tasks: " << marcpp::to_string(err) << '\n';
+      ok = false;
+    };
+    auto put = [&](std::string_view s) { std::fwrite(s.data(), 1, s.size(), out); };
+    if (task == "t3") {
+      r.run_output(
+          [&](const marcpp::record_view& rec, std::string& o) {
+            if (auto err = marcpp::write_iso2709(rec, o)) return refused(err);
+            written.fetch_add(1, std::memory_order_relaxed);
+          },
+          put);
+    } else {
+      put("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"");
+      put(marcpp::marcxml_namespace);
+      put("\">\n");
+      r.run_output(
+          [&](const marcpp::record_view& rec, std::string& o) {
+            if (auto err = marcpp::write_marcxml(rec, o)) return refused(err);
+            written.fetch_add(1, std::memory_order_relaxed);
+          },
+          put);
+      put("</collection>\n");
+    }
+    c.records = written.load();
+    if (std::fclose(out) != 0) {
+      std::cerr << "marcpp_tasks: " << out_path << ": write failed\n";
+      return 2;
+    }
+  }
+  const bool read_all = report(r);
+  print(task, c);
+  return read_all && ok ? 0 : 1;
+}
 
 struct mode {
   std::string_view name;
@@ -135,10 +212,10 @@ struct mode {
 constexpr mode modes[] = {
     {"view", &run_sequential<marcpp::record_view>},
     {"record", &run_sequential<marcpp::record>},
+    {"parallel", &run_parallel},
 };
-// A task is listed once it is implemented in every mode above; t4 (MARCXML
-// output) joins once marcpp writes MARCXML.
-constexpr std::string_view tasks[] = {"t1", "t2", "t3"};
+// A task is listed once it is implemented in every mode above.
+constexpr std::string_view tasks[] = {"t1", "t2", "t3", "t4"};
 
 }  // namespace
 
@@ -149,8 +226,11 @@ int main(int argc, char** argv) {
   bool list_modes = false, list_tasks = false;
   app.add_flag("--modes", list_modes, "print the modes this program has, then exit");
   app.add_flag("--tasks", list_tasks, "print the tasks this program has, then exit");
-  app.add_option("--mode", mode_name, "how records are read: view (record_view) or record (owning record)");
-  app.add_option("task", task, "t1 (read), t2 (extract) or t3 (round trip)");
+  app.add_option("--mode", mode_name,
+                 "how records are read: view (record_view), record (owning record) or parallel (record_view, "
+                 "parallel_reader)");
+  app.add_option("-j,--threads", threads_option, "threads for --mode parallel (default: every core)");
+  app.add_option("task", task, "t1 (read), t2 (extract), t3 (round trip) or t4 (MARCXML)");
   app.add_option("file", file, "the ISO 2709 input");
   app.add_option("out", out, "where t3 writes its ISO 2709 output (default /dev/null)");
   try {

@@ -111,7 +111,8 @@ inline diagnostic build_index(const std::filesystem::path& data, const std::file
 
   struct entry {
     std::uint64_t offset;
-    std::string_view id;  // views the mapped file
+    std::string_view id;     // views the mapped file
+    std::uint64_t hash = 0;  // of `id`
   };
   std::vector<entry> entries;
   auto place = [&](std::uint64_t index, entry e) {
@@ -123,41 +124,58 @@ inline diagnostic build_index(const std::filesystem::path& data, const std::file
     r.on_diagnostic([&](const diagnostic& d, std::string_view) {
       if (d.level == severity::error && d.record_index != npos) place(d.record_index, entry{d.record_offset, {}});
     });
-    r.run([](const record_view& v) { return std::pair{v.index(), entry{v.offset(), detail::index_key(v.control_number())}}; },
-          [&](std::pair<std::uint64_t, entry>&& e) { place(e.first, e.second); });
+    // The ids are found and hashed on the worker threads.
+    r.run(
+        [](const record_view& v) {
+          entry e{v.offset(), detail::index_key(v.control_number())};
+          if (!e.id.empty()) e.hash = detail::hash64(e.id.data(), e.id.size());
+          return std::pair{v.index(), e};
+        },
+        [&](std::pair<std::uint64_t, entry>&& e) { place(e.first, e.second); });
     if (entries.size() >= 0xFFFFFFFFu) return fail(errc::index_corrupt, "more than 4,294,967,294 records: too many to index");
 
-    // Group the records by id: sort (hash, id, record number).
-    std::vector<std::uint32_t> order;
+    // Group the records by id: sort (hash, record number) as integers; a run
+    // of one hash holds one id unless two ids collide, which sorting the
+    // run by id (stably, keeping file order) then tells apart.
+    struct keyed {
+      std::uint64_t hash;
+      std::uint32_t record;
+    };
+    std::vector<keyed> order;
     order.reserve(entries.size());
-    std::vector<std::uint64_t> hashes(entries.size());
-    for (std::uint32_t i = 0; i < entries.size(); ++i) {
-      if (entries[i].id.empty()) continue;
-      hashes[i] = detail::hash64(entries[i].id.data(), entries[i].id.size());
-      order.push_back(i);
-    }
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-      if (hashes[a] != hashes[b]) return hashes[a] < hashes[b];
-      if (entries[a].id != entries[b].id) return entries[a].id < entries[b].id;
-      return a < b;
+    for (std::uint32_t i = 0; i < entries.size(); ++i)
+      if (!entries[i].id.empty()) order.push_back(keyed{entries[i].hash, i});
+    std::sort(order.begin(), order.end(), [](const keyed& a, const keyed& b) {
+      return a.hash != b.hash ? a.hash < b.hash : a.record < b.record;
     });
     std::vector<detail::index_id> ids;
     std::vector<std::uint32_t> postings;
     std::string strings;
     postings.reserve(order.size());
-    for (std::size_t k = 0; k < order.size(); ++k) {
-      const entry& e = entries[order[k]];
-      if (k == 0 || hashes[order[k]] != hashes[order[k - 1]] || e.id != entries[order[k - 1]].id) {
-        detail::index_id id{};
-        id.hash = hashes[order[k]];
-        id.str_off = strings.size();
-        id.str_len = static_cast<std::uint32_t>(e.id.size());
-        id.post_begin = static_cast<std::uint32_t>(postings.size());
-        strings.append(e.id);
-        ids.push_back(id);
+    for (std::size_t k = 0; k < order.size();) {
+      std::size_t end = k + 1;
+      while (end < order.size() && order[end].hash == order[k].hash) ++end;
+      const std::string_view first = entries[order[k].record].id;
+      bool one_id = true;
+      for (std::size_t j = k + 1; j < end && one_id; ++j) one_id = entries[order[j].record].id == first;
+      if (!one_id)
+        std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(k), order.begin() + static_cast<std::ptrdiff_t>(end),
+                         [&](const keyed& a, const keyed& b) { return entries[a.record].id < entries[b.record].id; });
+      for (std::size_t j = k; j < end; ++j) {
+        const std::string_view id = entries[order[j].record].id;
+        if (j == k || (!one_id && id != entries[order[j - 1].record].id)) {
+          detail::index_id x{};
+          x.hash = order[j].hash;
+          x.str_off = strings.size();
+          x.str_len = static_cast<std::uint32_t>(id.size());
+          x.post_begin = static_cast<std::uint32_t>(postings.size());
+          strings.append(id);
+          ids.push_back(x);
+        }
+        postings.push_back(order[j].record);
+        ++ids.back().post_count;
       }
-      postings.push_back(order[k]);
-      ++ids.back().post_count;
+      k = end;
     }
     std::uint64_t slots = 16;
     while (slots < 2 * ids.size()) slots *= 2;

@@ -453,7 +453,7 @@ class iso2709_parser {
       m |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, fe), sep))))
            << (16 * k);
     }
-    const auto count = static_cast<std::size_t>(__builtin_popcountll(m));
+    const auto count = static_cast<std::size_t>(popcount64(m));
     for (int k = 0; k < 8; ++k) {
       out[k] = base + static_cast<std::uint32_t>(__builtin_ctzll(m | (std::uint64_t{1} << 63)));
       m &= m - 1;

@@ -21,6 +21,19 @@ namespace detail {
 /// the scanners report too because one mask finds all four).
 [[nodiscard]] constexpr bool is_separator_class(unsigned char c) noexcept { return (c & 0xFC) == 0x1C; }
 
+/// Bits set in `v`. The instruction where the target has it; otherwise the
+/// bit-sliced sum, inline (the compiler's fallback is a library call).
+[[nodiscard]] MARCPP_ALWAYS_INLINE unsigned popcount64(std::uint64_t v) noexcept {
+#if defined(__POPCNT__) || defined(__aarch64__)
+  return static_cast<unsigned>(__builtin_popcountll(v));
+#else
+  v = v - ((v >> 1) & 0x5555555555555555ull);
+  v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+  v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return static_cast<unsigned>((v * 0x0101010101010101ull) >> 56);
+#endif
+}
+
 inline unsigned count_trailing_zeros(std::uint32_t v) noexcept {
 #if defined(__GNUC__) || defined(__clang__)
   return static_cast<unsigned>(__builtin_ctz(v));
