@@ -18,9 +18,9 @@
 #include <marcpp/leader.hpp>
 #include <marcpp/line_writer.hpp>
 #include <marcpp/marc8.hpp>
-#include <marcpp/parallel_reader.hpp>
 #include <marcpp/marcxml.hpp>
 #include <marcpp/mrk.hpp>
+#include <marcpp/parallel_reader.hpp>
 #include <marcpp/reader.hpp>
 #include <marcpp/record.hpp>
 #include <marcpp/record_index.hpp>
