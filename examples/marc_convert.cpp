@@ -155,6 +155,7 @@ struct outcome {
   marcpp::diagnostic refusal;
   bool read_repaired = false;  // the reader repaired the record (it counts it)
   std::uint64_t end = 0;       // where the record ends in the input, for the progress line
+  std::string raw;             // the record's bytes, kept (in parallel) only for the quarantine file
 };
 
 // Converts one record into the text of the output format, appended to
@@ -285,7 +286,8 @@ void convert_sequential(Reader& r, const std::string& name, sink& out, reporter&
 }
 
 // One ISO 2709 input on several threads: the records are read, converted and
-// serialised in parallel, and handed to the sink in input order.
+// serialised in parallel (into the batch's output buffer), and handed to the
+// sink in input order.
 template <class Source>
 void convert_parallel(Source&& src, const std::string& name, sink& out, reporter& rep, const settings& s,
                       const totals& t, std::uint64_t total_bytes) {
@@ -294,26 +296,19 @@ void convert_parallel(Source&& src, const std::string& name, sink& out, reporter
   po.threads = s.threads;
   marcpp::parallel_reader<source_t> r{std::move(src), s.read, po};
   out.watch(r, name);
-  struct piece {
-    outcome o;
-    std::string text, raw;  // raw: the record's bytes, kept only for the quarantine file
-  };
   const bool keep_raw = !s.quarantine.empty();
   std::uint64_t n = 0;
-  r.run(
-      [&](const marcpp::record_view& rec) {
-        thread_local std::string scratch;
-        scratch.clear();
-        piece p;
-        convert_one(rec, s, scratch, p.o);
-        p.o.end = rec.offset() + rec.raw().size();
-        p.text.assign(scratch);
-        if (p.o.refusal && keep_raw) p.raw.assign(rec.raw());
-        return p;
+  r.run_serialized(
+      [&](const marcpp::record_view& rec, std::string& text) {
+        outcome o;
+        convert_one(rec, s, text, o);
+        o.end = rec.offset() + rec.raw().size();
+        if (o.refusal && keep_raw) o.raw.assign(rec.raw());
+        return o;
       },
-      [&](piece&& p) {
-        if (!out.take(p.o, p.text, p.raw, r.stats().faults)) return false;
-        if ((++n & 255) == 0) rep.progress(n, p.o.end, total_bytes, r.stats().faults + t.refused + t.conversion_faults);
+      [&](std::string_view text, outcome&& o) {
+        if (!out.take(o, text, o.raw, r.stats().faults)) return false;
+        if ((++n & 255) == 0) rep.progress(n, o.end, total_bytes, r.stats().faults + t.refused + t.conversion_faults);
         return true;
       });
   out.finish(r);
