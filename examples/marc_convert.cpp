@@ -202,8 +202,11 @@ class sink {
   }
 
   // Hands on one converted record; `reader_faults` is what the reader has
-  // counted so far. False: stop.
-  bool take(const outcome& o, std::string_view text, std::string_view raw, std::uint64_t reader_faults) {
+  // counted so far. False: stop. With `keep`, `text` stays valid until
+  // flush(): the texts of consecutive records that lie one after the other
+  // (in a batch of the parallel reader) are written in one piece.
+  bool take(const outcome& o, std::string_view text, std::string_view raw, std::uint64_t reader_faults,
+            bool keep = false) {
     bool repaired = false;
     for (const auto& d : o.diags) {
       rep_.print(name_, d);
@@ -226,7 +229,19 @@ class sink {
       }
     } else {
       if (repaired && !o.read_repaired) ++t_.repaired;
-      w_.write_serialized(text);
+      if (keep && s_.to != marcpp::format::json) {
+        if (!pending_.empty() && text.data() == pending_.data() + pending_.size()) {
+          pending_ = std::string_view(pending_.data(), pending_.size() + text.size());
+          ++pending_records_;
+        } else {
+          flush();
+          pending_ = text;
+          pending_records_ = 1;
+        }
+      } else {
+        flush();
+        w_.write_serialized(text);
+      }
     }
     if (s_.read.max_errors != marcpp::npos &&
         reader_faults + t_.refused + t_.conversion_faults > s_.read.max_errors) {
@@ -237,9 +252,17 @@ class sink {
     return true;
   }
 
+  // Writes the texts kept by take().
+  void flush() {
+    if (pending_records_) w_.write_serialized(pending_, pending_records_);
+    pending_ = {};
+    pending_records_ = 0;
+  }
+
   // Adds up what a reader counted.
   template <class Reader>
   void finish(const Reader& r) {
+    flush();
     const auto& st = r.stats();
     t_.in += st.records + st.skipped;
     t_.repaired += st.repaired;
@@ -256,6 +279,8 @@ class sink {
   totals& t_;
   std::string name_;
   std::uint64_t last_quarantined_ = marcpp::npos;
+  std::string_view pending_;
+  std::uint64_t pending_records_ = 0;
 };
 
 // One input, a record at a time.
@@ -307,10 +332,11 @@ void convert_parallel(Source&& src, const std::string& name, sink& out, reporter
         return o;
       },
       [&](std::string_view text, outcome&& o) {
-        if (!out.take(o, text, o.raw, r.stats().faults)) return false;
+        if (!out.take(o, text, o.raw, r.stats().faults, true)) return false;
         if ((++n & 255) == 0) rep.progress(n, o.end, total_bytes, r.stats().faults + t.refused + t.conversion_faults);
         return true;
-      });
+      },
+      [&] { out.flush(); });  // before the batch's buffer is reused
   out.finish(r);
 }
 

@@ -156,6 +156,20 @@ TEST_CASE("record_writer: text serialised elsewhere, written in order, is what w
     }
     CHECK(serialised.str() == direct.str());
     CHECK(refused_serialised == refused_direct);
+    if (f != format::json) {
+      // The texts of consecutive records in one piece, through a small buffer
+      // (so that the piece goes to the stream as it is).
+      std::ostringstream joined;
+      std::string all;
+      std::uint64_t n = 0;
+      for (const auto& r : records) n += !marcpp::record_writer::serialize(f, r, all, wo);
+      {
+        marcpp::record_writer w{joined, f, wo, 16};
+        w.write_serialized(all, n);
+        CHECK(w.count() == n);
+      }
+      CHECK(joined.str() == direct.str());
+    }
     CHECK(serialised_warnings.size() == direct_warnings.size());
     CHECK(refused_direct == (f == format::text ? 0u : 1u));  // the invalid tag, but in the line format
     if (f == format::marcxml || f == format::json || f == format::jsonl) {

@@ -296,12 +296,14 @@ class record_writer {
     return d;
   }
   /// Writes the text of one record that `serialize` made for this writer's
-  /// format (and options), and counts the record.
-  void write_serialized(std::string_view text) {
+  /// format (and options), and counts the record. For every format but
+  /// `json` (a JSON array, whose records need separators), `text` may also
+  /// hold the texts of `records` consecutive records, one after the other:
+  /// a large piece goes to the stream without a copy.
+  void write_serialized(std::string_view text, std::uint64_t records = 1) {
     separate();
-    out_.buffer().append(text);
-    ++count_;
-    out_.maybe_flush();
+    out_.write(text);
+    count_ += records;
   }
   /// Closes what the format opened (the collection, the array) and flushes;
   /// later calls do nothing.

@@ -216,10 +216,14 @@ class parallel_reader {
   /// record, in input order: for converters that handle each record's
   /// output on its own (count it, report what `format` found, put a
   /// separator before it) without a string per record. The output lives in
-  /// a buffer of the batch, reused from batch to batch. `sink` may return
-  /// `bool`: false stops reading.
-  template <class Format, class Sink>
-  void run_serialized(Format&& format, Sink&& sink) {
+  /// a buffer of the batch, reused from batch to batch; the outputs of
+  /// consecutive records of a batch lie one after the other in it.
+  /// `end_batch()`, if given, is called serially after the last record of
+  /// each batch the sink saw, while the views the sink got are still valid
+  /// (e.g. to write the run of outputs it kept in one piece). `sink` may
+  /// return `bool`: false stops reading (`end_batch` is still called).
+  template <class Format, class Sink, class EndBatch>
+  void run_serialized(Format&& format, Sink&& sink, EndBatch&& end_batch) {
     using R = std::invoke_result_t<Format&, const record_view&, std::string&>;
     run_impl<detail::output_value_results<R>>(
         [&](detail::output_value_results<R>& r, const record_view& v) { r.values.push_back(format(v, r.out)); },
@@ -227,7 +231,14 @@ class parallel_reader {
           return call_sink(sink, std::string_view(r.out).substr(item.out_begin, item.out_end - item.out_begin),
                            std::move(r.values[k]));
         },
-        [](detail::output_value_results<R>&) { return true; });
+        [&](detail::output_value_results<R>&) {
+          end_batch();
+          return true;
+        });
+  }
+  template <class Format, class Sink>
+  void run_serialized(Format&& format, Sink&& sink) {
+    run_serialized(std::forward<Format>(format), std::forward<Sink>(sink), [] {});
   }
 
   /// Asks reading to stop as soon as it can; callable from any thread.

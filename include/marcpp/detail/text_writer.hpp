@@ -346,6 +346,18 @@ class buffered_output {
     buf_.clear();
     os_->flush();
   }
+  /// Appends `text`; a piece as large as the limit goes to the stream at
+  /// once, after what the buffer holds, without a copy.
+  void write(std::string_view text) {
+    if (text.size() < limit_) {
+      buf_.append(text);
+      maybe_flush();
+      return;
+    }
+    if (!buf_.empty()) os_->write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+    os_->write(text.data(), static_cast<std::streamsize>(text.size()));
+  }
   /// Passes the warnings a write collected to the handler, then forgets them.
   void report(std::vector<diagnostic>& warnings) {
     if (handler_)
