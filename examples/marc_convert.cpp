@@ -8,7 +8,13 @@
 // only). The input format is detected from each input's first bytes unless
 // -f names it; the output format comes from -t, else from the extension of
 // -o, else MARCXML. Standard input and output are used when no file is
-// named (or for "-").
+// named (or for "-"); gzip and Zstandard input is decompressed on the way.
+//
+// MARC-8 records are converted to UTF-8 for MARCXML and MARC-in-JSON.
+// --from-encoding, --to-encoding and --normalize convert every record (as
+// marc-dump does); conversion faults follow the error policy. ISO 2709
+// input is read on every core (--threads), with the same output and
+// diagnostics as on one.
 //
 // Exit status: 0 every record was converted (warnings aside), 1 some
 // records were repaired or skipped (or conversion stopped on an error), 2 it
@@ -17,6 +23,10 @@
 
 #include <marcpp/format.hpp>
 #include <marcpp/marcpp.hpp>
+#include <marcpp/parallel_reader.hpp>
+#if MARCPP_CONVERT_HAVE_ICU
+#  include <marcpp/normalize.hpp>
+#endif
 
 #include <CLI/CLI.hpp>
 
@@ -30,6 +40,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -42,10 +53,18 @@ struct settings {
   marcpp::format to = marcpp::format::unknown;
   marcpp::read_options read;
   bool strict = false, quiet = false, verbose = false;
+  unsigned threads = 0;  // 0: every core
+  // Character set conversion of every record (--from-encoding,
+  // --to-encoding, --normalize); without it, only MARC-8 records bound for
+  // MARCXML or MARC-in-JSON are converted, by the writer.
+  bool convert = false;
+  marcpp::encoding target = marcpp::encoding::utf8;
+  marcpp::charset_options charset;
+  marcpp::writer_options writer;
 };
 
 struct totals {
-  std::uint64_t in = 0, out = 0, repaired = 0, skipped = 0, refused = 0, faults = 0;
+  std::uint64_t in = 0, out = 0, repaired = 0, skipped = 0, refused = 0, faults = 0, conversion_faults = 0;
   bool stopped = false;
 };
 
@@ -128,60 +147,197 @@ marcpp::format format_of_extension(const std::string& path) {
   return marcpp::format::unknown;
 }
 
-// Converts the records of one input. A parallel path (--threads N, once the
-// parallel reader exists) replaces this loop: it reads batches of records
-// on several threads and hands them to the same writer, in order.
-template <class Reader>
-void convert(Reader& r, const std::string& name, marcpp::record_writer& w, reporter& rep, std::ostream* quarantine,
-             const settings& s, totals& t, std::uint64_t total_bytes) {
-  std::uint64_t last_quarantined = marcpp::npos;
-  r.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view raw) {
-    rep.print(name, d);
-    // A record that could not be read: its bytes go to the quarantine file, once.
-    if (quarantine && d.level == marcpp::severity::error && d.record_index != marcpp::npos &&
-        d.code != marcpp::errc::too_many_errors && d.record_index != last_quarantined && !raw.empty()) {
-      last_quarantined = d.record_index;
-      quarantine->write(raw.data(), static_cast<std::streamsize>(raw.size()));
+// What converting one record gave, besides its text: what the character set
+// conversion and the writer reported, and why the record is not written (if
+// it is not).
+struct outcome {
+  std::vector<marcpp::diagnostic> diags;
+  marcpp::diagnostic refusal;
+  bool read_repaired = false;  // the reader repaired the record (it counts it)
+  std::uint64_t end = 0;       // where the record ends in the input, for the progress line
+  std::string raw;             // the record's bytes, kept (in parallel) only for the quarantine file
+};
+
+// Converts one record into the text of the output format, appended to
+// `text`. Touches nothing shared: the parallel path runs it on any thread.
+template <class Record>
+void convert_one(const Record& rec, const settings& s, std::string& text, outcome& o) {
+  o.read_repaired = rec.repaired();
+  if (!s.convert) {
+    o.refusal = marcpp::record_writer::serialize(s.to, rec, text, s.writer, &o.diags);
+    return;
+  }
+  marcpp::record converted;
+  if (marcpp::diagnostic err = marcpp::convert_to(s.target, rec, converted, s.charset)) {
+    o.refusal = std::move(err);
+    return;
+  }
+  // The conversion's own diagnostics follow those of the record as read.
+  const auto all = converted.diagnostics();
+  o.diags.assign(all.begin() + static_cast<std::ptrdiff_t>(rec.diagnostics().size()), all.end());
+  o.refusal = marcpp::record_writer::serialize(s.to, converted, text, s.writer, &o.diags);
+}
+
+// The serial end of a conversion: reports, writes, counts, quarantines, in
+// input order, whichever way the records were read and converted.
+class sink {
+ public:
+  sink(const settings& s, marcpp::record_writer& w, reporter& rep, std::ostream* quarantine, totals& t)
+      : s_(s), w_(w), rep_(rep), quarantine_(quarantine), t_(t) {}
+
+  // Sets a reader's diagnostic handler: print, and keep in the quarantine
+  // file the bytes of each record that could not be read.
+  template <class Reader>
+  void watch(Reader& r, const std::string& name) {
+    name_ = name;
+    last_quarantined_ = marcpp::npos;
+    r.on_diagnostic([this](const marcpp::diagnostic& d, std::string_view raw) {
+      rep_.print(name_, d);
+      if (quarantine_ && d.level == marcpp::severity::error && d.record_index != marcpp::npos &&
+          d.code != marcpp::errc::too_many_errors && d.record_index != last_quarantined_ && !raw.empty()) {
+        last_quarantined_ = d.record_index;
+        quarantine_->write(raw.data(), static_cast<std::streamsize>(raw.size()));
+      }
+    });
+  }
+
+  // Hands on one converted record; `reader_faults` is what the reader has
+  // counted so far. False: stop. With `keep`, `text` stays valid until
+  // flush(): the texts of consecutive records that lie one after the other
+  // (in a batch of the parallel reader) are written in one piece.
+  bool take(const outcome& o, std::string_view text, std::string_view raw, std::uint64_t reader_faults,
+            bool keep = false) {
+    bool repaired = false;
+    for (const auto& d : o.diags) {
+      rep_.print(name_, d);
+      if (d.level != marcpp::severity::warning) {
+        repaired = true;
+        ++t_.conversion_faults;
+      }
     }
-  });
-  auto written = [&](const auto& rec, std::string_view raw) {
-    marcpp::diagnostic d = w.write(rec);
-    if (!d) return true;
-    ++t.refused;
-    rep.print(name, d);
-    if (quarantine && !raw.empty()) quarantine->write(raw.data(), static_cast<std::streamsize>(raw.size()));
-    if (s.strict) {
-      rep.message("stopped: --strict refuses a record the output format cannot hold as it is");
-      t.stopped = true;
-      return false;
+    if (o.refusal) {
+      ++t_.refused;
+      rep_.print(name_, o.refusal);
+      if (quarantine_ && !raw.empty()) quarantine_->write(raw.data(), static_cast<std::streamsize>(raw.size()));
+      if (s_.strict) {
+        const auto kind = static_cast<unsigned>(o.refusal.code);
+        rep_.message(kind >= 900 || kind / 100 == 5
+                         ? "stopped: --strict refuses a record whose text cannot be converted without a fault"
+                         : "stopped: --strict refuses a record the output format cannot hold as it is");
+        t_.stopped = true;
+        return false;
+      }
+    } else {
+      if (repaired && !o.read_repaired) ++t_.repaired;
+      if (keep && s_.to != marcpp::format::json) {
+        if (!pending_.empty() && text.data() == pending_.data() + pending_.size()) {
+          pending_ = std::string_view(pending_.data(), pending_.size() + text.size());
+          ++pending_records_;
+        } else {
+          flush();
+          pending_ = text;
+          pending_records_ = 1;
+        }
+      } else {
+        flush();
+        w_.write_serialized(text);
+      }
     }
-    if (s.read.max_errors != marcpp::npos && r.stats().faults + t.refused > s.read.max_errors) {
-      rep.message("stopped: more than " + std::to_string(s.read.max_errors) + " faults");
-      t.stopped = true;
+    if (s_.read.max_errors != marcpp::npos &&
+        reader_faults + t_.refused + t_.conversion_faults > s_.read.max_errors) {
+      rep_.message("stopped: more than " + std::to_string(s_.read.max_errors) + " faults");
+      t_.stopped = true;
       return false;
     }
     return true;
-  };
+  }
+
+  // Writes the texts kept by take().
+  void flush() {
+    if (pending_records_) w_.write_serialized(pending_, pending_records_);
+    pending_ = {};
+    pending_records_ = 0;
+  }
+
+  // Adds up what a reader counted.
+  template <class Reader>
+  void finish(const Reader& r) {
+    flush();
+    const auto& st = r.stats();
+    t_.in += st.records + st.skipped;
+    t_.repaired += st.repaired;
+    t_.skipped += st.skipped;
+    t_.faults += st.faults;
+    if (r.failed()) t_.stopped = true;
+  }
+
+ private:
+  const settings& s_;
+  marcpp::record_writer& w_;
+  reporter& rep_;
+  std::ostream* quarantine_;
+  totals& t_;
+  std::string name_;
+  std::uint64_t last_quarantined_ = marcpp::npos;
+  std::string_view pending_;
+  std::uint64_t pending_records_ = 0;
+};
+
+// One input, a record at a time.
+template <class Reader>
+void convert_sequential(Reader& r, const std::string& name, sink& out, reporter& rep, const settings& s,
+                        const totals& t, std::uint64_t total_bytes) {
+  out.watch(r, name);
+  std::string text;
   std::uint64_t n = 0;
+  auto one = [&](const auto& rec, std::string_view raw, std::uint64_t end) {
+    text.clear();
+    outcome o;
+    convert_one(rec, s, text, o);
+    if (!out.take(o, text, raw, r.stats().faults)) return false;
+    if ((++n & 255) == 0) rep.progress(n, end, total_bytes, r.stats().faults + t.refused + t.conversion_faults);
+    return true;
+  };
   if constexpr (marcpp::reader_format<Reader> == marcpp::format::iso2709) {
     marcpp::record_view rec;  // zero-copy: ISO 2709 input is written from its own bytes
-    while (r.next(rec)) {
-      if (!written(rec, rec.raw())) break;
-      if ((++n & 255) == 0) rep.progress(n, rec.offset() + rec.raw().size(), total_bytes, r.stats().faults + t.refused);
-    }
+    while (r.next(rec))
+      if (!one(rec, rec.raw(), rec.offset() + rec.raw().size())) break;
   } else {
     marcpp::record rec;
-    while (r.next(rec)) {
-      if (!written(rec, r.raw())) break;
-      if ((++n & 255) == 0) rep.progress(n, r.position(), total_bytes, r.stats().faults + t.refused);
-    }
+    while (r.next(rec))
+      if (!one(rec, r.raw(), r.position())) break;
   }
-  const auto& st = r.stats();
-  t.in += st.records + st.skipped;
-  t.repaired += st.repaired;
-  t.skipped += st.skipped;
-  t.faults += st.faults;
-  if (r.failed()) t.stopped = true;
+  out.finish(r);
+}
+
+// One ISO 2709 input on several threads: the records are read, converted and
+// serialised in parallel (into the batch's output buffer), and handed to the
+// sink in input order.
+template <class Source>
+void convert_parallel(Source&& src, const std::string& name, sink& out, reporter& rep, const settings& s,
+                      const totals& t, std::uint64_t total_bytes) {
+  using source_t = std::remove_cvref_t<Source>;
+  marcpp::parallel_options po;
+  po.threads = s.threads;
+  marcpp::parallel_reader<source_t> r{std::move(src), s.read, po};
+  out.watch(r, name);
+  const bool keep_raw = !s.quarantine.empty();
+  std::uint64_t n = 0;
+  r.run_serialized(
+      [&](const marcpp::record_view& rec, std::string& text) {
+        outcome o;
+        convert_one(rec, s, text, o);
+        o.end = rec.offset() + rec.raw().size();
+        if (o.refusal && keep_raw) o.raw.assign(rec.raw());
+        return o;
+      },
+      [&](std::string_view text, outcome&& o) {
+        if (!out.take(o, text, o.raw, r.stats().faults, true)) return false;
+        if ((++n & 255) == 0) rep.progress(n, o.end, total_bytes, r.stats().faults + t.refused + t.conversion_faults);
+        return true;
+      },
+      [&] { out.flush(); });  // before the batch's buffer is reused
+  out.finish(r);
 }
 
 }  // namespace
@@ -191,7 +347,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Convert MARC records between ISO 2709, MARCXML, MARC-in-JSON, .mrk and the line format."};
   app.name("marc-convert");
   settings s;
-  std::string from_name, to_name;
+  std::string from_name, to_name, from_encoding, to_encoding, normalize;
   bool lenient = false, skip = false;
   std::uint64_t max_errors = marcpp::npos;
   app.add_option("-f,--from", from_name, "input format: iso2709, marcxml, json, jsonl, mrk (default: detected)");
@@ -199,13 +355,20 @@ int main(int argc, char** argv) {
                  "output format: iso2709, marcxml, json, jsonl, mrk, text (default: from the -o extension, else marcxml)");
   app.add_option("-o,--output", s.output, "output file (default: standard output)");
   auto* o_strict = app.add_flag("--strict", s.strict,
-                                "stop at the first record that cannot be read, or written as it is");
+                                "stop at the first record that cannot be read, converted or written as it is");
   auto* o_lenient = app.add_flag("--lenient", lenient, "repair what can be repaired, skip the rest (default)");
   auto* o_skip = app.add_flag("--skip", skip, "skip every record with a fault");
   o_strict->excludes(o_lenient)->excludes(o_skip);
   o_lenient->excludes(o_skip);
   app.add_option("--max-errors", max_errors, "stop after this many faults");
   app.add_option("--quarantine", s.quarantine, "write the bytes of records that could not be converted to this file");
+  app.add_option("-j,--threads", s.threads, "threads for ISO 2709 input (default: every core; 1: one)");
+  app.add_option("--from-encoding", from_encoding,
+                 "read the text as marc8, utf8, or auto (leader/09 checked against the bytes)")
+      ->check(CLI::IsMember({"marc8", "utf8", "auto"}));
+  app.add_option("--to-encoding", to_encoding, "write the text in utf8 or marc8 (marc8: iso2709, mrk and text only)")
+      ->check(CLI::IsMember({"utf8", "marc8"}));
+  app.add_option("--normalize", normalize, "normalise the UTF-8 text: nfc or nfd")->check(CLI::IsMember({"nfc", "nfd"}));
   app.add_flag("-q,--quiet", s.quiet, "print no diagnostics, progress or summary");
   app.add_flag("-v,--verbose", s.verbose, "print every diagnostic (default: the first 20 of each kind)");
   app.add_option("inputs", s.inputs, "input files (standard input if none, or -)");
@@ -238,6 +401,36 @@ int main(int argc, char** argv) {
   s.read.policy = s.strict ? marcpp::error_policy::strict : skip ? marcpp::error_policy::skip : marcpp::error_policy::lenient;
   s.read.max_errors = max_errors;
 
+  // Character sets.
+  s.convert = !from_encoding.empty() || !to_encoding.empty() || !normalize.empty();
+  s.target = to_encoding == "marc8" ? marcpp::encoding::marc8 : marcpp::encoding::utf8;
+  s.charset.policy = s.read.policy;
+  s.charset.from = from_encoding == "marc8"  ? marcpp::source_encoding::marc8
+                   : from_encoding == "utf8" ? marcpp::source_encoding::utf8
+                                             : marcpp::source_encoding::detect;
+  const bool unicode_only = s.to == marcpp::format::marcxml || s.to == marcpp::format::json || s.to == marcpp::format::jsonl;
+  if (s.target == marcpp::encoding::marc8 && unicode_only) {
+    std::cerr << "marc-convert: --to-encoding marc8 cannot be used with -t " << marcpp::to_string(s.to)
+              << ": MARCXML and MARC-in-JSON hold only Unicode (use iso2709, mrk or text)\n";
+    return 2;
+  }
+  if (!normalize.empty()) {
+    if (s.target == marcpp::encoding::marc8) {
+      std::cerr << "marc-convert: --normalize applies to UTF-8 output, not to --to-encoding marc8\n";
+      return 2;
+    }
+#if MARCPP_CONVERT_HAVE_ICU
+    s.charset.normalize = normalize == "nfc" ? marcpp::nfc : marcpp::nfd;
+#else
+    std::cerr << "marc-convert: --normalize needs ICU, which this build of marc-convert does not have\n";
+    return 2;
+#endif
+  }
+  s.writer.marcxml.strict_schema = s.strict;
+  s.writer.marcxml.charset = s.charset;  // MARC-8 records bound for MARCXML or JSON, without --from-encoding...
+  s.writer.json.charset = s.charset;
+  const bool parallel = s.threads != 1 && marcpp::detail::hardware_threads() > 1;
+
   std::ofstream out_file;
   std::ostream* out = &std::cout;
   if (s.output != "-") {
@@ -259,18 +452,24 @@ int main(int argc, char** argv) {
 
   reporter rep(s.quiet, s.verbose);
   totals t;
-  marcpp::writer_options wo;
-  wo.marcxml.strict_schema = s.strict;
   int status = 0;
   {
-    marcpp::record_writer w(*out, s.to, wo);
+    marcpp::record_writer w(*out, s.to, s.writer);
+    sink records(s, w, rep, s.quarantine.empty() ? nullptr : &quarantine_file, t);
     std::string current;
     w.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { rep.print(current, d); });
     for (const std::string& input : s.inputs) {
       current = input == "-" ? std::string("<stdin>") : input;
       try {
-        marcpp::with_format_reader(input, s.from, s.read, [&](auto& r) {
-          convert(r, current, w, rep, s.quarantine.empty() ? nullptr : &quarantine_file, s, t, file_size(input));
+        marcpp::with_format_source(input, s.from, [&](marcpp::format found, auto&& src) {
+          if (found == marcpp::format::iso2709 && parallel) {
+            convert_parallel(std::move(src), current, records, rep, s, t, file_size(input));
+          } else {
+            marcpp::with_source_reader(std::move(src), found, s.read, [&](auto& r) {
+              convert_sequential(r, current, records, rep, s, t, file_size(input));
+              return 0;
+            });
+          }
           return 0;
         });
       } catch (const marcpp::error& e) {

@@ -119,6 +119,69 @@ TEST_CASE("with_format_reader: every format, detected or named") {
   }
 }
 
+TEST_CASE("record_writer: text serialised elsewhere, written in order, is what write writes") {
+  marcpp::record m8{marcpp::leader("00000cam  2200000 a 4500")};
+  m8.add(marcpp::field::control("001", "m8"));
+  m8.add(marcpp::field("245", "10", {{'a', "Caf\xE2" "e \xFF"}}));
+  marcpp::record bad = sample();
+  bad[1].set_tag(marcpp::tag::invalid());
+  const marcpp::record records[] = {sample(), m8, bad, sample()};
+  for (auto f : {format::iso2709, format::marcxml, format::json, format::jsonl, format::mrk, format::text}) {
+    CAPTURE(marcpp::to_string(f));
+    marcpp::writer_options wo;
+    wo.marcxml.indent = false;
+    std::ostringstream direct, serialised;
+    std::vector<marcpp::diagnostic> direct_warnings, serialised_warnings;
+    std::size_t refused_direct = 0, refused_serialised = 0;
+    {
+      marcpp::record_writer w{direct, f, wo};
+      w.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { direct_warnings.push_back(d); });
+      for (const auto& r : records) refused_direct += static_cast<bool>(w.write(r));
+    }
+    {
+      marcpp::record_writer w{serialised, f, wo};
+      CHECK(w.options().marcxml.indent == false);
+      for (const auto& r : records) {
+        std::string text = "x";
+        auto d = marcpp::record_writer::serialize(f, r, text, wo, &serialised_warnings);
+        CHECK(text.front() == 'x');
+        if (d) {
+          CHECK(text == "x");  // left as it was
+          ++refused_serialised;
+          continue;
+        }
+        w.write_serialized(std::string_view(text).substr(1));
+      }
+      CHECK(w.count() == std::size(records) - refused_serialised);
+    }
+    CHECK(serialised.str() == direct.str());
+    CHECK(refused_serialised == refused_direct);
+    if (f != format::json) {
+      // The texts of consecutive records in one piece, through a small buffer
+      // (so that the piece goes to the stream as it is).
+      std::ostringstream joined;
+      std::string all;
+      std::uint64_t n = 0;
+      for (const auto& r : records) n += !marcpp::record_writer::serialize(f, r, all, wo);
+      {
+        marcpp::record_writer w{joined, f, wo, 16};
+        w.write_serialized(all, n);
+        CHECK(w.count() == n);
+      }
+      CHECK(joined.str() == direct.str());
+    }
+    CHECK(serialised_warnings.size() == direct_warnings.size());
+    CHECK(refused_direct == (f == format::text ? 0u : 1u));  // the invalid tag, but in the line format
+    if (f == format::marcxml || f == format::json || f == format::jsonl) {
+      // The MARC-8 record is converted, its unmapped byte repaired and reported.
+      REQUIRE(direct_warnings.size() == 1);
+      CHECK(direct_warnings[0].code == errc::unmapped_marc8);
+    } else {
+      CHECK(direct_warnings.empty());
+    }
+  }
+}
+
 TEST_CASE("record_writer: each format as its own writer writes it") {
   const marcpp::record r = sample();
   auto via = [&](format f) {
@@ -153,9 +216,9 @@ TEST_CASE("record_writer: each format as its own writer writes it") {
     std::ostringstream os;
     {
       marcpp::record_writer w{os, format::json};
-      marcpp::record m8 = r;
-      m8.leader().set_coding_scheme(' ');
-      CHECK(w.write(m8).code == errc::marc8_needs_conversion);
+      marcpp::record bad = r;
+      bad[1].set_tag(marcpp::tag::invalid());
+      CHECK(w.write(bad).code == errc::invalid_tag);
       CHECK_FALSE(w.write(r));
     }
     CHECK(os.str() == "[\n" + marcpp::to_json(r) + "\n]\n");

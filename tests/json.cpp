@@ -82,7 +82,11 @@ TEST_CASE("MARC-in-JSON writer") {
     };
     record m8 = sample();
     m8.leader().set_coding_scheme(' ');
-    refused(m8, errc::marc8_needs_conversion);
+    std::string kept = "kept";
+    auto off = marcpp::write_json(m8, kept, {.convert_marc8 = false});
+    CHECK(off.code == errc::marc8_needs_conversion);
+    CHECK(off.control_number == "ocm123");
+    CHECK(kept == "kept");
     record bad = sample();
     bad[1].subfields()[0].set_value("\xFF");
     refused(bad, errc::value_not_representable);
@@ -101,9 +105,9 @@ TEST_CASE("MARC-in-JSON writer") {
     {
       marcpp::json_writer w{lines};
       CHECK_FALSE(w.write(sample()));
-      record m8 = sample();
-      m8.leader().set_coding_scheme(' ');
-      CHECK(w.write(m8));
+      record bad = sample();
+      bad[1].set_tag(marcpp::tag::invalid());
+      CHECK(w.write(bad));
       CHECK_FALSE(w.write(sample()));
       CHECK(w.count() == 2);
     }
@@ -118,6 +122,62 @@ TEST_CASE("MARC-in-JSON writer") {
     CHECK(array.str() == "[\n" + one + ",\n" + one + "\n]\n");
     CHECK(empty.str() == "[\n]\n");
     CHECK(read(array.str(), error_policy::strict).records.size() == 2);
+  }
+}
+
+TEST_CASE("MARC-in-JSON writer: a MARC-8 record is converted to UTF-8 on the way") {
+  record m8{marcpp::leader("00000cam  2200000 a 4500")};
+  m8.add(field::control("001", "ocm123"));
+  m8.add(field("245", "10", {{'a', "Caf\xE2" "e \x1B(NzIMA\x1B(B"}, {'c', "H\x1B" "b2\x1BsO"}}));
+  const std::string bytes = marcpp::to_iso2709(m8);
+  SUBCASE("read back, it is the record to_utf8 makes, leader/09 a; back in MARC-8, the original bytes") {
+    std::string out;
+    std::vector<marcpp::diagnostic> warnings;
+    REQUIRE_FALSE(marcpp::write_json(m8, out, &warnings));
+    CHECK(warnings.empty());
+    CHECK(out.rfind(R"({"leader":"00000cam a2200000 a 4500")", 0) == 0);
+    auto back = read(out, error_policy::strict);
+    REQUIRE(back.records.size() == 1);
+    CHECK(back.records[0] == marcpp::to_utf8(m8));
+    CHECK(marcpp::to_iso2709(back.records[0], {.to_encoding = marcpp::encoding::marc8}) == bytes);
+    marcpp::reader r{marcpp::memory_source{bytes}};
+    marcpp::record_view v;
+    REQUIRE(r.next(v));
+    auto from_view = read(marcpp::to_json(v), error_policy::strict);
+    REQUIRE(from_view.records.size() == 1);
+    CHECK(from_view.records[0] == marcpp::to_utf8(v));
+  }
+  SUBCASE("conversion repairs are warnings of the writer; strict refuses the record") {
+    record bad = m8;
+    bad[1].subfields()[0].set_value("ab\xFF" "c");
+    std::string out;
+    std::vector<marcpp::diagnostic> warnings;
+    REQUIRE_FALSE(marcpp::write_json(bad, out, &warnings));
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].code == errc::unmapped_marc8);
+    CHECK(warnings[0].level == severity::repair);
+    CHECK(out.find("ab\xEF\xBF\xBD" "c") != std::string::npos);
+    std::string kept = "kept";
+    warnings.clear();
+    auto d = marcpp::write_json(bad, kept, {.charset = {.policy = error_policy::strict}}, &warnings);
+    CHECK(d.code == errc::unmapped_marc8);
+    CHECK(d.level == severity::error);
+    CHECK(kept == "kept");
+    CHECK(warnings.empty());
+  }
+  SUBCASE("the stream writer takes the options") {
+    std::ostringstream on, off;
+    {
+      marcpp::json_writer w{on};
+      CHECK_FALSE(w.write(m8));
+    }
+    {
+      marcpp::json_writer w{off, marcpp::json_layout::lines, {.convert_marc8 = false}};
+      CHECK(w.write(m8).code == errc::marc8_needs_conversion);
+      CHECK(w.count() == 0);
+    }
+    CHECK(on.str() == marcpp::to_json(m8) + "\n");
+    CHECK(off.str().empty());
   }
 }
 

@@ -148,11 +148,18 @@ TEST_CASE("MARCXML writer: what MARCXML cannot hold is refused, naming the recor
     CHECK(!d.message.empty());
     return d;
   };
-  SUBCASE("a MARC-8 record, until the MARC-8 decoder converts it") {
+  SUBCASE("a MARC-8 record, with conversion turned off") {
     record r = sample();
     r.leader().set_coding_scheme(' ');
-    auto d = refused(r, errc::marc8_needs_conversion);
+    std::string out = "kept";
+    auto d = marcpp::write_marcxml(r, out, {.convert_marc8 = false});
+    CHECK(d.code == errc::marc8_needs_conversion);
+    CHECK(d.level == severity::error);
+    CHECK(d.control_number == "ocm123");
+    CHECK(out == "kept");
     CHECK(d.message.find("MARC-8") != std::string::npos);
+    CHECK(d.message.find("convert_marc8") != std::string::npos);
+    CHECK_FALSE(marcpp::write_marcxml(r, out));  // converted by default
   }
   SUBCASE("bytes that are not UTF-8") {
     record r = sample();
@@ -187,6 +194,139 @@ TEST_CASE("MARCXML writer: what MARCXML cannot hold is refused, naming the recor
   }
 }
 
+namespace {
+
+// A MARC-8 record: ANSEL, Cyrillic, subscripts, a numeric character reference.
+record marc8_sample() {
+  record r{marcpp::leader("00000cam  2200000 a 4500")};
+  r.add(field::control("001", "ocm123"));
+  r.add(field("245", "10", {{'a', "Caf\xE2" "e \x1B(NzIMA\x1B(B"}, {'c', "H\x1B" "b2\x1BsO &#x263A;"}}));
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("MARCXML writer: a MARC-8 record is converted to UTF-8 on the way") {
+  const record m8 = marc8_sample();
+  REQUIRE(m8.leader().coding_scheme() == ' ');
+  const std::string bytes = marcpp::to_iso2709(m8);
+  SUBCASE("read back, it is the record to_utf8 makes, with leader/09 a, from either flavour") {
+    auto w = write(m8);
+    REQUIRE_FALSE(w.error);
+    CHECK(w.warnings.empty());
+    CHECK(w.xml.find("<leader>00000cam a2200000 a 4500</leader>") != std::string::npos);
+    CHECK(w.xml.find("Cafe\xCC\x81 \xD0\x97\xD0\xB8\xD0\xBC\xD0\xB0") != std::string::npos);
+    const record back = read_one(collection(w.xml));
+    CHECK(back == marcpp::to_utf8(m8));
+    CHECK(back.value("245", 'c') == "H\u2082O \u263A");
+    auto view = test::read_bytes(bytes, test::with(error_policy::strict));
+    REQUIRE(view.records.size() == 1);
+    marcpp::reader r{marcpp::memory_source{bytes}};
+    marcpp::record_view v;
+    REQUIRE(r.next(v));
+    auto wv = write(v);
+    REQUIRE_FALSE(wv.error);
+    CHECK(read_one(collection(wv.xml)) == marcpp::to_utf8(v));
+    // And back to MARC-8: the original bytes.
+    CHECK(marcpp::to_iso2709(back, {.to_encoding = marcpp::encoding::marc8}) == bytes);
+  }
+  SUBCASE("plain ASCII text needs no conversion: only leader/09 changes") {
+    record a = sample();
+    a[1].subfields()[1].set_value("Unit & <two> &amp; done");
+    a.leader().set_coding_scheme(' ');
+    auto w = write(a);
+    REQUIRE_FALSE(w.error);
+    CHECK(w.warnings.empty());
+    const record u = marcpp::to_utf8(a);
+    CHECK(w.xml == write(u).xml);
+    CHECK(read_one(collection(w.xml)) == u);
+  }
+  SUBCASE("what the conversion reports goes to the warnings, not the record's own diagnostics") {
+    record bad = marc8_sample();
+    bad[1].subfields()[0].set_value("ab\xFF" "c");
+    bad.leader().set(10, 'x');  // read back: a bad_indicator_count warning of the reader's
+    const std::string b = marcpp::to_iso2709(bad);
+    marcpp::reader r{marcpp::memory_source{b}};
+    marcpp::record_view v;
+    REQUIRE(r.next(v));
+    REQUIRE(v.diagnostics().size() == 1);
+    CHECK(v.diagnostics()[0].code == errc::bad_indicator_count);
+    auto w = write(v);
+    REQUIRE_FALSE(w.error);
+    // The conversion's repair, and the writer's own schema warning (leader/10 'x'); not the reader's warning.
+    REQUIRE(w.warnings.size() == 2);
+    CHECK(w.warnings[0].code == errc::unmapped_marc8);
+    CHECK(w.warnings[0].level == severity::repair);
+    CHECK(w.warnings[0].tag == marcpp::tag("245"));
+    CHECK(w.warnings[0].record_index == 0);
+    CHECK(w.warnings[0].offset == v.raw().find("ab\xFF") + 2);  // the byte, in the input
+    CHECK(w.warnings[1].code == errc::schema_pattern);
+    CHECK(w.xml.find("ab\xEF\xBF\xBD" "c") != std::string::npos);
+  }
+  SUBCASE("a leader/09 that lies: the bytes are UTF-8, read as such, with a warning") {
+    record liar = sample();
+    liar.leader().set_coding_scheme(' ');
+    auto w = write(liar);
+    REQUIRE_FALSE(w.error);
+    REQUIRE(w.warnings.size() == 1);
+    CHECK(w.warnings[0].code == errc::encoding_mismatch);
+    CHECK(w.warnings[0].level == severity::warning);
+    record expected = sample();
+    CHECK(read_one(collection(w.xml)) == expected);
+  }
+  SUBCASE("strict or skip charset policy: the fault refuses the record and nothing is written") {
+    record bad = marc8_sample();
+    bad[1].subfields()[0].set_value("ab\xFF" "c");
+    for (auto p : {error_policy::strict, error_policy::skip}) {
+      std::string out = "kept";
+      std::vector<marcpp::diagnostic> warnings;
+      auto d = marcpp::write_marcxml(bad, out, {.charset = {.policy = p}}, &warnings);
+      CHECK(d.code == errc::unmapped_marc8);
+      CHECK(d.level == severity::error);
+      CHECK(d.control_number == "ocm123");
+      CHECK(d.message.find("the record is not converted") != std::string::npos);
+      CHECK(out == "kept");
+      CHECK(warnings.empty());
+    }
+  }
+  SUBCASE("the charset options apply: numeric references, the leader/09 policy") {
+    auto w = write(m8, {.charset = {.numeric_references = false}});
+    REQUIRE_FALSE(w.error);
+    CHECK(read_one(collection(w.xml)).value("245", 'c') == "H\u2082O &#x263A;");
+    record liar = sample();
+    liar.leader().set_coding_scheme(' ');
+    std::string out;
+    auto d = marcpp::write_marcxml(liar, out, {.charset = {.leader09 = marcpp::leader09_policy::fail}});
+    CHECK(d.code == errc::encoding_mismatch);
+    CHECK(d.level == severity::error);
+    CHECK(out.empty());
+  }
+  SUBCASE("the stream writer and to_marcxml convert too") {
+    std::ostringstream os;
+    std::vector<marcpp::diagnostic> warnings;
+    {
+      marcpp::marcxml_writer w{os};
+      w.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { warnings.push_back(d); });
+      CHECK_FALSE(w.write(m8));
+      record bad = marc8_sample();
+      bad[1].subfields()[0].set_value("\xFF");
+      CHECK_FALSE(w.write(bad));
+      CHECK(w.count() == 2);
+    }
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].code == errc::unmapped_marc8);
+    auto o = read(os.str(), error_policy::strict);
+    REQUIRE(o.records.size() == 2);
+    CHECK(o.records[0] == marcpp::to_utf8(m8));
+    CHECK(marcpp::to_marcxml(m8).find("Cafe\xCC\x81") != std::string::npos);
+#if MARCPP_HAS_EXCEPTIONS
+    record bad = marc8_sample();
+    bad[1].subfields()[0].set_value("\xFF");
+    CHECK_THROWS_AS((void)marcpp::to_marcxml(bad, {.charset = {.policy = error_policy::strict}}), marcpp::error);
+#endif
+  }
+}
+
 TEST_CASE("MARCXML writer: content the schema does not allow is kept, with a warning; strict refuses it") {
   struct deviation {
     const char* what;
@@ -202,6 +342,7 @@ TEST_CASE("MARCXML writer: content the schema does not allow is kept, with a war
       {"a data field without subfields", [](record& r) { r.add(field("500", "  ")); }},
       {"a leader the pattern refuses", [](record& r) { r.leader().set(20, 'x'); }},
       {"a delimiter without a code", [](record& r) { r[1].subfields().push_back(subfield::without_code()); }},
+      {"a control field after a data field", [](record& r) { r.add(field::control("005", "20240101000000.0")); }},
   };
   for (const auto& c : cases) {
     CAPTURE(c.what);
@@ -235,8 +376,8 @@ TEST_CASE("MARCXML writer: the stream writer makes a complete collection") {
     w.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { warnings.push_back(d); });
     CHECK_FALSE(w.write(sample()));
     record bad = sample();
-    bad.leader().set_coding_scheme(' ');
-    CHECK(w.write(bad).code == errc::marc8_needs_conversion);
+    bad[1].set_tag(marcpp::tag::invalid());
+    CHECK(w.write(bad).code == errc::invalid_tag);
     record odd = sample();
     odd[1].set_ind1('-');
     CHECK_FALSE(w.write(odd));

@@ -180,6 +180,51 @@ TEST_CASE("parallel_reader: run_output writes what the sequential reader formats
   }
 }
 
+TEST_CASE("parallel_reader: run_serialized hands on each record's output and value, in order") {
+  const std::string bytes = test::slurp(test::crafted("ok-three.mrc")) + test::slurp(test::crafted("truncated.mrc")) +
+                            test::slurp(test::crafted("bytes-between-records.mrc")) +
+                            test::slurp(test::crafted("ok-empty-record.mrc"));
+  std::vector<std::string> expected;
+  std::vector<std::uint64_t> indices;
+  {
+    marcpp::reader r{marcpp::memory_source{bytes}};
+    marcpp::record_view v;
+    while (r.next(v)) {
+      expected.push_back(marcpp::to_line(v));
+      indices.push_back(v.index());
+    }
+  }
+  REQUIRE(expected.size() > 4);
+  for (std::size_t batch : {std::size_t{1}, std::size_t{500}, std::size_t{1} << 20}) {
+    CAPTURE(batch);
+    marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, {.threads = 3, .batch_bytes = batch}};
+    std::vector<std::string> got;
+    std::vector<std::uint64_t> got_indices;
+    r.run_serialized(
+        [](const marcpp::record_view& v, std::string& out) {
+          marcpp::write_line(v, out);
+          return v.index();
+        },
+        [&](std::string_view text, std::uint64_t&& index) {
+          got.emplace_back(text);
+          got_indices.push_back(index);
+        });
+    CHECK(got == expected);
+    CHECK(got_indices == indices);
+  }
+  SUBCASE("a sink returning false stops at once") {
+    marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, {.threads = 2, .batch_bytes = 1}};
+    std::size_t calls = 0;
+    r.run_serialized([](const marcpp::record_view&, std::string& out) { out += "x"; return 0; },
+                     [&](std::string_view text, int&&) {
+                       CHECK(text == "x");
+                       return ++calls < 2;
+                     });
+    CHECK(calls == 2);
+    CHECK_FALSE(r.failed());
+  }
+}
+
 TEST_CASE("parallel_reader: unordered mode delivers every record once") {
   std::string bytes;
   const std::string good = test::slurp(test::crafted("ok-basic.mrc"));

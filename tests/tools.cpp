@@ -36,7 +36,12 @@ run_result run(const std::string& cmd) {
   return r;
 }
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+std::string q(const std::filesystem::path& p) {
+  std::string s(1, '\'');  // appended piece by piece: g++ 12 warns (-Wrestrict) on "'" + s + "'"
+  s += p.string();
+  s += '\'';
+  return s;
+}
 
 const std::string marc_dump = MARC_DUMP;
 const std::string marc_index = MARC_INDEX;
@@ -491,10 +496,29 @@ struct scratch {
 
 bool have(const std::string& program) { return run("command -v " + program).status == 0; }
 
-// One MARC-8 record (the first of a corpus-free crafted file, with leader/09 blank).
-std::string marc8_record() {
+// A MARC-8 record (the crafted ok-basic.mrc with leader/09 blank and a title
+// in ANSEL and Cyrillic), written the canonical way.
+marcpp::record marc8_rec() {
   marcpp::record r = test::one(test::slurp(test::crafted("ok-basic.mrc")));
   r.leader().set_coding_scheme(' ');
+  for (auto& f : r)
+    if (f.tag() == marcpp::tag("245")) f.subfields()[0].set_value("Caf\xE2" "e \x1B(NzIMA\x1B(B");
+  return r;
+}
+std::string marc8_record() { return marcpp::to_iso2709(marc8_rec()); }
+
+// The same with a byte no MARC-8 set maps (0xFF) in its title.
+std::string faulty_marc8_record() {
+  marcpp::record r = marc8_rec();
+  for (auto& f : r)
+    if (f.tag() == marcpp::tag("245")) f.subfields()[0].set_value("ab\xFF" "c");
+  return marcpp::to_iso2709(r);
+}
+
+// A record .mrk cannot hold (a field tagged LDR), which reads without comment.
+std::string unwritable_record() {
+  marcpp::record r = test::one(test::slurp(test::crafted("ok-basic.mrc")));
+  r.add(marcpp::field("LDR", "  ", {{'a', "x"}}));
   return marcpp::to_iso2709(r);
 }
 
@@ -606,42 +630,54 @@ TEST_CASE("marc-convert: policies, the error limit, quarantine and exit status")
     CHECK(strict.err.find("E707 schema_pattern, error") != std::string::npos);
     CHECK(strict.err.find("0 out") != std::string::npos);
   }
-  SUBCASE("a MARC-8 record for MARCXML is refused with its reason; .mrk takes it") {
-    std::ofstream(s / "m8.mrc", std::ios::binary) << marc8_record();
-    auto r = run(marc_convert + " " + q(s / "m8.mrc"));
+  SUBCASE("a record the output format cannot hold is refused with its reason; another format takes it") {
+    std::ofstream(s / "ldr.mrc", std::ios::binary) << unwritable_record();
+    auto r = run(marc_convert + " -t mrk " + q(s / "ldr.mrc"));
     CHECK(r.status == 1);
-    CHECK(r.err.find("E708 marc8_needs_conversion") != std::string::npos);
+    CHECK(r.err.find("E706 value_not_representable") != std::string::npos);
     CHECK(r.err.find("1 records in, 0 out, 0 repaired, 1 skipped") != std::string::npos);
-    CHECK(run(marc_convert + " -t mrk " + q(s / "m8.mrc")).status == 0);
+    CHECK(run(marc_convert + " -t marcxml " + q(s / "ldr.mrc")).status == 0);
   }
   SUBCASE("--max-errors") {
-    std::ofstream(s / "two.mrc", std::ios::binary) << marc8_record() << marc8_record() << marc8_record();
-    auto r = run(marc_convert + " --max-errors 1 " + q(s / "two.mrc"));
+    std::ofstream(s / "two.mrc", std::ios::binary) << unwritable_record() << unwritable_record() << unwritable_record();
+    auto r = run(marc_convert + " -t mrk --max-errors 1 " + q(s / "two.mrc"));
     CHECK(r.status == 1);
     CHECK(r.err.find("stopped: more than 1 faults") != std::string::npos);
     CHECK(r.err.find("2 records in") != std::string::npos);
     auto reader = run(marc_convert + " --max-errors 0 -t jsonl " + q(test::crafted("record-length-mismatch.mrc")));
     CHECK(reader.status == 1);
     CHECK(reader.err.find("E802 too_many_errors") != std::string::npos);
+    // Conversion faults count too.
+    std::ofstream(s / "faulty.mrc", std::ios::binary) << faulty_marc8_record() << faulty_marc8_record()
+                                                      << faulty_marc8_record();
+    auto conv = run(marc_convert + " --max-errors 1 " + q(s / "faulty.mrc"));
+    CHECK(conv.status == 1);
+    CHECK(conv.err.find("stopped: more than 1 faults") != std::string::npos);
+    CHECK(conv.err.find("2 records in") != std::string::npos);
   }
   SUBCASE("--quarantine keeps the bytes of the records that could not be converted") {
-    std::ofstream(s / "m8.mrc", std::ios::binary) << marc8_record();
-    auto r = run(marc_convert + " -q --quarantine " + q(s / "bad.mrc") + " " + truncated + " " + q(s / "m8.mrc"));
+    std::ofstream(s / "ldr.mrc", std::ios::binary) << unwritable_record();
+    auto r = run(marc_convert + " -q -t mrk --quarantine " + q(s / "bad.mrc") + " " + truncated + " " + q(s / "ldr.mrc"));
     CHECK(r.status == 1);
     const std::string bytes = test::slurp(test::crafted("truncated.mrc"));
-    CHECK(test::slurp(s / "bad.mrc") == bytes.substr(219) + marc8_record());
+    CHECK(test::slurp(s / "bad.mrc") == bytes.substr(219) + unwritable_record());
+    // And those whose text could not be converted (--skip refuses them).
+    std::ofstream(s / "faulty.mrc", std::ios::binary) << marc8_record() << faulty_marc8_record();
+    auto c = run(marc_convert + " -q --skip --quarantine " + q(s / "bad2.mrc") + " " + q(s / "faulty.mrc"));
+    CHECK(c.status == 1);
+    CHECK(test::slurp(s / "bad2.mrc") == faulty_marc8_record());
   }
   SUBCASE("--quiet prints nothing; --verbose prints every diagnostic") {
     std::string many;
-    for (int i = 0; i < 25; ++i) many += marc8_record();
+    for (int i = 0; i < 25; ++i) many += unwritable_record();
     std::ofstream(s / "many.mrc", std::ios::binary) << many;
-    auto quiet = run(marc_convert + " --quiet " + q(s / "many.mrc"));
+    auto quiet = run(marc_convert + " -t mrk --quiet " + q(s / "many.mrc"));
     CHECK(quiet.status == 1);
     CHECK(quiet.err.empty());
-    auto normal = run(marc_convert + " " + q(s / "many.mrc"));
+    auto normal = run(marc_convert + " -t mrk " + q(s / "many.mrc"));
     CHECK(std::count(normal.err.begin(), normal.err.end(), '\n') == 20 + 2);  // 20 shown, a count of the rest, the summary
-    CHECK(normal.err.find("5 more E708 marc8_needs_conversion diagnostics not shown") != std::string::npos);
-    auto verbose = run(marc_convert + " --verbose " + q(s / "many.mrc"));
+    CHECK(normal.err.find("5 more E706 value_not_representable diagnostics not shown") != std::string::npos);
+    auto verbose = run(marc_convert + " -t mrk --verbose " + q(s / "many.mrc"));
     CHECK(std::count(verbose.err.begin(), verbose.err.end(), '\n') == 25 + 1);
     CHECK(normal.err.find('\r') == std::string::npos);  // no progress line: standard error is not a terminal
   }
@@ -659,14 +695,270 @@ TEST_CASE("marc-convert: policies, the error limit, quarantine and exit status")
     CHECK(unknown.err.find("none of ISO 2709, MARCXML, MARC-in-JSON or .mrk") != std::string::npos);
     auto help = run(marc_convert + " --help");
     CHECK(help.status == 0);
-    for (const char* o : {"--from", "--to", "--output", "--strict", "--lenient", "--skip", "--max-errors", "--quarantine", "--quiet"})
+    for (const char* o : {"--from", "--to", "--output", "--strict", "--lenient", "--skip", "--max-errors", "--quarantine",
+                          "--quiet", "--threads", "--from-encoding", "--to-encoding", "--normalize"})
       CHECK_MESSAGE(help.out.find(o) != std::string::npos, o);
   }
 }
 
+TEST_CASE("marc-convert: MARC-8 records are converted to UTF-8 for MARCXML and MARC-in-JSON") {
+  scratch s;
+  const std::string m8 = marc8_record();
+  std::ofstream(s / "m8.mrc", std::ios::binary) << m8;
+  const marcpp::record utf8 = marcpp::to_utf8(marc8_rec());
+  SUBCASE("by default, leader/09 a, text decoded; read back, the record to_utf8 makes") {
+    for (const char* f : {"marcxml", "json", "jsonl"}) {
+      CAPTURE(f);
+      auto r = run(marc_convert + " -t " + f + " " + q(s / "m8.mrc") + " -o " + q(s / "out"));
+      CHECK(r.status == 0);
+      CHECK(r.err == "marc-convert: 1 records in, 1 out, 0 repaired, 0 skipped\n");
+      const std::string text = test::slurp(s / "out");
+      CHECK(text.find("Cafe\xCC\x81 \xD0\x97\xD0\xB8\xD0\xBC\xD0\xB0") != std::string::npos);
+      auto back = run(marc_convert + " -q -t iso2709 " + q(s / "out"));
+      CHECK(back.status == 0);
+      CHECK(back.out == marcpp::to_iso2709(utf8));
+      CHECK(back.out.substr(9, 1) == "a");
+    }
+  }
+  SUBCASE("MARC-8 -> MARCXML -> ISO 2709 with --to-encoding marc8 gives back the original bytes") {
+    std::string original = m8;
+    if (test::have_corpus()) {
+      // Corpus records written the canonical way (tests/charset.cpp).
+      for (const char* f : {"bib-marc8/marc4j-brkrtest.mrc", "bib-marc8/evergreen-hebrew.marc",
+                            "bib-marc8/marc-perl-charset-cjk1.marc", "bib-marc8/marc4j-chabon-loc.mrc"})
+        original += test::slurp(test::corpus_dir() / f);
+    }
+    std::ofstream(s / "orig.mrc", std::ios::binary) << original;
+    auto xml = run(marc_convert + " -q " + q(s / "orig.mrc") + " -o " + q(s / "orig.xml"));
+    CHECK(xml.status == 0);
+    CHECK(test::slurp(s / "orig.xml").find("<leader>") != std::string::npos);
+    auto back = run(marc_convert + " -q -t iso2709 --to-encoding marc8 " + q(s / "orig.xml"));
+    CHECK(back.status == 0);
+    CHECK(back.out == original);
+    auto json_back = run(marc_convert + " -q -t json " + q(s / "orig.mrc") + " | " + marc_convert +
+                         " -q -t iso2709 --to-encoding marc8");
+    CHECK(json_back.out == original);
+  }
+  SUBCASE(".mrk, ISO 2709 and the line format keep MARC-8 as it is") {
+    CHECK(run(marc_convert + " -q -t iso2709 " + q(s / "m8.mrc")).out == m8);
+    CHECK(run(marc_convert + " -q -t text " + q(s / "m8.mrc")).out == run(marc_dump + " " + q(s / "m8.mrc")).out);
+    auto mrk = run(marc_convert + " -q -t mrk " + q(s / "m8.mrc"));
+    CHECK(mrk.out.find("Caf{acute}e") != std::string::npos);
+  }
+  SUBCASE("conversion faults follow the error policy") {
+    std::ofstream(s / "faulty.mrc", std::ios::binary) << faulty_marc8_record() << m8;
+    auto lenient = run(marc_convert + " -t jsonl " + q(s / "faulty.mrc"));
+    CHECK(lenient.status == 1);
+    CHECK(lenient.out.find("ab\xEF\xBF\xBD" "c") != std::string::npos);
+    CHECK(lenient.err.find("record 0 (001 ocm00000001, offset 0): field 245") != std::string::npos);
+    CHECK(lenient.err.find("[E901 unmapped_marc8, repair]") != std::string::npos);
+    CHECK(lenient.err.find("2 records in, 2 out, 1 repaired, 0 skipped") != std::string::npos);
+    auto skip = run(marc_convert + " --skip -t jsonl " + q(s / "faulty.mrc"));
+    CHECK(skip.status == 1);
+    CHECK(std::count(skip.out.begin(), skip.out.end(), '\n') == 1);
+    CHECK(skip.err.find("[E901 unmapped_marc8, error]") != std::string::npos);
+    CHECK(skip.err.find("2 records in, 1 out, 0 repaired, 1 skipped") != std::string::npos);
+    auto strict = run(marc_convert + " --strict " + q(s / "faulty.mrc"));
+    CHECK(strict.status == 1);
+    CHECK(strict.err.find("[E901 unmapped_marc8, error]") != std::string::npos);
+    CHECK(strict.err.find("stopped: --strict refuses a record whose text cannot be converted without a fault") !=
+          std::string::npos);
+    CHECK(strict.err.find("1 records in, 0 out") != std::string::npos);
+    CHECK(strict.out.find("</collection>") != std::string::npos);
+  }
+}
+
+TEST_CASE("marc-convert: --from-encoding, --to-encoding and --normalize") {
+  scratch s;
+  const std::string m8 = marc8_record();
+  const std::string utf8_file = test::crafted("ok-three.mrc").string();
+  std::ofstream(s / "m8.mrc", std::ios::binary) << m8;
+  std::ofstream(s / "mixed.mrc", std::ios::binary) << m8 << test::slurp(utf8_file) << faulty_marc8_record();
+  auto leaders09 = [](const std::string& iso) {
+    std::string flags;
+    auto o = test::read_bytes(iso);
+    for (const auto& raw : o.raws) flags += raw[9];
+    return flags;
+  };
+  SUBCASE("the same records as marc-dump converts, with the same diagnostics") {
+    for (const char* opt : {"--to-encoding utf8", "--from-encoding marc8", "--from-encoding utf8",
+                            "--from-encoding auto --to-encoding marc8", "--to-encoding marc8", "--skip --to-encoding utf8",
+                            "--strict --from-encoding marc8"}) {
+      CAPTURE(opt);
+      auto conv = run(marc_convert + " --threads 1 -t text " + opt + " " + q(s / "mixed.mrc"));
+      auto dump = run(marc_dump + " --threads 1 " + opt + " " + q(s / "mixed.mrc"));
+      CHECK(conv.out == dump.out);
+      CHECK(conv.status == dump.status);
+      // The same diagnostics, but for the program's name and marc-convert's summary.
+      std::string conv_diags, dump_diags;
+      std::istringstream ce(conv.err), de(dump.err);
+      for (std::string l; std::getline(ce, l);)
+        if (l.find("[E") != std::string::npos) conv_diags += l.substr(l.find(": ") + 2) + "\n";
+      for (std::string l; std::getline(de, l);)
+        if (l.find("[E") != std::string::npos) dump_diags += l.substr(l.find(": ") + 2) + "\n";
+      CHECK(conv_diags == dump_diags);
+    }
+  }
+  SUBCASE("leader/09 is set on every record written") {
+    auto to8 = run(marc_convert + " -q -t iso2709 --to-encoding marc8 " + q(s / "mixed.mrc"));
+    CHECK(to8.status == 0);  // MARC-8 text is kept as it is, 0xFF too
+    CHECK(leaders09(to8.out) == "     ");
+    auto to_u = run(marc_convert + " -q -t iso2709 --to-encoding utf8 " + q(s / "mixed.mrc"));
+    CHECK(leaders09(to_u.out) == "aaaaa");
+    CHECK(to_u.out.substr(0, marcpp::to_iso2709(marcpp::to_utf8(marc8_rec())).size()) ==
+          marcpp::to_iso2709(marcpp::to_utf8(marc8_rec())));
+    auto plain = run(marc_convert + " -q -t iso2709 " + q(s / "mixed.mrc"));
+    CHECK(leaders09(plain.out) == " aaa ");  // without the options, as they are
+    auto three = run(marc_convert + " -q -t iso2709 --to-encoding marc8 " + q(utf8_file));
+    std::string expected;
+    for (const auto& r : test::read_bytes(test::slurp(utf8_file)).records) expected += marcpp::to_iso2709(marcpp::to_marc8(r));
+    CHECK(three.out == expected);
+  }
+  SUBCASE("--from-encoding utf8 reads MARC-8 bytes as bad UTF-8") {
+    auto r = run(marc_convert + " -t jsonl --from-encoding utf8 " + q(s / "mixed.mrc"));
+    CHECK(r.status == 1);
+    CHECK(r.err.find("E501 invalid_utf8, repair") != std::string::npos);
+    CHECK(r.out.find("Caf\xEF\xBF\xBD" "e") != std::string::npos);
+  }
+  SUBCASE("a leader/09 that lies is reported, and the record read as its bytes say") {
+    marcpp::record liar = test::one(test::slurp(test::crafted("ok-basic.mrc")));
+    for (auto& f : liar)
+      if (f.tag() == marcpp::tag("245")) f.subfields()[0].set_value("Caf\xC3\xA9");
+    liar.leader().set_coding_scheme(' ');
+    std::ofstream(s / "liar.mrc", std::ios::binary) << marcpp::to_iso2709(liar);
+    for (const char* opt : {"", "--from-encoding auto "}) {
+      auto r = run(marc_convert + " -t jsonl " + opt + q(s / "liar.mrc"));
+      CHECK(r.status == 0);
+      CHECK(r.err.find("E903 encoding_mismatch, warning") != std::string::npos);
+      CHECK(r.out.find("Caf\xC3\xA9") != std::string::npos);
+    }
+  }
+#if MARCPP_TEST_HAVE_ICU
+  SUBCASE("--normalize nfc and nfd") {
+    auto nfc = run(marc_convert + " -q -t jsonl --normalize nfc " + q(s / "m8.mrc"));
+    CHECK(nfc.status == 0);
+    CHECK(nfc.out.find("Caf\xC3\xA9 ") != std::string::npos);  // composed
+    std::ofstream(s / "nfc.jsonl", std::ios::binary) << nfc.out;
+    auto nfd = run(marc_convert + " -q -t jsonl --normalize nfd " + q(s / "nfc.jsonl"));
+    CHECK(nfd.status == 0);
+    CHECK(nfd.out.find("Cafe\xCC\x81 ") != std::string::npos);  // decomposed
+    auto none = run(marc_convert + " -q -t jsonl " + q(s / "nfc.jsonl"));
+    CHECK(none.out.find("Caf\xC3\xA9 ") != std::string::npos);  // left as it is without the option
+  }
+#endif
+  SUBCASE("could not run: exit 2, with a clear message") {
+    for (const char* t : {"marcxml", "json", "jsonl"}) {
+      auto r = run(marc_convert + " -t " + t + " --to-encoding marc8 " + q(s / "m8.mrc"));
+      CHECK(r.status == 2);
+      CHECK(r.err.find("--to-encoding marc8 cannot be used with -t " + std::string(t)) != std::string::npos);
+      CHECK(r.out.empty());
+    }
+    auto by_ext = run(marc_convert + " --to-encoding marc8 " + q(s / "m8.mrc") + " -o " + q(s / "x.xml"));
+    CHECK(by_ext.status == 2);
+    auto by_default = run(marc_convert + " --to-encoding marc8 " + q(s / "m8.mrc"));
+    CHECK(by_default.status == 2);
+    auto norm = run(marc_convert + " -t iso2709 --to-encoding marc8 --normalize nfc " + q(s / "m8.mrc"));
+    CHECK(norm.status == 2);
+    CHECK(norm.err.find("--normalize") != std::string::npos);
+    CHECK(run(marc_convert + " --from-encoding latin1 " + q(s / "m8.mrc")).status == 2);
+    CHECK(run(marc_convert + " --to-encoding utf16 " + q(s / "m8.mrc")).status == 2);
+    CHECK(run(marc_convert + " --normalize nfkc " + q(s / "m8.mrc")).status == 2);
+    CHECK(run(marc_convert + " --threads x " + q(s / "m8.mrc")).status == 2);
+  }
+}
+
+TEST_CASE("marc-convert: the same output and diagnostics whatever the number of threads") {
+  std::string all;
+  for (const auto& e : std::filesystem::directory_iterator(test::data_dir() / "crafted"))
+    if (e.path().extension() == ".mrc") all += test::slurp(e.path());
+  all += marc8_record() + faulty_marc8_record() + unwritable_record();
+  if (test::have_corpus()) {
+    all += test::slurp(test::corpus_dir() / "large/solrmarc-uva_001_2000.mrc");
+    all += test::slurp(test::corpus_dir() / "bib-marc8/marc4j-brkrtest.mrc");
+  }
+  scratch s;
+  const auto file = s / "threads.mrc";
+  std::ofstream(file, std::ios::binary) << all;
+  for (const char* to : {"marcxml", "json", "jsonl", "mrk", "text", "iso2709"}) {
+    CAPTURE(to);
+    const std::string t = std::string(" -t ") + to + " ";
+    auto one = run(marc_convert + " --threads 1" + t + q(file));
+    CHECK(one.status == 1);
+    CHECK(!one.out.empty());
+    CHECK(one.err.find("records in") != std::string::npos);
+    for (const char* n : {"2", "3", "8"}) {
+      CAPTURE(n);
+      auto many = run(marc_convert + " --threads " + n + t + q(file));
+      CHECK(many.status == one.status);
+      CHECK(many.out == one.out);
+      CHECK(many.err == one.err);
+    }
+    auto piped = run("cat " + q(file) + " | " + marc_convert + " --threads 2" + t);
+    CHECK(piped.out == one.out);
+    CHECK(piped.status == one.status);
+    auto s1 = run(marc_convert + " --strict --threads 1" + t + q(file));
+    auto s2 = run(marc_convert + " --strict --threads 2" + t + q(file));
+    CHECK(s1.status == 1);
+    CHECK(s2.out == s1.out);
+    CHECK(s2.err == s1.err);
+    auto q1 = run(marc_convert + " --quarantine " + q(s / "q1.mrc") + " --threads 1" + t + q(file));
+    auto q2 = run(marc_convert + " --quarantine " + q(s / "q2.mrc") + " --threads 2" + t + q(file));
+    CHECK(q2.out == q1.out);
+    CHECK(q2.err == q1.err);
+    CHECK(!test::slurp(s / "q1.mrc").empty());
+    CHECK(test::slurp(s / "q2.mrc") == test::slurp(s / "q1.mrc"));
+    auto m1 = run(marc_convert + " --max-errors 5 --threads 1" + t + q(file));
+    auto m2 = run(marc_convert + " --max-errors 5 --threads 2" + t + q(file));
+    CHECK(m2.out == m1.out);
+    CHECK(m2.err == m1.err);
+  }
+  SUBCASE("converting the character sets too") {
+    for (const char* opt : {"-t iso2709 --to-encoding marc8", "-t jsonl --from-encoding marc8", "-t mrk --skip --to-encoding utf8"}) {
+      CAPTURE(opt);
+      auto one = run(marc_convert + " --threads 1 " + opt + " " + q(file));
+      auto two = run(marc_convert + " --threads 2 " + opt + " " + q(file));
+      CHECK(!one.out.empty());
+      CHECK(two.status == one.status);
+      CHECK(two.out == one.out);
+      CHECK(two.err == one.err);
+    }
+  }
+}
+
+TEST_CASE("marc-convert: compressed input is read as it is, in every format") {
+  scratch s;
+  const std::string original = test::slurp(sample_mrc);
+  REQUIRE(run(marc_convert + " -q -t jsonl " + q(sample_mrc) + " -o " + q(s / "a.jsonl")).status == 0);
+  REQUIRE(run(marc_convert + " -q -t marcxml " + q(sample_mrc) + " -o " + q(s / "a.xml")).status == 0);
+  std::vector<std::string> inputs = {sample_mrc.string(), (s / "a.jsonl").string(), (s / "a.xml").string()};
+  for (const auto& in : inputs) {
+    CAPTURE(in);
+    REQUIRE(run("gzip -c " + q(in) + " > " + q(s / "in.gz")).status == 0);
+    for (const char* threads : {"1", "2"}) {
+      auto r = run(marc_convert + " -q --threads " + threads + " -t iso2709 " + q(s / "in.gz"));
+      CHECK(r.status == 0);
+      CHECK(r.out == original);
+      auto piped = run("cat " + q(s / "in.gz") + " | " + marc_convert + " -q --threads " + threads + " -t iso2709");
+      CHECK(piped.out == original);
+    }
+    if (have("zstd")) {
+      REQUIRE(run("zstd -q -c " + q(in) + " > " + q(s / "in.zst")).status == 0);
+      auto z = run(marc_convert + " -q -t iso2709 " + q(s / "in.zst"));
+      CHECK(z.status == 0);
+      CHECK(z.out == original);
+    } else {
+      MESSAGE("zstd is not installed: the Zstandard case is skipped");
+    }
+  }
+  std::ofstream(s / "x.bz2", std::ios::binary) << "BZh91AY&SY";
+  auto bz = run(marc_convert + " " + q(s / "x.bz2"));
+  CHECK(bz.status == 2);
+  CHECK(bz.err.find("bzip2 or xz") != std::string::npos);
+}
+
 // MARCXML written by marcpp validates against the LoC schema whenever the
 // record's content is allowed by it, and is well-formed always.
-TEST_CASE("marc-convert: MARCXML of every UTF-8 record of the corpus is well-formed, and schema-valid where the content allows") {
+TEST_CASE("marc-convert: MARCXML of every record of the corpus is well-formed, and schema-valid where the content allows") {
   if (!test::have_corpus()) return;
   if (!have("xmllint")) {
     MESSAGE("xmllint is not installed (Debian package libxml2-utils): skipping the schema check");
@@ -708,18 +1000,24 @@ TEST_CASE("marc-convert: MARCXML of every UTF-8 record of the corpus is well-for
 
 // marcpp's MARCXML and MARC-in-JSON against yaz-marcdump's, for every ISO
 // 2709 record of the corpus that both can write: the records that read
-// without repairs and are not MARC-8 (those wait for the MARC-8 decoder;
-// yaz would write their bytes as they are, which is not UTF-8). Both
-// outputs are put in canonical form by tests/canonical.py (Python's own XML
-// and JSON parsers) and compared record by record. Where they differ,
-// marcpp keeps data yaz changes or drops; each case is a named rule in
-// canonical.py and documented in docs/formats.md:
+// without repairs. MARC-8 records (leader/09 blank) go to yaz with
+// `-f MARC-8 -t UTF-8`, and to marc-convert as they are (it converts them by
+// default); those whose bytes are UTF-8 despite leader/09 are left out (yaz
+// decodes them as MARC-8, marcpp as the UTF-8 they are). Both outputs are put
+// in canonical form by tests/canonical.py (Python's own XML and JSON parsers)
+// and compared record by record. Where they differ, marcpp keeps data yaz
+// changes or drops; each case is a named rule in canonical.py and
+// documented in docs/formats.md (and, for the MARC-8 decoders, in
+// docs/charsets.md):
 //  - entry_map: yaz rewrites leader/20-22 to "450" (the entry map it used);
 //  - leader09: in MARCXML yaz sets leader/09 to 'a' when it is neither blank nor 'a';
 //  - leader_controls: in JSON yaz writes '#' for a control character in the leader;
 //  - control_pictures: in MARCXML yaz drops control characters XML cannot
 //    hold; marcpp writes their Control Pictures;
-//  - empty_no_code: yaz drops a delimiter with neither code nor value.
+//  - empty_no_code: yaz drops a delimiter with neither code nor value;
+//  - for MARC-8 records: json_leader09, leader_counts, control_delimiter,
+//    escape_code, yaz_not_well_formed, marc8_references, marc8_controls,
+//    lone_second_half, dangling_marks, marc8_faults, other_encoding.
 TEST_CASE("marc-convert: MARCXML and MARC-in-JSON equal yaz-marcdump's after canonicalisation") {
   if (!test::have_corpus()) return;
   if (!have("yaz-marcdump") || !have("python3")) {
@@ -727,8 +1025,8 @@ TEST_CASE("marc-convert: MARCXML and MARC-in-JSON equal yaz-marcdump's after can
     return;
   }
   scratch s;
-  std::size_t picked_records = 0, marc8 = 0, repaired = 0, refused = 0;
-  std::string picked;
+  std::size_t picked_records = 0, picked_marc8 = 0, liars = 0, repaired = 0, refused = 0;
+  std::string picked, picked8;
   for (const char* dir : {"bib-utf8", "bib-marc8", "authority", "holdings", "large", "malformed", "unimarc"})
     for (const auto& e : std::filesystem::directory_iterator(test::corpus_dir() / dir)) {
       auto ext = e.path().extension().string();
@@ -741,32 +1039,41 @@ TEST_CASE("marc-convert: MARCXML and MARC-in-JSON equal yaz-marcdump's after can
           continue;
         }
         std::string x;
-        auto d = marcpp::write_marcxml(v, x);
-        if (d.code == marcpp::errc::marc8_needs_conversion) {
-          ++marc8;
-        } else if (d) {
+        if (marcpp::write_marcxml(v, x)) {
           ++refused;
-        } else {
+        } else if (v.leader().coding_scheme() != ' ') {
           picked.append(v.raw());
           ++picked_records;
+        } else if (!marcpp::check_encoding(v).agrees()) {
+          ++liars;
+        } else {
+          picked8.append(v.raw());
+          ++picked_marc8;
         }
       }
     }
   std::ofstream(s / "in.mrc", std::ios::binary) << picked;
-  for (const std::string kind : {"xml", "json"}) {
-    CAPTURE(kind);
-    const bool xml = kind == "xml";
-    REQUIRE(run("yaz-marcdump -o " + std::string(xml ? "marcxml" : "json") + " " + q(s / "in.mrc") + " > " +
-                q(s / "yaz.out")).status == 0);
-    REQUIRE(run(marc_convert + " -q -t " + (xml ? "marcxml" : "jsonl") + " " + q(s / "in.mrc") + " -o " +
-                q(s / "ours.out")).status == 0);
-    auto cmp = run(std::string("python3 ") + q(MARCPP_CANONICAL) + " compare " + kind + " " + q(s / "yaz.out") + " " +
-                   q(s / "ours.out"));
-    CHECK_MESSAGE(cmp.status == 0, cmp.out.substr(0, 4000) << cmp.err.substr(0, 2000));
-    MESSAGE(kind << ": " << cmp.out.substr(cmp.out.rfind("same ")));
-    CHECK(cmp.out.find("same ") != std::string::npos);
-    CHECK(std::stoul(cmp.out.substr(cmp.out.rfind("same ") + 5)) > 2000);
+  std::ofstream(s / "in8.mrc", std::ios::binary) << picked8;
+  for (const bool m8 : {false, true}) {
+    for (const std::string kind : {"xml", "json"}) {
+      CAPTURE(kind);
+      CAPTURE(m8);
+      const bool xml = kind == "xml";
+      const auto in = q(s / (m8 ? "in8.mrc" : "in.mrc"));
+      REQUIRE(run("yaz-marcdump " + std::string(m8 ? "-f MARC-8 -t UTF-8 " : "") + "-o " + (xml ? "marcxml" : "json") +
+                  " " + in + " > " + q(s / "yaz.out")).status == 0);
+      // (Exit 1 for the MARC-8 records: some have faults, repaired.)
+      REQUIRE(run(marc_convert + " -q -t " + (xml ? "marcxml" : "jsonl") + " " + in + " -o " + q(s / "ours.out")).status <
+              (m8 ? 2 : 1));
+      auto cmp = run(std::string("python3 ") + q(MARCPP_CANONICAL) + " compare " + kind + " " + q(s / "yaz.out") + " " +
+                     q(s / "ours.out") + (m8 ? " --marc8" : ""));
+      CHECK_MESSAGE(cmp.status == 0, cmp.out.substr(0, 4000) << cmp.err.substr(0, 2000));
+      REQUIRE(cmp.out.find("same ") != std::string::npos);
+      MESSAGE(std::string(m8 ? "MARC-8 " : "") << kind << ": " << cmp.out.substr(cmp.out.rfind("same ")));
+      CHECK(std::stoul(cmp.out.substr(cmp.out.rfind("same ") + 5)) > (m8 ? 3900u : 2000u));
+    }
   }
-  MESSAGE(picked_records << " records compared; not compared: " << marc8 << " MARC-8 records, " << repaired
+  MESSAGE(picked_records << " UTF-8 and " << picked_marc8 << " MARC-8 records compared; not compared: " << liars
+                         << " records whose leader/09 says MARC-8 and whose bytes are UTF-8, " << repaired
                          << " records read with repairs, " << refused << " records MARCXML cannot hold");
 }

@@ -110,7 +110,29 @@ inline diagnostic format_error(errc code, std::string message) {
   return d;
 }
 
-/// Calls `f` with a reader of `fmt` over `src`.
+/// Settles the format of an input whose first bytes are `head`: `fmt` if
+/// given, else detection. Throws `unknown_format` when it cannot.
+inline format settle_format(std::string_view head, format fmt, const std::string& name) {
+  if (fmt == format::text) throw_error(format_error(errc::unknown_format, "the text format can be written, not read"));
+  if (fmt != format::unknown) return fmt;
+  if (head.substr(0, 3) == "BZh" || head.substr(0, 6) == std::string_view("\xFD" "7zXZ\0", 6))
+    throw_error(format_error(errc::unknown_format,
+                             name + ": the input is bzip2 or xz compressed; marcpp reads gzip and Zstandard. "
+                                    "Decompress it first (e.g. with bzcat or xzcat) and read standard input"));
+  format f = detect_format(head);
+  if (f == format::unknown)
+    throw_error(format_error(errc::unknown_format,
+                             name + (head.empty() ? std::string(": the input is empty")
+                                                  : ": the first bytes (\"" + printable(head.substr(0, 16)) +
+                                                        "\") are none of ISO 2709, MARCXML, MARC-in-JSON or .mrk") +
+                                 "; name the format (-f)"));
+  return f;
+}
+
+}  // namespace detail
+
+/// Calls `f(reader)` with a reader of `fmt` over `src` (ISO 2709 for
+/// `iso2709` and `unknown`), and returns what `f` returns.
 template <class Source, class F>
 decltype(auto) with_source_reader(Source&& src, format fmt, const read_options& opts, F&& f) {
   using S = std::remove_cvref_t<Source>;
@@ -135,31 +157,32 @@ decltype(auto) with_source_reader(Source&& src, format fmt, const read_options& 
   }
 }
 
-/// Settles the format of an input whose first bytes are `head`: `fmt` if
-/// given, else detection. Throws `unknown_format` when it cannot.
-inline format settle_format(std::string_view head, format fmt, const std::string& name) {
-  if (fmt == format::text) throw_error(format_error(errc::unknown_format, "the text format can be written, not read"));
-  if (fmt != format::unknown) return fmt;
-  if (head.substr(0, 3) == "BZh" || head.substr(0, 6) == std::string_view("\xFD" "7zXZ\0", 6))
-    throw_error(format_error(errc::unknown_format,
-                             name + ": the input is bzip2 or xz compressed; marcpp reads gzip and Zstandard. "
-                                    "Decompress it first (e.g. with bzcat or xzcat) and read standard input"));
-  format f = detect_format(head);
-  if (f == format::unknown)
-    throw_error(format_error(errc::unknown_format,
-                             name + (head.empty() ? std::string(": the input is empty")
-                                                  : ": the first bytes (\"" + printable(head.substr(0, 16)) +
-                                                        "\") are none of ISO 2709, MARCXML, MARC-in-JSON or .mrk") +
-                                 "; name the format (-f)"));
-  return f;
-}
-
-}  // namespace detail
-
 /// How many bytes detection looks at.
 inline constexpr std::size_t detection_bytes = 512;
 
 #if MARCPP_HAS_EXCEPTIONS
+/// Calls `f(found, source)` with the format of `path` and the source
+/// `with_source` opens for it (a memory map for a regular file, a stream
+/// for anything else, standard input for `"-"`, decompressing gzip and
+/// Zstandard input). `fmt` `unknown` detects the format from the first
+/// bytes, which the source keeps for whatever reads it next. For programs
+/// that choose the reader themselves, e.g. a `parallel_reader` for ISO 2709
+/// and `with_source_reader` for the rest. Throws `marcpp::error`
+/// (`io_error`, `unknown_format`) if the input cannot be opened or
+/// recognised.
+template <class F>
+decltype(auto) with_format_source(const std::string& path, format fmt, F&& f) {
+  return with_source(path, [&](auto&& src) -> decltype(auto) {
+    src.fill(detection_bytes);
+    source_window w = src.window();
+    const std::string name = path == "-" ? std::string("<stdin>") : path;
+    if (w.size == 0 && !src.error().empty())
+      throw_error(detail::format_error(errc::io_error, name + ": " + std::string(src.error())));
+    const format found = detail::settle_format(std::string_view(w.data, w.size), fmt, name);
+    return std::forward<F>(f)(found, std::move(src));
+  });
+}
+
 /// Calls `f(reader)` with a reader of the right format over `path`: a
 /// memory map for a regular file, a stream for anything else, standard
 /// input for `"-"`, decompressing gzip and Zstandard input (`with_source`). `fmt` `unknown` detects the format from the first
@@ -176,15 +199,8 @@ inline constexpr std::size_t detection_bytes = 512;
 ///     });
 template <class F>
 decltype(auto) with_format_reader(const std::string& path, format fmt, const read_options& opts, F&& f) {
-  return with_source(path, [&](auto&& src) -> decltype(auto) {
-    src.fill(detection_bytes);
-    source_window w = src.window();
-    if (w.size == 0 && !src.error().empty())
-      throw_error(detail::format_error(errc::io_error, (path == "-" ? std::string("<stdin>") : path) + ": " +
-                                                           std::string(src.error())));
-    const format found =
-        detail::settle_format(std::string_view(w.data, w.size), fmt, path == "-" ? std::string("<stdin>") : path);
-    return detail::with_source_reader(std::move(src), found, opts, std::forward<F>(f));
+  return with_format_source(path, fmt, [&](format found, auto&& src) -> decltype(auto) {
+    return with_source_reader(std::move(src), found, opts, std::forward<F>(f));
   });
 }
 #endif
@@ -203,6 +219,7 @@ inline constexpr format reader_format<mrk_reader<Source>> = format::mrk;
 struct writer_options {
   write_options iso2709;
   marcxml_options marcxml;
+  json_options json;  ///< for `json` and `jsonl`
   mrk_options mrk;
 };
 
@@ -213,6 +230,15 @@ struct writer_options {
 ///     marcpp::record_writer w{std::cout, marcpp::format::marcxml};
 ///     if (auto err = w.write(rec)) report(err);
 ///     w.finish();
+///
+/// Records can also be serialised elsewhere, e.g. on the threads of a
+/// `parallel_reader`, with the static `serialize`, and their text handed to
+/// `write_serialized` in order: the writer still opens, separates and
+/// closes what the format needs.
+///
+///     std::string text;                                   // on any thread
+///     auto err = marcpp::record_writer::serialize(marcpp::format::json, rec, text);
+///     if (!err) w.write_serialized(text);                 // in order
 class record_writer {
  public:
   record_writer(std::ostream& os, format fmt, writer_options opts = {}, std::size_t buffer = std::size_t{1} << 20)
@@ -231,33 +257,53 @@ class record_writer {
 
   void on_diagnostic(diagnostic_handler h) { out_.set_handler(std::move(h)); }
 
+  /// Appends the text of `rec` in format `fmt` to `out`: what `write` puts
+  /// for the record between the opening and the closing of the output, but
+  /// for the separator between the records of a JSON array (which
+  /// `write_serialized` adds). For `jsonl` the text ends with its newline.
+  /// Warnings are appended to `warnings`. A record the format cannot hold
+  /// leaves `out` unchanged and the reason is returned. Touches no writer,
+  /// so it may run on any thread.
+  template <class Record>
+  static diagnostic serialize(format fmt, const Record& rec, std::string& out, const writer_options& opts = {},
+                              std::vector<diagnostic>* warnings = nullptr) {
+    switch (fmt) {
+      case format::marcxml: return write_marcxml(rec, out, opts.marcxml, warnings);
+      case format::json: return write_json(rec, out, opts.json, warnings);
+      case format::jsonl: {
+        diagnostic d = write_json(rec, out, opts.json, warnings);
+        if (!d) out.push_back('\n');
+        return d;
+      }
+      case format::mrk: return write_mrk(rec, out, opts.mrk);
+      case format::text: write_line(rec, out); return {};
+      default: return write_iso2709(rec, out, opts.iso2709);
+    }
+  }
+
   /// Writes `rec`; a record the format cannot hold is not written and the
   /// reason returned.
   template <class Record>
   diagnostic write(const Record& rec) {
     std::string& b = out_.buffer();
-    diagnostic d;
-    switch (fmt_) {
-      case format::marcxml: d = write_marcxml(rec, b, opts_.marcxml, &warnings_); break;
-      case format::json: {
-        const std::size_t mark = b.size();
-        b.append(count_ ? ",\n" : "\n");
-        d = write_json(rec, b, &warnings_);
-        if (d) b.resize(mark);
-        break;
-      }
-      case format::jsonl:
-        d = write_json(rec, b, &warnings_);
-        if (!d) b.push_back('\n');
-        break;
-      case format::mrk: d = write_mrk(rec, b, opts_.mrk); break;
-      case format::text: write_line(rec, b); break;
-      default: d = write_iso2709(rec, b, opts_.iso2709); break;
-    }
+    const std::size_t mark = b.size();
+    separate();
+    diagnostic d = serialize(fmt_, rec, b, opts_, &warnings_);
+    if (d) b.resize(mark);
     out_.report(warnings_);
     if (!d) ++count_;
     out_.maybe_flush();
     return d;
+  }
+  /// Writes the text of one record that `serialize` made for this writer's
+  /// format (and options), and counts the record. For every format but
+  /// `json` (a JSON array, whose records need separators), `text` may also
+  /// hold the texts of `records` consecutive records, one after the other:
+  /// a large piece goes to the stream without a copy.
+  void write_serialized(std::string_view text, std::uint64_t records = 1) {
+    separate();
+    out_.write(text);
+    count_ += records;
   }
   /// Closes what the format opened (the collection, the array) and flushes;
   /// later calls do nothing.
@@ -270,10 +316,17 @@ class record_writer {
   }
   /// True if the stream failed.
   [[nodiscard]] bool failed() const { return os_->fail(); }
+  /// Records written.
   [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
   [[nodiscard]] format output_format() const noexcept { return fmt_; }
+  [[nodiscard]] const writer_options& options() const noexcept { return opts_; }
 
  private:
+  // What goes before a record: the separator of a JSON array.
+  void separate() {
+    if (fmt_ == format::json) out_.buffer().append(count_ ? ",\n" : "\n");
+  }
+
   detail::buffered_output out_;
   std::ostream* os_;
   format fmt_;

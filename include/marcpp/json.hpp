@@ -7,6 +7,7 @@
 /// JSON Lines or a JSON array, and a streaming reader. docs/formats.md gives
 /// the rules.
 
+#include <marcpp/charset.hpp>
 #include <marcpp/config.hpp>
 #include <marcpp/detail/json.hpp>
 #include <marcpp/detail/simd.hpp>
@@ -39,18 +40,36 @@ enum class json_layout : std::uint8_t {
   array,  ///< one JSON array of record objects, one per line
 };
 
+/// How MARC-in-JSON is written.
+struct json_options {
+  /// Convert a MARC-8 record (leader/09 blank) to UTF-8 on the way, as
+  /// `to_utf8(rec, converted, charset)` does, and write it with leader/09
+  /// `a`; false: refuse it with `marc8_needs_conversion`.
+  bool convert_marc8 = true;
+  /// How MARC-8 records are converted (see `marcxml_options::charset`).
+  charset_options charset{};
+};
+
 namespace detail {
 
 template <class Record>
 class json_record_writer {
  public:
-  json_record_writer(const Record& rec, std::string& out, std::vector<diagnostic>* warnings)
-      : rec_(rec), out_(out), warnings_(warnings), old_(out.size()) {}
+  // `flag`: leader/09 as written, if not 0 (a MARC-8 record whose text needs no conversion).
+  json_record_writer(const Record& rec, std::string& out, std::vector<diagnostic>* warnings, char flag = 0)
+      : rec_(rec), out_(out), warnings_(warnings), old_(out.size()), flag_(flag) {}
 
   diagnostic run() {
     const auto fields = rec_.fields();
     out_.append("{\"leader\":\"", 11);
-    if (!text(rec_.leader().str(), -1, "the leader")) return fail();
+    std::string_view l = rec_.leader().str();
+    char flagged[24];
+    if (flag_ && l.size() == sizeof flagged) {
+      std::memcpy(flagged, l.data(), sizeof flagged);
+      flagged[9] = flag_;
+      l = std::string_view(flagged, sizeof flagged);
+    }
+    if (!text(l, -1, "the leader")) return fail();
     out_.append("\",\"fields\":[", 12);
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = fields[i];
@@ -133,38 +152,58 @@ class json_record_writer {
   std::string& out_;
   std::vector<diagnostic>* warnings_;
   std::size_t old_;
+  char flag_;
   diagnostic error_;
   std::int64_t warned_ = -2;
 };
+
+template <class Record>
+MARCPP_NOINLINE diagnostic write_json_marc8(const Record& rec, std::string& out, const json_options& opts,
+                                            std::vector<diagnostic>* warnings) {
+  record converted;
+  unicode_path path;
+  if (auto d = unicode_gate(rec, "MARC-in-JSON", opts.convert_marc8, opts.charset, warnings, converted, path)) return d;
+  if (path == unicode_path::converted) return json_record_writer<record>(converted, out, warnings).run();
+  return json_record_writer<Record>(rec, out, warnings, 'a').run();
+}
 
 }  // namespace detail
 
 /// Appends `rec` to `out` as one MARC-in-JSON object on one line (no
 /// newline after it). Every control character is escaped, so the line is
-/// valid JSON. A record the format cannot hold leaves `out` unchanged and
-/// returns the reason: a MARC-8 record (`marc8_needs_conversion`), bytes
-/// that are not UTF-8, an indicator or code byte that is no character, data
-/// before the first subfield (`value_not_representable`), an invalid tag
-/// (`invalid_tag`). A subfield delimiter without a code is written with an
-/// empty key and a `schema_pattern` warning appended to `warnings`.
+/// valid JSON. A MARC-8 record (leader/09 blank) is converted to UTF-8 on
+/// the way and written with leader/09 `a` (`opts.convert_marc8`,
+/// `opts.charset`); what the conversion reports is appended to `warnings`.
+/// A record the format cannot hold leaves `out` unchanged and returns the
+/// reason: a MARC-8 record whose conversion failed (its 9xx fault, under the
+/// strict or skip charset policy) or that is not to be converted
+/// (`marc8_needs_conversion`), bytes that are not UTF-8, an indicator or
+/// code byte that is no character, data before the first subfield
+/// (`value_not_representable`), an invalid tag (`invalid_tag`). A subfield
+/// delimiter without a code is written with an empty key and a
+/// `schema_pattern` warning appended to `warnings`.
 ///
 ///     std::string line;
 ///     if (!marcpp::write_json(rec, line)) std::cout << line << '\n';
 template <class Record>
-[[nodiscard]] diagnostic write_json(const Record& rec, std::string& out, std::vector<diagnostic>* warnings = nullptr) {
-  record converted;
-  bool use_converted = false;
-  if (auto d = detail::unicode_gate(rec, "MARC-in-JSON", converted, use_converted)) return d;
-  if (use_converted) return detail::json_record_writer<record>(converted, out, warnings).run();
+[[nodiscard]] diagnostic write_json(const Record& rec, std::string& out, const json_options& opts,
+                                    std::vector<diagnostic>* warnings = nullptr) {
+  if (rec.leader().coding_scheme() == ' ') return detail::write_json_marc8(rec, out, opts, warnings);
   return detail::json_record_writer<Record>(rec, out, warnings).run();
+}
+
+/// `write_json` with the default options.
+template <class Record>
+[[nodiscard]] diagnostic write_json(const Record& rec, std::string& out, std::vector<diagnostic>* warnings = nullptr) {
+  return write_json(rec, out, json_options{}, warnings);
 }
 
 /// The MARC-in-JSON object of `rec`; throws `marcpp::error` if the record
 /// cannot be written.
 template <class Record>
-[[nodiscard]] std::string to_json(const Record& rec) {
+[[nodiscard]] std::string to_json(const Record& rec, const json_options& opts = {}) {
   std::string s;
-  if (auto err = write_json(rec, s)) throw_error(std::move(err));
+  if (auto err = write_json(rec, s, opts)) throw_error(std::move(err));
   return s;
 }
 
@@ -177,14 +216,17 @@ class json_writer {
  public:
   explicit json_writer(std::ostream& os, json_layout layout = json_layout::lines,
                        std::size_t buffer = std::size_t{1} << 20)
-      : out_(os, buffer), layout_(layout) {
+      : json_writer(os, layout, json_options{}, buffer) {}
+  json_writer(std::ostream& os, json_layout layout, json_options opts, std::size_t buffer = std::size_t{1} << 20)
+      : out_(os, buffer), layout_(layout), opts_(opts) {
     if (layout_ == json_layout::array) out_.buffer().push_back('[');
   }
   json_writer(const json_writer&) = delete;
   json_writer& operator=(const json_writer&) = delete;
   ~json_writer() { finish(); }
 
-  /// Receives the writer's warnings (`schema_pattern`).
+  /// Receives the writer's warnings (`schema_pattern`), and the warnings
+  /// and repairs of converting MARC-8 records.
   void on_diagnostic(diagnostic_handler h) { out_.set_handler(std::move(h)); }
 
   /// Writes `rec`; a record the format cannot hold is not written and the
@@ -194,7 +236,7 @@ class json_writer {
     std::string& b = out_.buffer();
     const std::size_t mark = b.size();
     if (layout_ == json_layout::array) b.append(count_ ? ",\n" : "\n");
-    diagnostic d = write_json(rec, b, &warnings_);
+    diagnostic d = write_json(rec, b, opts_, &warnings_);
     out_.report(warnings_);
     if (d) {
       b.resize(mark);
@@ -217,6 +259,7 @@ class json_writer {
  private:
   detail::buffered_output out_;
   json_layout layout_;
+  json_options opts_;
   std::vector<diagnostic> warnings_;
   std::uint64_t count_ = 0;
   bool finished_ = false;

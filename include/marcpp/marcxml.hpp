@@ -5,6 +5,7 @@
 /// MARCXML (the Library of Congress MARC21slim schema): writing from either
 /// record flavour, and a streaming reader. docs/formats.md gives the rules.
 
+#include <marcpp/charset.hpp>
 #include <marcpp/config.hpp>
 #include <marcpp/detail/text_locator.hpp>
 #include <marcpp/detail/text_reader.hpp>
@@ -40,6 +41,16 @@ struct marcxml_options {
   /// One element per line, indented as yaz-marcdump does; false: one record
   /// per line, no indentation.
   bool indent = true;
+  /// Convert a MARC-8 record (leader/09 blank) to UTF-8 on the way, as
+  /// `to_utf8(rec, converted, charset)` does, and write it with leader/09
+  /// `a`; false: refuse it with `marc8_needs_conversion`.
+  bool convert_marc8 = true;
+  /// How MARC-8 records are converted: the error policy for MARC-8 faults
+  /// (lenient repairs them, with a report in the writer's warnings; strict
+  /// and skip refuse the record with the fault), where their encoding comes
+  /// from, numeric character references, normalisation. Records whose
+  /// leader/09 is not blank are written as they are.
+  charset_options charset{};
 };
 
 namespace detail {
@@ -96,8 +107,10 @@ namespace detail {
 template <class Record>
 class marcxml_record_writer {
  public:
-  marcxml_record_writer(const Record& rec, std::string& out, const marcxml_options& o, std::vector<diagnostic>* warnings)
-      : rec_(rec), out_(out), o_(o), warnings_(warnings), old_(out.size()) {}
+  // `flag`: leader/09 as written, if not 0 (a MARC-8 record whose text needs no conversion).
+  marcxml_record_writer(const Record& rec, std::string& out, const marcxml_options& o, std::vector<diagnostic>* warnings,
+                        char flag = 0)
+      : rec_(rec), out_(out), o_(o), warnings_(warnings), old_(out.size()), flag_(flag) {}
 
   diagnostic run() {
     using namespace std::string_view_literals;
@@ -105,6 +118,12 @@ class marcxml_record_writer {
     const bool ind = o_.indent;
     out_.append(ind ? "<record>\n  <leader>"sv : "<record><leader>"sv);
     std::string_view l = rec_.leader().str();
+    char flagged[24];
+    if (flag_ && l.size() == sizeof flagged) {
+      std::memcpy(flagged, l.data(), sizeof flagged);
+      flagged[9] = flag_;
+      l = std::string_view(flagged, sizeof flagged);
+    }
     if (!schema_leader(l) && !schema(-1, "the leader does not match the schema's pattern (\"" + printable(l) + "\")"))
       return fail();
     if (!text(l, -1, "the leader")) return fail();
@@ -127,6 +146,9 @@ class marcxml_record_writer {
         if (!schema_control_tag(f.tag()) &&
             !schema(fi, "a control field tagged " + f.tag().str() + ": the schema allows control fields only as 001-009"))
           return fail();
+        if (MARCPP_UNLIKELY(seen_data_) &&
+            !schema(fi, "a control field after a data field: the schema wants the control fields first"))
+          return fail();
         std::size_t n = control_open.size() - skip;
         std::memcpy(buf, control_open.data() + skip, n);
         put_tag(buf + n, f.tag());
@@ -137,6 +159,7 @@ class marcxml_record_writer {
         out_.append(ind ? "</controlfield>\n"sv : "</controlfield>"sv);
         continue;
       }
+      seen_data_ = true;
       if (!schema_data_tag(f.tag()) &&
           !schema(fi, "a data field tagged " + f.tag().str() + ": the schema does not allow data fields tagged 00X"))
         return fail();
@@ -271,34 +294,49 @@ class marcxml_record_writer {
   const marcxml_options& o_;
   std::vector<diagnostic>* warnings_;
   std::size_t old_;
+  char flag_;
   diagnostic error_;
   std::int64_t last_warned_ = -2, mapped_field_ = -1, picture_field_ = -1;
   unsigned warned_fields_ = 0;
-  bool mapped_ = false, picture_ = false;
+  bool mapped_ = false, picture_ = false, seen_data_ = false;
 };
 
+}  // namespace detail
+
+namespace detail {
+template <class Record>
+MARCPP_NOINLINE diagnostic write_marcxml_marc8(const Record& rec, std::string& out, const marcxml_options& opts,
+                                               std::vector<diagnostic>* warnings) {
+  record converted;
+  unicode_path path;
+  if (auto d = unicode_gate(rec, "MARCXML", opts.convert_marc8, opts.charset, warnings, converted, path)) return d;
+  if (path == unicode_path::converted) return marcxml_record_writer<record>(converted, out, opts, warnings).run();
+  return marcxml_record_writer<Record>(rec, out, opts, warnings, 'a').run();
+}
 }  // namespace detail
 
 /// Appends the MARCXML `<record>` element of `rec` to `out` (without a
 /// namespace declaration: it belongs inside a `<collection>` that declares
 /// `marcxml_namespace`, as `marcxml_writer` writes it). The output is always
-/// well-formed XML. A record MARCXML cannot hold leaves `out` unchanged and
-/// returns the reason: a MARC-8 record (`marc8_needs_conversion`), bytes
-/// that are not UTF-8, a subfield code or indicator that is no character,
-/// data before the first subfield (`value_not_representable`), an invalid
-/// tag (`invalid_tag`). Content the schema's patterns do not allow is
-/// written as it is with a `schema_pattern` warning appended to `warnings`
-/// (or refused, with `strict_schema`).
+/// well-formed XML. A MARC-8 record (leader/09 blank) is converted to UTF-8
+/// on the way and written with leader/09 `a` (`opts.convert_marc8`,
+/// `opts.charset`); what the conversion reports is appended to `warnings`.
+/// A record MARCXML cannot hold leaves `out` unchanged and returns the
+/// reason: a MARC-8 record whose conversion failed (its 9xx fault, under the
+/// strict or skip charset policy) or that is not to be converted
+/// (`marc8_needs_conversion`), bytes that are not UTF-8, a subfield code or
+/// indicator that is no character, data before the first subfield
+/// (`value_not_representable`), an invalid tag (`invalid_tag`). Content the
+/// schema's patterns do not allow is written as it is with a
+/// `schema_pattern` warning appended to `warnings` (or refused, with
+/// `strict_schema`).
 ///
 ///     std::string xml;
 ///     if (auto err = marcpp::write_marcxml(rec, xml)) std::cerr << marcpp::to_string(err) << '\n';
 template <class Record>
 [[nodiscard]] diagnostic write_marcxml(const Record& rec, std::string& out, const marcxml_options& opts = {},
                                        std::vector<diagnostic>* warnings = nullptr) {
-  record converted;
-  bool use_converted = false;
-  if (auto d = detail::unicode_gate(rec, "MARCXML", converted, use_converted)) return d;
-  if (use_converted) return detail::marcxml_record_writer<record>(converted, out, opts, warnings).run();
+  if (rec.leader().coding_scheme() == ' ') return detail::write_marcxml_marc8(rec, out, opts, warnings);
   return detail::marcxml_record_writer<Record>(rec, out, opts, warnings).run();
 }
 
@@ -334,7 +372,8 @@ class marcxml_writer {
   marcxml_writer& operator=(const marcxml_writer&) = delete;
   ~marcxml_writer() { finish(); }
 
-  /// Receives the writer's warnings (`schema_pattern`, `control_character_mapped`).
+  /// Receives the writer's warnings (`schema_pattern`, `control_character_mapped`),
+  /// and the warnings and repairs of converting MARC-8 records.
   void on_diagnostic(diagnostic_handler h) { out_.set_handler(std::move(h)); }
 
   /// Writes `rec`; a record MARCXML cannot hold is not written and the

@@ -113,6 +113,17 @@ struct output_results {
   std::string out;
   void clear() { out.clear(); }
 };
+template <class R>
+struct output_value_results {
+  std::string out;        // the output of the records the parallel stage delivered, one after another
+  std::vector<R> values;  // and what each of them returned, in order
+  void clear() {
+    out.clear();
+    values.clear();
+  }
+};
+template <class Results>
+concept has_output = requires(Results& r) { r.out.size(); };
 
 }  // namespace detail
 
@@ -196,6 +207,38 @@ class parallel_reader {
           return true;
         },
         flush, [&](detail::output_results& r) { return flush(r); });
+  }
+
+  /// Runs `format(const record_view&, std::string& out)` in parallel, each
+  /// call appending one record's output to `out` and returning what else it
+  /// has to say about the record (a value of any movable type `R`), and
+  /// `sink(std::string_view output, R&& value)` serially, once per delivered
+  /// record, in input order: for converters that handle each record's
+  /// output on its own (count it, report what `format` found, put a
+  /// separator before it) without a string per record. The output lives in
+  /// a buffer of the batch, reused from batch to batch; the outputs of
+  /// consecutive records of a batch lie one after the other in it.
+  /// `end_batch()`, if given, is called serially after the last record of
+  /// each batch the sink saw, while the views the sink got are still valid
+  /// (e.g. to write the run of outputs it kept in one piece). `sink` may
+  /// return `bool`: false stops reading (`end_batch` is still called).
+  template <class Format, class Sink, class EndBatch>
+  void run_serialized(Format&& format, Sink&& sink, EndBatch&& end_batch) {
+    using R = std::invoke_result_t<Format&, const record_view&, std::string&>;
+    run_impl<detail::output_value_results<R>>(
+        [&](detail::output_value_results<R>& r, const record_view& v) { r.values.push_back(format(v, r.out)); },
+        [&](detail::output_value_results<R>& r, detail::batch_item& item, std::size_t k) {
+          return call_sink(sink, std::string_view(r.out).substr(item.out_begin, item.out_end - item.out_begin),
+                           std::move(r.values[k]));
+        },
+        [&](detail::output_value_results<R>&) {
+          end_batch();
+          return true;
+        });
+  }
+  template <class Format, class Sink>
+  void run_serialized(Format&& format, Sink&& sink) {
+    run_serialized(std::forward<Format>(format), std::forward<Sink>(sink), [] {});
   }
 
   /// Asks reading to stop as soon as it can; callable from any thread.
@@ -291,9 +334,9 @@ class parallel_reader {
         b->diags.insert(b->diags.end(), diags.begin(), diags.end());
         item.diag_end = static_cast<std::uint32_t>(b->diags.size());
         if (item.v == detail::verdict::deliver) {
-          if constexpr (std::is_same_v<Results, detail::output_results>) item.out_begin = b->results.out.size();
+          if constexpr (detail::has_output<Results>) item.out_begin = b->results.out.size();
           produce(b->results, static_cast<const record_view&>(view));
-          if constexpr (std::is_same_v<Results, detail::output_results>) item.out_end = b->results.out.size();
+          if constexpr (detail::has_output<Results>) item.out_end = b->results.out.size();
         }
       }
       return b;

@@ -3,12 +3,14 @@
 
 // What the writers of the text formats (MARCXML, MARC-in-JSON, MARCMaker)
 // share: diagnostics naming the record, the gate where MARC-8 records meet
-// the Unicode-only formats, the escape loops, and the buffered stream.
+// the Unicode-only formats (and are converted to UTF-8), the escape loops,
+// and the buffered stream.
 //
 // The escape loops look at 16 bytes at a time (SSE2) for the few bytes that
 // need attention: markup characters, control characters and non-ASCII
 // bytes (checked as UTF-8). Runs of ordinary bytes are appended whole.
 
+#include <marcpp/charset.hpp>
 #include <marcpp/config.hpp>
 #include <marcpp/detail/simd.hpp>
 #include <marcpp/error.hpp>
@@ -54,23 +56,69 @@ template <class Record>
   return d;
 }
 
+/// How `unicode_gate` lets a record through.
+enum class unicode_path : std::uint8_t {
+  as_is,      ///< leader/09 is not blank: written as it is (its values are checked as UTF-8 on the way)
+  flag_only,  ///< MARC-8 text that reads the same in UTF-8 (plain ASCII): written as it is, leader/09 `a`
+  converted,  ///< converted to UTF-8 by `to_utf8`: the writer writes the converted record
+};
+
+/// True if every value of `rec` is text that MARC-8 and UTF-8 read alike:
+/// no byte at or above 0x80, no escape (0x1B) and, when numeric character
+/// references are decoded, no `&#`. Such a record needs no conversion.
+template <class Record>
+[[nodiscard]] bool plain_ascii_text(const Record& rec, bool numeric_references) {
+  bool plain = true;
+  for_each_text(rec, [&](std::string_view s, std::int32_t, marcpp::tag) {
+    if (!plain) return;
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    std::size_t i = find_ascii_stop(p, n, '\x1B', '&');
+    while (i < n) {
+      if (p[i] != '&' || (numeric_references && i + 1 < n && p[i + 1] == '#')) {
+        plain = false;
+        return;
+      }
+      ++i;
+      i += find_ascii_stop(p + i, n - i, '\x1B', '&');
+    }
+  });
+  return plain;
+}
+
 /// The one place where a record meets a format that holds only Unicode
 /// (MARCXML, MARC-in-JSON). A record whose leader/09 is not blank is written
 /// as it is (its values are checked as UTF-8 on the way). A MARC-8 record
-/// (leader/09 blank) must be converted to UTF-8 first: the MARC-8 decoder
-/// plugs in here, filling `converted` and returning true. Until it exists,
-/// such a record is refused with `marc8_needs_conversion`.
+/// (leader/09 blank) is converted to UTF-8 with `to_utf8(rec, converted,
+/// charset)` when `convert` is true: the conversion's own warnings and
+/// repairs (not the record's earlier diagnostics) are appended to
+/// `warnings`, and a conversion that fails returns its error. A record whose
+/// text is plain ASCII needs no conversion: only its leader/09 changes
+/// (`unicode_path::flag_only`). With `convert` false, a MARC-8 record is
+/// refused with `marc8_needs_conversion`.
 template <class Record>
-[[nodiscard]] diagnostic unicode_gate(const Record& rec, std::string_view format_name, record& converted,
-                                      bool& use_converted) {
-  (void)converted;
-  use_converted = false;
+[[nodiscard]] diagnostic unicode_gate(const Record& rec, std::string_view format_name, bool convert,
+                                      const charset_options& charset, std::vector<diagnostic>* warnings,
+                                      record& converted, unicode_path& path) {
+  path = unicode_path::as_is;
   if (rec.leader().coding_scheme() != ' ') return {};
-  return writer_diagnostic(rec, errc::marc8_needs_conversion, severity::error, -1,
-                           "leader/09 is blank: the record is in MARC-8 (or another 8-bit character set); " +
-                               std::string(format_name) +
-                               " holds only Unicode, and converting the record needs the MARC-8 decoder, "
-                               "which this build does not have; the record is not written");
+  if (!convert)
+    return writer_diagnostic(rec, errc::marc8_needs_conversion, severity::error, -1,
+                             "leader/09 is blank: the record is in MARC-8 (or another 8-bit character set); " +
+                                 std::string(format_name) +
+                                 " holds only Unicode, and conversion to UTF-8 is turned off (convert_marc8); the "
+                                 "record is not written");
+  if (plain_ascii_text(rec, charset.numeric_references)) {
+    path = unicode_path::flag_only;
+    return {};
+  }
+  if (diagnostic err = to_utf8(rec, converted, charset)) return err;
+  if (warnings) {
+    const auto all = converted.diagnostics();
+    for (std::size_t i = rec.diagnostics().size(); i < all.size(); ++i) warnings->push_back(all[i]);
+  }
+  path = unicode_path::converted;
+  return {};
 }
 
 /// Writes the three characters of `t` at `w` (a table for numeric tags).
@@ -297,6 +345,18 @@ class buffered_output {
     if (!buf_.empty()) os_->write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
     buf_.clear();
     os_->flush();
+  }
+  /// Appends `text`; a piece as large as the limit goes to the stream at
+  /// once, after what the buffer holds, without a copy.
+  void write(std::string_view text) {
+    if (text.size() < limit_) {
+      buf_.append(text);
+      maybe_flush();
+      return;
+    }
+    if (!buf_.empty()) os_->write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+    os_->write(text.data(), static_cast<std::streamsize>(text.size()));
   }
   /// Passes the warnings a write collected to the handler, then forgets them.
   void report(std::vector<diagnostic>& warnings) {
