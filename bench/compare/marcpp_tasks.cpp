@@ -140,6 +140,7 @@ int run_sequential(std::string_view task, const std::string& file, const std::st
 }
 
 unsigned threads_option = 0;  // --threads; 0 for every core
+std::size_t batch_kib = 0;    // --batch-kib; 0 for the default
 
 /// Every core (or --threads), marcpp::parallel_reader over record_views:
 /// t1/t2 run on the worker threads and their counts are added up in input
@@ -148,6 +149,7 @@ unsigned threads_option = 0;  // --threads; 0 for every core
 int run_parallel(std::string_view task, const std::string& file, const std::string& out_path) {
   marcpp::parallel_options po;
   po.threads = threads_option;
+  if (batch_kib) po.batch_bytes = batch_kib << 10;
   marcpp::parallel_reader r{marcpp::mmap_source{file}, marcpp::read_options{}, po};
   counts c;
   std::atomic<bool> ok{true};
@@ -230,6 +232,7 @@ int main(int argc, char** argv) {
                  "how records are read: view (record_view), record (owning record) or parallel (record_view, "
                  "parallel_reader)");
   app.add_option("-j,--threads", threads_option, "threads for --mode parallel (default: every core)");
+  app.add_option("--batch-kib", batch_kib, "input KiB per batch for --mode parallel (default: the library's)");
   app.add_option("task", task, "t1 (read), t2 (extract), t3 (round trip) or t4 (MARCXML)");
   app.add_option("file", file, "the ISO 2709 input");
   app.add_option("out", out, "where t3 writes its ISO 2709 output (default /dev/null)");

@@ -67,6 +67,10 @@ struct batch {
   std::string owned;           // the bytes, for a source that cannot keep them
   std::string input_error;     // the input failed after the last item
   Result results;
+  // The parser and the view a worker uses on this batch: they live with the
+  // batch, so that their scratch space is reused from batch to batch.
+  iso2709_parser parser;
+  record_view view;
   void clear() {
     items.clear();
     diags.clear();
@@ -321,8 +325,9 @@ class parallel_reader {
     };
 
     auto parse_batch = [&](batch_t* b) -> batch_t* {
-      detail::iso2709_parser parser(detail::parse_options{ro_.validate_utf8});
-      record_view view;
+      detail::iso2709_parser& parser = b->parser;
+      parser.set_options(detail::parse_options{ro_.validate_utf8});
+      record_view& view = b->view;
       for (detail::batch_item& item : b->items) {
         if (item.kind != detail::chunk_kind::record) continue;
         bool parsed = parser.parse(item.x, view);

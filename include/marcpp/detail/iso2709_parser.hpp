@@ -56,6 +56,8 @@ inline constexpr char subfield_delimiter = '\x1F';
 class iso2709_parser {
  public:
   explicit iso2709_parser(parse_options o = {}) noexcept : opts_(o) {}
+  /// Changes the options, keeping the scratch space.
+  void set_options(parse_options o) noexcept { opts_ = o; }
 
   [[nodiscard]] const parse_options& options() const noexcept { return opts_; }
 
