@@ -344,6 +344,10 @@ void convert_parallel(Source&& src, const std::string& name, sink& out, reporter
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  // Standard input is read on the parallel reader's input thread while the
+  // output goes to std::cout from the in-order stage: a read from std::cin
+  // must not flush std::cout (the tie would do so from the other thread).
+  std::cin.tie(nullptr);
   CLI::App app{"Convert MARC records between ISO 2709, MARCXML, MARC-in-JSON, .mrk and the line format."};
   app.name("marc-convert");
   settings s;
