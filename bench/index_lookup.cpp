@@ -84,8 +84,11 @@ int main(int argc, char** argv) {
     return v[k];
   };
   const double clock_cost = quantile(empty, 0.5);
-  std::printf("%zu lookups by 001 among %zu ids: median %.0f ns, 99th percentile %.0f ns (clock cost %.0f ns "
+  std::vector<std::string> distinct = ids;
+  std::sort(distinct.begin(), distinct.end());
+  const auto unique = static_cast<std::size_t>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
+  std::printf("%zu lookups by the 001 of random records (%zu records have one, %zu distinct): median %.0f ns, 99th percentile %.0f ns (clock cost %.0f ns "
               "taken off); mean %.0f ns timed together\n",
-              n, ids.size(), quantile(each, 0.5) - clock_cost, quantile(each, 0.99) - clock_cost, clock_cost, mean);
+              n, ids.size(), unique, quantile(each, 0.5) - clock_cost, quantile(each, 0.99) - clock_cost, clock_cost, mean);
   return 0;
 }
