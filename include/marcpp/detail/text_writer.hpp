@@ -148,31 +148,7 @@ MARCPP_ALWAYS_INLINE void put_tag(char* w, tag t) noexcept {
 
 // ---- UTF-8 ---------------------------------------------------------------
 
-/// Length of the valid UTF-8 sequence starting at p[0] (lead byte >= 0x80),
-/// or 0 if it is not one (RFC 3629: no overlongs, surrogates, or values
-/// above U+10FFFF).
-[[nodiscard]] inline std::size_t utf8_sequence(const unsigned char* p, std::size_t avail) noexcept {
-  const unsigned char c = p[0];
-  std::size_t len;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (avail < len || p[1] < lo || p[1] > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k)
-    if ((p[k] & 0xC0) != 0x80) return 0;
-  return len;
-}
+// utf8_sequence: detail/simd.hpp.
 
 /// Index of the first byte of [p, p+n) that is below 0x20, at or above 0x80,
 /// or equal to `a`, `b` or `c`; `n` if there is none.
