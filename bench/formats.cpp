@@ -62,7 +62,7 @@ std::string_view converted(marcpp::format f) {
     const std::string_view iso = f == marcpp::format::mrk ? marc8_input() : utf8_input();
     marcpp::reader r{marcpp::memory_source{iso}};
     marcpp::record_view v;
-    if (f == marcpp::format::marcxml) s = "<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n";
+    if (f == marcpp::format::marcxml) s = marcpp::marcxml_collection_open;
     while (r.next(v)) {
       marcpp::diagnostic d;
       if (f == marcpp::format::marcxml) d = marcpp::write_marcxml(v, s);
@@ -74,7 +74,7 @@ std::string_view converted(marcpp::format f) {
       }
       (void)d;
     }
-    if (f == marcpp::format::marcxml) s += "</collection>\n";
+    if (f == marcpp::format::marcxml) s += marcpp::marcxml_collection_close;
   }
   return s;
 }

@@ -185,16 +185,14 @@ int run_parallel(std::string_view task, const std::string& file, const std::stri
           },
           put);
     } else {
-      put("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"");
-      put(marcpp::marcxml_namespace);
-      put("\">\n");
+      put(marcpp::marcxml_collection_open);
       r.run_output(
           [&](const marcpp::record_view& rec, std::string& o) {
             if (auto err = marcpp::write_marcxml(rec, o)) return refused(err);
             written.fetch_add(1, std::memory_order_relaxed);
           },
           put);
-      put("</collection>\n");
+      put(marcpp::marcxml_collection_close);
     }
     c.records = written.load();
     if (std::fclose(out) != 0) {

@@ -243,13 +243,8 @@ class record_writer {
  public:
   record_writer(std::ostream& os, format fmt, writer_options opts = {}, std::size_t buffer = std::size_t{1} << 20)
       : out_(os, buffer), os_(&os), fmt_(fmt), opts_(opts) {
-    if (fmt_ == format::marcxml) {
-      out_.buffer().append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"");
-      out_.buffer().append(marcxml_namespace);
-      out_.buffer().append("\">\n");
-    } else if (fmt_ == format::json) {
-      out_.buffer().push_back('[');
-    }
+    if (fmt_ == format::marcxml) out_.buffer().append(marcxml_collection_open);
+    if (fmt_ == format::json) out_.buffer().append(detail::json_array_open);
   }
   record_writer(const record_writer&) = delete;
   record_writer& operator=(const record_writer&) = delete;
@@ -310,8 +305,8 @@ class record_writer {
   void finish() {
     if (finished_) return;
     finished_ = true;
-    if (fmt_ == format::marcxml) out_.buffer().append("</collection>\n");
-    if (fmt_ == format::json) out_.buffer().append("\n]\n");
+    if (fmt_ == format::marcxml) out_.buffer().append(marcxml_collection_close);
+    if (fmt_ == format::json) out_.buffer().append(detail::json_array_close);
     out_.flush();
   }
   /// True if the stream failed.
@@ -324,7 +319,7 @@ class record_writer {
  private:
   // What goes before a record: the separator of a JSON array.
   void separate() {
-    if (fmt_ == format::json) out_.buffer().append(count_ ? ",\n" : "\n");
+    if (fmt_ == format::json) out_.buffer().append(detail::json_array_separator(count_));
   }
 
   detail::buffered_output out_;

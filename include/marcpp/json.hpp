@@ -52,6 +52,12 @@ struct json_options {
 
 namespace detail {
 
+// The frame of a JSON array of records: one record per line.
+inline constexpr std::string_view json_array_open = "[";
+inline constexpr std::string_view json_array_close = "\n]\n";
+// What goes before the record numbered `n` (from 0) in the array.
+[[nodiscard]] constexpr std::string_view json_array_separator(std::uint64_t n) noexcept { return n ? ",\n" : "\n"; }
+
 template <class Record>
 class json_record_writer {
  public:
@@ -219,7 +225,7 @@ class json_writer {
       : json_writer(os, layout, json_options{}, buffer) {}
   json_writer(std::ostream& os, json_layout layout, json_options opts, std::size_t buffer = std::size_t{1} << 20)
       : out_(os, buffer), layout_(layout), opts_(opts) {
-    if (layout_ == json_layout::array) out_.buffer().push_back('[');
+    if (layout_ == json_layout::array) out_.buffer().append(detail::json_array_open);
   }
   json_writer(const json_writer&) = delete;
   json_writer& operator=(const json_writer&) = delete;
@@ -235,7 +241,7 @@ class json_writer {
   diagnostic write(const Record& rec) {
     std::string& b = out_.buffer();
     const std::size_t mark = b.size();
-    if (layout_ == json_layout::array) b.append(count_ ? ",\n" : "\n");
+    if (layout_ == json_layout::array) b.append(detail::json_array_separator(count_));
     diagnostic d = write_json(rec, b, opts_, &warnings_);
     out_.report(warnings_);
     if (d) {
@@ -251,7 +257,7 @@ class json_writer {
   void finish() {
     if (finished_) return;
     finished_ = true;
-    if (layout_ == json_layout::array) out_.buffer().append("\n]\n");
+    if (layout_ == json_layout::array) out_.buffer().append(detail::json_array_close);
     out_.flush();
   }
   [[nodiscard]] std::uint64_t count() const noexcept { return count_; }

@@ -32,6 +32,12 @@ MARCPP_NAMESPACE_BEGIN
 
 /// The MARCXML namespace.
 inline constexpr std::string_view marcxml_namespace = "http://www.loc.gov/MARC21/slim";
+/// What opens a MARCXML collection document as marcpp writes it: the XML
+/// declaration and `<collection>` in the MARCXML namespace.
+inline constexpr std::string_view marcxml_collection_open =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n";
+/// What closes it.
+inline constexpr std::string_view marcxml_collection_close = "</collection>\n";
 
 /// How MARCXML is written.
 struct marcxml_options {
@@ -364,9 +370,7 @@ class marcxml_writer {
  public:
   explicit marcxml_writer(std::ostream& os, marcxml_options opts = {}, std::size_t buffer = std::size_t{1} << 20)
       : out_(os, buffer), opts_(opts) {
-    out_.buffer().append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"");
-    out_.buffer().append(marcxml_namespace);
-    out_.buffer().append("\">\n");
+    out_.buffer().append(marcxml_collection_open);
   }
   marcxml_writer(const marcxml_writer&) = delete;
   marcxml_writer& operator=(const marcxml_writer&) = delete;
@@ -390,7 +394,7 @@ class marcxml_writer {
   void finish() {
     if (finished_) return;
     finished_ = true;
-    out_.buffer().append("</collection>\n");
+    out_.buffer().append(marcxml_collection_close);
     out_.flush();
   }
   /// Records written.

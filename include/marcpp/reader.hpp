@@ -205,6 +205,40 @@ class accountant {
   bool stopped_ = false;
 };
 
+
+/// Input iterator over the records `Reader::next(Record&)` gives, read into
+/// `*current`: the range-for of every reader. Throws `marcpp::error` when
+/// reading stops on an error.
+template <class Reader, class Record>
+class record_iterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = Record;
+  using difference_type = std::ptrdiff_t;
+  using reference = const Record&;
+  using pointer = const Record*;
+
+  record_iterator() = default;
+  record_iterator(Reader* r, Record* current) : r_(r), current_(current) { advance(); }
+  reference operator*() const noexcept { return *current_; }
+  pointer operator->() const noexcept { return current_; }
+  record_iterator& operator++() {
+    advance();
+    return *this;
+  }
+  void operator++(int) { advance(); }
+  friend bool operator==(const record_iterator& a, std::default_sentinel_t) noexcept { return a.r_ == nullptr; }
+
+ private:
+  void advance() {
+    if (!r_->next(*current_)) {
+      if (r_->failed()) throw_error(r_->error());
+      r_ = nullptr;
+    }
+  }
+  Reader* r_ = nullptr;
+  Record* current_ = nullptr;
+};
 }  // namespace detail
 
 /// Reads ISO 2709 records from `Source` (`memory_source`, `mmap_source`,
@@ -283,35 +317,8 @@ class reader {
 
   /// Input iterator over `const record_view&`; throws `marcpp::error` when
   /// reading stops on an error.
-  class iterator {
-   public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = record_view;
-    using difference_type = std::ptrdiff_t;
-    using reference = const record_view&;
-    using pointer = const record_view*;
-
-    iterator() = default;
-    explicit iterator(reader* r) : r_(r) { advance(); }
-    reference operator*() const noexcept { return r_->view_; }
-    pointer operator->() const noexcept { return &r_->view_; }
-    iterator& operator++() {
-      advance();
-      return *this;
-    }
-    void operator++(int) { advance(); }
-    friend bool operator==(const iterator& a, std::default_sentinel_t) noexcept { return a.r_ == nullptr; }
-
-   private:
-    void advance() {
-      if (!r_->next(r_->view_)) {
-        if (r_->failed()) throw_error(r_->error());
-        r_ = nullptr;
-      }
-    }
-    reader* r_ = nullptr;
-  };
-  [[nodiscard]] iterator begin() { return iterator(this); }
+  using iterator = detail::record_iterator<reader, record_view>;
+  [[nodiscard]] iterator begin() { return iterator(this, &view_); }
   [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
  private:

@@ -78,35 +78,8 @@ class text_reader_base {
 
   /// Input iterator over `const record&`; throws `marcpp::error` when
   /// reading stops on an error.
-  class iterator {
-   public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = record;
-    using difference_type = std::ptrdiff_t;
-    using reference = const record&;
-    using pointer = const record*;
-
-    iterator() = default;
-    explicit iterator(text_reader_base* r) : r_(r) { advance(); }
-    reference operator*() const noexcept { return r_->current_; }
-    pointer operator->() const noexcept { return &r_->current_; }
-    iterator& operator++() {
-      advance();
-      return *this;
-    }
-    void operator++(int) { advance(); }
-    friend bool operator==(const iterator& a, std::default_sentinel_t) noexcept { return a.r_ == nullptr; }
-
-   private:
-    void advance() {
-      if (!static_cast<Derived*>(r_)->next(r_->current_)) {
-        if (r_->failed()) throw_error(r_->error());
-        r_ = nullptr;
-      }
-    }
-    text_reader_base* r_ = nullptr;
-  };
-  [[nodiscard]] iterator begin() { return iterator(this); }
+  using iterator = record_iterator<Derived, record>;
+  [[nodiscard]] iterator begin() { return iterator(static_cast<Derived*>(this), &current_); }
   [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
  protected:
