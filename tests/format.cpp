@@ -237,3 +237,30 @@ TEST_CASE("record_writer: each format as its own writer writes it") {
     CHECK(warnings[0].code == errc::schema_pattern);
   }
 }
+
+TEST_CASE("every reader is a range of records") {
+  const marcpp::record r = sample();
+  const std::string iso = marcpp::to_iso2709(r);
+  const std::string xml = std::string(marcpp::marcxml_collection_open) + [&] {
+    std::string s;
+    REQUIRE_FALSE(marcpp::write_marcxml(r, s));
+    return s + s;
+  }() + std::string(marcpp::marcxml_collection_close);
+  const std::string jsonl = marcpp::to_json(r) + "\n" + marcpp::to_json(r) + "\n";
+  const std::string mrk = marcpp::to_mrk(r) + "\n" + marcpp::to_mrk(r);
+  auto each = [&](auto&& reader) {
+    std::vector<std::string> got;
+    for (const auto& rec : reader) got.push_back(marcpp::to_iso2709(rec));
+    return got;
+  };
+  const std::vector<std::string> two{iso, iso};
+  const std::string isos = iso + iso;
+  CHECK(each(marcpp::reader{marcpp::memory_source{isos}}) == two);
+  CHECK(each(marcpp::marcxml_reader{marcpp::memory_source{xml}}) == two);
+  CHECK(each(marcpp::json_reader{marcpp::memory_source{jsonl}}) == two);
+  CHECK(each(marcpp::mrk_reader{marcpp::memory_source{mrk}}) == two);
+  // A strict stop ends the range with the error.
+  const std::string broken = jsonl + "{\"leader\": \n";
+  marcpp::json_reader strict{marcpp::memory_source{broken}, test::with(marcpp::error_policy::strict)};
+  CHECK_THROWS_AS(each(strict), marcpp::error);
+}
