@@ -4,7 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstring>
+#include <iterator>
 #include <memory>
+#include <ranges>
 
 using marcpp::record_view;
 
@@ -50,10 +53,10 @@ TEST_CASE("record_view") {
     CHECK(f.ind1() == '1');
     CHECK(f.ind2() == '0');
     REQUIRE(f.subfields().size() == 2);
-    CHECK(f.subfields()[0].code() == 'a');
-    CHECK(f.subfields()[0].value() == "A crafted record /");
-    CHECK(f.subfields()[0].shape() == marcpp::subfield_shape::normal);
-    CHECK(f.subfields()[1].code() == 'c');
+    CHECK(test::list(f.subfields())[0].code() == 'a');
+    CHECK(test::list(f.subfields())[0].value() == "A crafted record /");
+    CHECK(test::list(f.subfields())[0].shape() == marcpp::subfield_shape::normal);
+    CHECK(test::list(f.subfields())[1].code() == 'c');
     CHECK(f.raw() == "10\x1f" "aA crafted record /\x1f" "cmarcpp tests.");
   }
 
@@ -86,7 +89,7 @@ TEST_CASE("record_view") {
     heap.reset();
     CHECK(copy[3].value('c') == "marcpp tests.");
     record_view moved = std::move(copy);
-    CHECK(moved[3].subfields()[0].value() == "A crafted record /");
+    CHECK(test::list(moved[3].subfields())[0].value() == "A crafted record /");
     CHECK(moved[4].value('a') == "Cataloging");
     record_view assigned;
     assigned = moved;
@@ -144,7 +147,7 @@ TEST_CASE("record_view: real-world shapes") {
     record_view v;
     const std::string a = test::slurp(test::crafted("data-before-first-subfield.mrc"));
     view_of(a, v);
-    auto s = v[4].subfields();
+    auto s = test::list(v[4].subfields());
     REQUIRE(s.size() == 2);
     CHECK(s[0].shape() == marcpp::subfield_shape::unlabelled);
     CHECK_FALSE(s[0].has_delimiter());
@@ -152,7 +155,7 @@ TEST_CASE("record_view: real-world shapes") {
     CHECK(s[1].code() == 'a');
     const std::string b = test::slurp(test::crafted("missing-subfield-code.mrc"));
     view_of(b, v);
-    s = v[4].subfields();
+    s = test::list(v[4].subfields());
     REQUIRE(s.size() == 2);
     CHECK(s[1].shape() == marcpp::subfield_shape::no_code);
     CHECK(s[1].has_delimiter());
@@ -172,7 +175,7 @@ TEST_CASE("record_view: real-world shapes") {
     record_view v;
     view_of(bytes, v);
     REQUIRE(v.size() == 301);
-    CHECK(v[300].subfields()[2].value() == "note 299.2");
+    CHECK(test::list(v[300].subfields())[2].value() == "note 299.2");
     record_view copy = v;
     CHECK(copy[150].value('a') == "note 149.0");
     CHECK(test::dump(copy).substr(25) == test::dump(r).substr(25));
@@ -190,4 +193,143 @@ TEST_CASE("subfield_view and field_view defaults") {
   CHECK_FALSE(f.tag().is_valid());
   CHECK(f.subfields().empty());
   CHECK(f.indicators() == marcpp::indicators("  "));
+}
+
+TEST_CASE("record_view: subfields are found as they are iterated") {
+  static_assert(std::forward_iterator<marcpp::subfield_range::iterator>);
+  static_assert(std::ranges::forward_range<marcpp::subfield_range>);
+
+  SUBCASE("values of every length, at every alignment of the input, up to its last byte") {
+    // One record whose subfields have values of 0 to 70 bytes; read from
+    // 16 positions in a buffer that ends with the record, so that the
+    // search for delimiters meets every alignment and the end of the input.
+    marcpp::record r;
+    r.add(marcpp::field::control("001", "lengths"));
+    for (int len = 0; len <= 70; ++len) {
+      marcpp::field f("500", "1 ");
+      f.add_subfield('a', std::string(static_cast<std::size_t>(len), 'x'));
+      f.add_subfield(static_cast<char>('0' + len % 10), std::string(static_cast<std::size_t>(70 - len), 'y'));
+      f.add_subfield('z', std::string(static_cast<std::size_t>(len % 17), '\x1C'));  // 0x1C is data
+      r.add(std::move(f));
+    }
+    const std::string bytes = marcpp::to_iso2709(r);
+    for (std::size_t shift = 0; shift < 16; ++shift) {
+      auto buf = std::make_unique<char[]>(shift + bytes.size());
+      std::memcpy(buf.get() + shift, bytes.data(), bytes.size());
+      marcpp::reader rd{marcpp::memory_source{std::string_view(buf.get() + shift, bytes.size())},
+                        test::with(marcpp::error_policy::strict)};
+      record_view v;
+      REQUIRE(rd.next(v));
+      CHECK(v.is_canonical());
+      REQUIRE(v.size() == r.size());
+      for (std::size_t i = 1; i < v.size(); ++i) {
+        const auto got = test::list(v[i].subfields());
+        const auto& want = r[i].subfields();
+        REQUIRE(got.size() == want.size());
+        CHECK(v[i].subfields().size() == want.size());
+        for (std::size_t k = 0; k < got.size(); ++k) {
+          CHECK(got[k].code() == want[k].code());
+          CHECK(got[k].value() == want[k].value());
+          CHECK(got[k].shape() == marcpp::subfield_shape::normal);
+          CHECK(got[k].value().data() >= buf.get() + shift);
+          CHECK(got[k].value().data() + got[k].value().size() <= buf.get() + shift + bytes.size());
+        }
+      }
+    }
+  }
+
+  SUBCASE("the range: empty, size, front, iterators") {
+    const std::string bytes = test::slurp(test::crafted("ok-basic.mrc"));
+    record_view v;
+    view_of(bytes, v);
+    const auto s = v[3].subfields();
+    CHECK_FALSE(s.empty());
+    CHECK(s.size() == 2);
+    CHECK(s.front().code() == 'a');
+    auto it = s.begin();
+    CHECK(it->value() == "A crafted record /");
+    auto old = it++;
+    CHECK((*old).code() == 'a');
+    CHECK(it->code() == 'c');
+    CHECK(++it == s.end());
+    CHECK(std::ranges::distance(s) == 2);
+    CHECK(v[0].subfields().empty());
+    CHECK(v[0].subfields().size() == 0);
+    CHECK(v[0].subfields().begin() == v[0].subfields().end());
+    const marcpp::subfield_range none;
+    CHECK(none.empty());
+    CHECK(none.size() == 0);
+    // The helpers of the read API go through the range.
+    CHECK(v[3].subfields('c').size() == 1);
+    CHECK(v[3].subfields('c').begin()->value() == "marcpp tests.");
+    CHECK(v[3].value('c') == "marcpp tests.");
+  }
+
+  SUBCASE("a field of another shape, cut by the reader, reads through the same range") {
+    const std::string bytes = test::slurp(test::crafted("missing-subfield-code.mrc"));
+    record_view v;
+    marcpp::reader rd{marcpp::memory_source{bytes}, test::with(marcpp::error_policy::lenient)};
+    REQUIRE(rd.next(v));
+    const auto s = v[4].subfields();
+    CHECK(s.size() == 2);
+    CHECK(s.front().code() == 'a');
+    CHECK(std::ranges::distance(s) == 2);
+    CHECK_FALSE(v.is_canonical());
+  }
+}
+
+TEST_CASE("record_view: a canonical record is written as its bytes") {
+  // The writer copies a canonical view's bytes; the field-by-field writer,
+  // given the owning copy, must write the same bytes.
+  for (const char* name : {"ok-basic.mrc", "ok-three.mrc", "ok-local-tags.mrc", "ok-danmarc-00x-subfields.mrc",
+                           "ok-unimarc-one-indicator.mrc"}) {
+    const std::string file = name;
+    CAPTURE(file);
+    const std::string bytes = test::slurp(test::crafted(name));
+    marcpp::reader rd{marcpp::memory_source{bytes}, test::with(marcpp::error_policy::strict)};
+    record_view v;
+    std::size_t canonical = 0;
+    while (rd.next(v)) {
+      canonical += v.is_canonical();
+      std::string from_view, from_record;
+      REQUIRE_FALSE(marcpp::write_iso2709(v, from_view));
+      REQUIRE_FALSE(marcpp::write_iso2709(marcpp::record{v}, from_record));
+      CHECK(from_view == from_record);
+      if (v.is_canonical()) CHECK(from_view == v.raw());
+    }
+    CHECK(canonical > 0);
+  }
+  {
+    // Fields whose data is not in directory order: written back in their
+    // data order, field by field.
+    const std::string bytes = test::slurp(test::crafted("ok-data-out-of-order.mrc"));
+    record_view v;
+    view_of(bytes, v);
+    CHECK(v.diagnostics().empty());
+    CHECK_FALSE(v.is_canonical());
+    std::string from_view, from_record;
+    REQUIRE_FALSE(marcpp::write_iso2709(v, from_view));
+    REQUIRE_FALSE(marcpp::write_iso2709(marcpp::record{v}, from_record));
+    CHECK(from_view == from_record);
+  }
+  // Records the reader repaired or reported on are never canonical.
+  for (const char* name : {"record-length-mismatch.mrc", "bad-base-address.mrc", "unsupported-entry-map.mrc",
+                           "data-before-first-subfield.mrc", "invalid-utf8.mrc", "bad-indicator-count.mrc"}) {
+    const std::string file = name;
+    CAPTURE(file);
+    const std::string bytes = test::slurp(test::crafted(name));
+    marcpp::reader rd{marcpp::memory_source{bytes}, test::with(marcpp::error_policy::lenient)};
+    record_view v;
+    bool any = false;
+    while (rd.next(v)) {
+      if (v.diagnostics().empty()) continue;
+      any = true;
+      CHECK_FALSE(v.is_canonical());
+      std::string from_view, from_record;
+      REQUIRE_FALSE(marcpp::write_iso2709(v, from_view));
+      REQUIRE_FALSE(marcpp::write_iso2709(marcpp::record{v}, from_record));
+      CHECK(from_view == from_record);
+    }
+    CHECK(any);
+  }
 }

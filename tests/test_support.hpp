@@ -20,6 +20,13 @@
 
 namespace test {
 
+/// The elements of a range (a field's subfields, say) in a vector, for
+/// random access in checks.
+template <class Range>
+auto list(const Range& r) {
+  return std::vector<std::iter_value_t<decltype(r.begin())>>(r.begin(), r.end());
+}
+
 inline std::filesystem::path data_dir() { return MARCPP_TEST_DATA_DIR; }
 inline std::filesystem::path crafted(const std::string& name) { return data_dir() / "crafted" / name; }
 

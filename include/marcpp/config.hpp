@@ -70,6 +70,15 @@
 #  define MARCPP_LAMBDA_INLINE
 #endif
 
+// For a kernel that reads whole aligned 16-byte blocks around the bytes it
+// was given: such a block never crosses a page, so the read is safe, but
+// AddressSanitizer would see the bytes outside as an overflow.
+#if defined(__GNUC__) || defined(__clang__)
+#  define MARCPP_NO_SANITIZE_ADDRESS __attribute__((no_sanitize_address))
+#else
+#  define MARCPP_NO_SANITIZE_ADDRESS
+#endif
+
 #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
 #  define MARCPP_HAS_SSE2 1
 #else

@@ -105,6 +105,12 @@ template <class Record>
     plain.to_encoding.reset();
     return write_iso2709(converted, out, plain);
   }
+  if constexpr (std::is_same_v<Record, record_view>) {
+    if (rec.is_canonical()) {  // the reader found these bytes exactly as they would be written
+      out.append(rec.raw());
+      return {};
+    }
+  }
   const marcpp::leader& ldr = rec.leader();
   const auto fields = rec.fields();
   const std::size_t n = fields.size();

@@ -6,6 +6,7 @@
 
 #include <marcpp/config.hpp>
 #include <marcpp/detail/reads.hpp>
+#include <marcpp/detail/simd.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/indicators.hpp>
 #include <marcpp/leader.hpp>
@@ -13,7 +14,10 @@
 
 #include <boost/container/small_vector.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -54,6 +58,93 @@ class subfield_view {
   subfield_shape shape_ = subfield_shape::normal;
 };
 
+/// The subfields of a `field_view`, in order: a forward range of
+/// `subfield_view` values.
+///
+/// The reader does not cut a field into subfields while it reads: a field of
+/// the usual shape (its indicators, then every delimiter followed by a code)
+/// is checked, and its subfields are found as they are iterated, each a view
+/// of the input. A field of any other shape was cut by the reader, under its
+/// error policy, and is iterated from what it kept. Either way the subfields
+/// are the same. `size()` counts them (a pass over the field); for random
+/// access, copy them (`std::vector<subfield_view>(r.begin(), r.end())`) or
+/// make a `record`.
+class subfield_range {
+ public:
+  class iterator {
+   public:
+    using iterator_concept = std::forward_iterator_tag;
+    using iterator_category = std::input_iterator_tag;  // it yields values, not references
+    using value_type = subfield_view;
+    using difference_type = std::ptrdiff_t;
+    using reference = subfield_view;
+    struct pointer {
+      subfield_view v;
+      const subfield_view* operator->() const noexcept { return &v; }
+    };
+
+    constexpr iterator() noexcept = default;
+    [[nodiscard]] subfield_view operator*() const noexcept {
+      if (s_) return *s_;
+      return subfield_view(p_[1], std::string_view(p_ + 2, static_cast<std::size_t>(q_ - p_ - 2)));
+    }
+    [[nodiscard]] pointer operator->() const noexcept { return pointer{**this}; }
+    iterator& operator++() noexcept {
+      if (s_) {
+        ++s_;
+      } else {
+        p_ = q_;
+        q_ = next(p_, end_);
+      }
+      return *this;
+    }
+    iterator operator++(int) noexcept {
+      iterator t = *this;
+      ++*this;
+      return t;
+    }
+    friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.s_ == b.s_ && a.p_ == b.p_; }
+
+   private:
+    friend class subfield_range;
+    constexpr explicit iterator(const subfield_view* s) noexcept : s_(s) {}
+    iterator(const char* p, const char* end) noexcept : p_(p), q_(next(p, end)), end_(end) {}
+    // The delimiter after the one at `p` (whose code byte follows it), or `end`.
+    static const char* next(const char* p, const char* end) noexcept {
+      return p == end ? end : detail::find_delimiter(p + 2, end);
+    }
+
+    const subfield_view* s_ = nullptr;  // a field the reader cut: the current subfield
+    const char* p_ = nullptr;           // otherwise: the current subfield's delimiter,
+    const char* q_ = nullptr;           // the next delimiter (or the field's end),
+    const char* end_ = nullptr;         // and the field's end
+  };
+
+  constexpr subfield_range() noexcept = default;
+  [[nodiscard]] iterator begin() const noexcept { return s_ ? iterator(s_) : iterator(p_, end_); }
+  [[nodiscard]] iterator end() const noexcept { return s_ ? iterator(s_ + n_) : iterator(end_, end_); }
+  [[nodiscard]] bool empty() const noexcept { return s_ ? n_ == 0 : p_ == end_; }
+  /// The number of subfields (a pass over the field).
+  [[nodiscard]] std::size_t size() const noexcept {
+    if (s_ || p_ == end_) return n_;
+    std::size_t n = 0;
+    for (const char* p = p_; p != end_; ++p) n += *p == '\x1F';
+    return n;
+  }
+  /// The first subfield; the range must not be empty.
+  [[nodiscard]] subfield_view front() const noexcept { return *begin(); }
+
+ private:
+  friend class field_view;
+  constexpr subfield_range(const subfield_view* s, std::uint32_t n) noexcept : s_(n ? s : nullptr), n_(n) {}
+  constexpr subfield_range(const char* p, const char* end) noexcept : p_(p), end_(end) {}
+
+  const subfield_view* s_ = nullptr;
+  std::uint32_t n_ = 0;
+  const char* p_ = nullptr;
+  const char* end_ = nullptr;
+};
+
 /// A field of a `record_view`: a tag, and either control data or indicators
 /// and subfields, all viewing the input bytes.
 class field_view : public detail::field_reads<field_view> {
@@ -76,8 +167,12 @@ class field_view : public detail::field_reads<field_view> {
   [[nodiscard]] marcpp::indicators indicators() const noexcept { return ind_; }
   [[nodiscard]] char ind1() const noexcept { return ind_.first(); }
   [[nodiscard]] char ind2() const noexcept { return ind_.second(); }
-  /// The subfields, in order (empty for a control field).
-  [[nodiscard]] std::span<const subfield_view> subfields() const noexcept { return {subs_, nsubs_}; }
+  /// The subfields, in order (empty for a control field): a forward range,
+  /// see `subfield_range`.
+  [[nodiscard]] subfield_range subfields() const noexcept {
+    if (split_) return subfield_range(data_ + 2, data_ + size_);
+    return subfield_range(subs_, nsubs_);
+  }
 
  private:
   friend class detail::iso2709_parser;
@@ -93,6 +188,7 @@ class field_view : public detail::field_reads<field_view> {
   marcpp::tag tag_;
   marcpp::indicators ind_;
   bool control_ = false;
+  bool split_ = false;  // the usual shape: subfields are found as they are iterated
 };
 
 /// A record whose strings all view the input: parsing a typical record
@@ -148,6 +244,11 @@ class record_view : public detail::record_reads<record_view> {
   [[nodiscard]] std::uint64_t offset() const noexcept { return offset_; }
   /// 0-based position of the record in the input (`npos` if unknown).
   [[nodiscard]] std::uint64_t index() const noexcept { return index_; }
+  /// True when the reader found nothing to report in the record and its
+  /// layout is the plain one (fields in directory order, one after another):
+  /// `raw()` is then exactly what `write_iso2709` writes for it, and the
+  /// writer copies it whole.
+  [[nodiscard]] bool is_canonical() const noexcept { return canonical_; }
   /// Number of indicator bytes each data field carries in ISO 2709 (leader/10,
   /// or 2 where the leader does not say).
   [[nodiscard]] unsigned indicator_count() const noexcept { return ind_count_; }
@@ -161,6 +262,7 @@ class record_view : public detail::record_reads<record_view> {
     raw_ = {};
     offset_ = index_ = npos;
     ind_count_ = 2;
+    canonical_ = false;
   }
 
  private:
@@ -176,6 +278,7 @@ class record_view : public detail::record_reads<record_view> {
     offset_ = o.offset_;
     index_ = o.index_;
     ind_count_ = o.ind_count_;
+    canonical_ = o.canonical_;
     rebase(o.subfields_.data());
   }
   void take(record_view&& o) {
@@ -188,6 +291,7 @@ class record_view : public detail::record_reads<record_view> {
     offset_ = o.offset_;
     index_ = o.index_;
     ind_count_ = o.ind_count_;
+    canonical_ = o.canonical_;
     rebase(old_base);
     o.clear();
   }
@@ -206,6 +310,7 @@ class record_view : public detail::record_reads<record_view> {
   std::uint64_t offset_ = npos;
   std::uint64_t index_ = npos;
   unsigned ind_count_ = 2;
+  bool canonical_ = false;
 };
 
 namespace detail {

@@ -100,12 +100,12 @@ class tag {
   }
 
   /// The three characters; `"???"` for the invalid tag.
-  [[nodiscard]] constexpr std::array<char, 3> chars() const noexcept {
-    if (!is_valid()) return {'?', '?', '?'};
-    if (is_numeric()) {
-      return {static_cast<char>('0' + value_ / 100), static_cast<char>('0' + value_ / 10 % 10),
-              static_cast<char>('0' + value_ % 10)};
+  [[nodiscard]] MARCPP_ALWAYS_INLINE constexpr std::array<char, 3> chars() const noexcept {
+    if (MARCPP_LIKELY(is_numeric())) {
+      const char* c = numeric_chars.data() + 3 * value_;
+      return {c[0], c[1], c[2]};
     }
+    if (!is_valid()) return {'?', '?', '?'};
     unsigned v = value_ - alpha_base;
     return {digit36(v / 1296), digit36(v / 36 % 36), digit36(v % 36)};
   }
@@ -124,6 +124,16 @@ class tag {
   }
 
  private:
+  // The characters of every numeric tag, three by three.
+  static constexpr std::array<char, 3000> numeric_chars = [] {
+    std::array<char, 3000> t{};
+    for (unsigned v = 0; v < 1000; ++v) {
+      t[3 * v] = static_cast<char>('0' + v / 100);
+      t[3 * v + 1] = static_cast<char>('0' + v / 10 % 10);
+      t[3 * v + 2] = static_cast<char>('0' + v % 10);
+    }
+    return t;
+  }();
   static constexpr int value36(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'A' && c <= 'Z') return c - 'A' + 10;

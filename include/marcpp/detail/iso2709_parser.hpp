@@ -193,6 +193,8 @@ class iso2709_parser {
     const std::size_t diags_before = out_->diags_.size();
     if (fast_path()) {
       finish_fields_fast();
+      // Nothing found: the bytes are exactly what write_iso2709 writes.
+      out_->canonical_ = out_->diags_.empty();
     } else {
       // Start over: drop what the fast path built and reported.
       out_->fields_.clear();
@@ -389,10 +391,11 @@ class iso2709_parser {
   // The shape of nearly every real record: every directory entry well
   // formed, contiguous, in order, each field ending with its terminator, the
   // fields covering the data area exactly, no terminator inside a field.
-  // One pass over the directory builds the fields; one sweep over the data
-  // area (16 bytes at a time) finds every delimiter and terminator and cuts
-  // the subfields as it goes. Anything else returns false, and the record
-  // goes to the slow path.
+  // One pass over the directory builds the fields; then either the regular
+  // check passes (the subfields are left to be found as they are iterated)
+  // or a sweep over the data area cuts the subfields of an odd but readable
+  // record. Anything else returns false, and the record goes to the slow
+  // path.
   bool fast_path() {
     if (dir_rem_ >= 3) return false;  // an incomplete entry that carries a tag
     const std::size_t n = (base_ - 1 - 24) / entry_size_;
@@ -409,7 +412,7 @@ class iso2709_parser {
       const std::int64_t start = usual_map ? digits5(dir + 7) : parse_digits(dir + 3 + lf_, ls_);
       if (!t.is_valid() || len < 1 || start != static_cast<std::int64_t>(expected)) return false;
       const std::size_t end = expected + static_cast<std::size_t>(len);
-      if (end > area || a[end - 1] != field_terminator) return false;
+      if (end > area) return false;
       const auto size = static_cast<std::uint32_t>(len - 1);
       const char* d = a + expected;
       fields.emplace_back(field_view(t, d, size,
@@ -423,119 +426,78 @@ class iso2709_parser {
     // The usual layout (two indicators, one-byte codes) takes the leanest
     // paths; a record either path cannot take whole goes to the slow path.
     const bool usual = ind_ == 2 && ind_declared_ == 2 && code_len_ == 2;
-    if (usual && regular_sweep(a, area, fv, n)) return true;
-    out_->subfields_.clear();
+    if (usual && regular_check(a, area, fv, n)) return true;
+    for (std::size_t i = 0; i < n; ++i)  // the sweeps below rely on each field's terminator
+      if (fv[i].data_[fv[i].size_] != field_terminator) return false;
     for (std::size_t i = 0; i < n; ++i) {
-      fv[i].nsubs_ = 0;
+      fv[i].split_ = false;
       fv[i].ind_ = marcpp::indicators();
     }
     return usual ? sweep<true>(a, area, fv, n) : sweep<false>(a, area, fv, n);
   }
 
-  // Scratch grows geometrically, from a size most records fit, so that a
-  // reader allocates a handful of times over a whole file.
-  template <class V>
-  static void grow(V& v, std::size_t need) {
-    if (v.size() < need) v.resize(std::max({need, 2 * v.size(), std::size_t{4096}}));
-  }
-
-  // Writes, for the 64 bytes at `a + base`, the positions of delimiters and
-  // field terminators (0x1F, 0x1E) to `out`; returns how many. Branches only
-  // when a block holds more than eight of them. `bad` collects record
-  // terminators (0x1D), `high` bytes with their top bit set.
+  // The regular record, checked without cutting it into subfields: every
+  // data field starts with its two indicators and a delimiter, every
+  // delimiter is followed by a code, no delimiter sits in a control field,
+  // and no terminator lies inside a field. One pass over the data area, 64
+  // bytes at a time, counts the field terminators and finds any delimiter
+  // followed by a separator; a pass over the fields checks how each begins.
+  // True, with every data field's indicators set and its subfields left to
+  // be found as they are iterated, if the record is that regular; false
+  // (nothing reported, nothing kept) if not.
+  bool regular_check(const char* a, std::size_t area, field_view* fv, std::size_t n) {
+    std::size_t terms = 0, i = 0;
+    bool high = false, bad = false, codeless = false;
 #if MARCPP_HAS_SSE2
-  static MARCPP_ALWAYS_INLINE std::size_t flatten64(const char* a, std::uint32_t base, std::uint32_t* out, __m128i& high,
-                                                     __m128i& bad) noexcept {
-    const __m128i fe = _mm_set1_epi8(static_cast<char>(0xFE)), sep = _mm_set1_epi8(0x1E), rt = _mm_set1_epi8(0x1D);
-    std::uint64_t m = 0;
-    for (int k = 0; k < 4; ++k) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + base + 16 * k));
-      high = _mm_or_si128(high, x);
-      bad = _mm_or_si128(bad, _mm_cmpeq_epi8(x, rt));
-      m |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, fe), sep))))
-           << (16 * k);
-    }
-    const auto count = static_cast<std::size_t>(popcount64(m));
-    for (int k = 0; k < 8; ++k) {
-      out[k] = base + static_cast<std::uint32_t>(__builtin_ctzll(m | (std::uint64_t{1} << 63)));
-      m &= m - 1;
-    }
-    if (MARCPP_UNLIKELY(count > 8)) {
-      for (std::size_t k = 8; k < count; ++k) {
-        out[k] = base + static_cast<std::uint32_t>(__builtin_ctzll(m));
-        m &= m - 1;
+    {
+      const __m128i fe = _mm_set1_epi8(static_cast<char>(0xFE)), rs = _mm_set1_epi8(0x1E), us = _mm_set1_epi8(0x1F),
+                    gs = _mm_set1_epi8(0x1D);
+      __m128i hv = _mm_setzero_si128(), bv = _mm_setzero_si128();
+      std::uint64_t carry = 0, lost = 0;  // a delimiter in the last byte of the block before; delimiters without code
+      for (; i + 64 <= area; i += 64) {
+        std::uint64_t dm = 0, sm = 0;  // delimiters; separators (delimiters and field terminators)
+        for (int k = 0; k < 4; ++k) {
+          const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i + 16 * k));
+          hv = _mm_or_si128(hv, x);
+          bv = _mm_or_si128(bv, _mm_cmpeq_epi8(x, gs));
+          dm |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, us))))
+                << (16 * k);
+          sm |= static_cast<std::uint64_t>(
+                    static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, fe), rs))))
+                << (16 * k);
+        }
+        terms += static_cast<std::size_t>(popcount64(sm & ~dm));
+        lost |= ((dm << 1) | carry) & sm;
+        carry = dm >> 63;
       }
+      high = _mm_movemask_epi8(hv) != 0;
+      bad = _mm_movemask_epi8(bv) != 0;
+      codeless = lost != 0 || (carry && i < area && (static_cast<unsigned char>(a[i]) & 0xFE) == 0x1E);
     }
-    return count;
-  }
-#endif
-
-  // The regular record, read without a branch per delimiter: every data field
-  // starts with its two indicators and a delimiter, every delimiter has a
-  // code, no delimiter sits in a control field. First the positions of every
-  // delimiter and terminator are gathered (SIMD); then one pass turns them
-  // into subfields, writing unconditionally and advancing by what each byte
-  // is; then each field takes its run of subfields and is checked. False
-  // (nothing reported, nothing kept) if the record is not that regular.
-  bool regular_sweep(const char* a, std::size_t area, field_view* fv, std::size_t n) {
-    if (area > 0xFFFFFFF0u) return false;
-    grow(pos_, area + 72);
-    std::uint32_t* P = pos_.data();
-    std::size_t M = 0, i = 0;
-    bool high = false, bad = false;
-#if MARCPP_HAS_SSE2
-    __m128i hv = _mm_setzero_si128(), bv = _mm_setzero_si128();
-    for (; i + 64 <= area; i += 64) M += flatten64(a, static_cast<std::uint32_t>(i), P + M, hv, bv);
-    high = _mm_movemask_epi8(hv) != 0;
-    bad = _mm_movemask_epi8(bv) != 0;
 #endif
     for (; i < area; ++i) {
       const auto c = static_cast<unsigned char>(a[i]);
       high |= c >= 0x80;
       bad |= c == 0x1D;
-      if ((c & 0xFE) == 0x1E) P[M++] = static_cast<std::uint32_t>(i);
+      terms += c == 0x1E;
+      codeless |= c == 0x1F && i + 1 < area && (static_cast<unsigned char>(a[i + 1]) & 0xFE) == 0x1E;
     }
-    if (bad) return false;
-    P[M] = static_cast<std::uint32_t>(area);  // sentinel: the end of the last value
-    grow(subs_, M + 1);
-    grow(ends_, M + 2);
-    grow(terms_, M + 2);
-    subfield_view* S = subs_.data();
-    std::uint32_t* E = ends_.data();  // E[f]: subfields written when field f ended
-    std::uint32_t* T = terms_.data(); // T[f]: where field f's terminator is
-    std::size_t j = 0, f = 0;
-    const char* guard = a + area - 1;  // a code byte is never read past the area
-    for (std::size_t k = 0; k < M; ++k) {
-      const std::uint32_t p = P[k], q = P[k + 1];
-      const bool is_sub = a[p] == subfield_delimiter;
-      S[j] = subfield_view(*std::min(a + p + 1, guard), std::string_view(a + std::min<std::size_t>(p + 2, area), q - p - 2));
-      j += is_sub;
-      T[f] = p;
-      E[f] = static_cast<std::uint32_t>(j);
-      f += !is_sub;
-    }
-    if (f != n) return false;
-    // Each field takes its run of subfields; check the shape of each.
-    std::uint32_t first = 0;
+    // With as many terminators as fields, and one ending each field, none
+    // lies inside a field.
+    if (bad || codeless || terms != n) return false;
     for (std::size_t k = 0; k < n; ++k) {
-      field_view& fd = fv[k];
-      const auto fs = static_cast<std::uint32_t>(fd.data_ - a);
-      if (T[k] != fs + fd.size_) return false;  // the terminator is not where the directory says
-      const std::uint32_t count = E[k] - first;
-      if (fd.control_) {
-        if (count) return false;  // a delimiter in control data
+      field_view& f = fv[k];
+      const char* d = f.data_;
+      if (d[f.size_] != field_terminator) return false;
+      if (f.control_) {
+        if (f.size_ && std::memchr(d, subfield_delimiter, f.size_)) return false;  // a delimiter in control data
       } else {
-        // Two indicators, then a delimiter; every subfield with a code and a
-        // value that does not run backwards.
-        if (count == 0 || S[first].value().data() != a + fs + 4) return false;
-        for (std::uint32_t s = first; s < E[k]; ++s)
-          if (S[s].value().size() > fd.size_) return false;
-        fd.ind_ = marcpp::indicators(a[fs], a[fs + 1]);
-        fd.nsubs_ = count;
+        if (f.size_ < 3 || d[2] != subfield_delimiter || d[0] == subfield_delimiter || d[1] == subfield_delimiter)
+          return false;  // not two indicators, then a delimiter
+        f.ind_ = marcpp::indicators(d[0], d[1]);
+        f.split_ = true;
       }
-      first = E[k];
     }
-    out_->subfields_.assign(S, S + j);
     high_ = high;
     return true;
   }
@@ -975,8 +937,6 @@ class iso2709_parser {
   bool high_ = false;
   std::size_t dir_rem_ = 0;
   boost::container::small_vector<entry, 64> entries_, wide_;
-  std::vector<std::uint32_t> pos_, ends_, terms_;  // scratch of the regular sweep
-  std::vector<subfield_view> subs_;
   boost::container::small_vector<std::uint32_t, 256> seps_;
   boost::container::small_vector<chunk, 64> chunks_;
   boost::container::small_vector<std::uint32_t, 64> order_;

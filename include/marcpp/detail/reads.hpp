@@ -16,22 +16,29 @@
 MARCPP_NAMESPACE_BEGIN
 namespace detail {
 
-/// A forward range over the elements of [first, last) that satisfy `pred`.
-template <class T, class Pred>
+/// A forward range over the elements of [first, last) that satisfy `pred`;
+/// `It` is a pointer or a forward iterator.
+template <class It, class Pred>
 class filter_range {
  public:
   class iterator {
    public:
-    using iterator_category = std::forward_iterator_tag;
-    using value_type = T;
+    using iterator_concept = std::forward_iterator_tag;
+    using iterator_category =
+        std::conditional_t<std::is_pointer_v<It>, std::forward_iterator_tag, std::input_iterator_tag>;
+    using value_type = std::iter_value_t<It>;
     using difference_type = std::ptrdiff_t;
-    using pointer = const T*;
-    using reference = const T&;
+    using reference = std::iter_reference_t<It>;
 
     iterator() = default;
-    iterator(const T* p, const T* last, Pred pred) : p_(p), last_(last), pred_(pred) { settle(); }
+    iterator(It p, It last, Pred pred) : p_(p), last_(last), pred_(pred) { settle(); }
     reference operator*() const noexcept { return *p_; }
-    pointer operator->() const noexcept { return p_; }
+    auto operator->() const noexcept {
+      if constexpr (std::is_pointer_v<It>)
+        return p_;
+      else
+        return p_.operator->();
+    }
     iterator& operator++() noexcept {
       ++p_;
       settle();
@@ -48,12 +55,12 @@ class filter_range {
     void settle() noexcept {
       while (p_ != last_ && !pred_(*p_)) ++p_;
     }
-    const T* p_ = nullptr;
-    const T* last_ = nullptr;
+    It p_{};
+    It last_{};
     Pred pred_{};
   };
 
-  filter_range(const T* first, const T* last, Pred pred) : first_(first), last_(last), pred_(pred) {}
+  filter_range(It first, It last, Pred pred) : first_(first), last_(last), pred_(pred) {}
   [[nodiscard]] iterator begin() const { return iterator(first_, last_, pred_); }
   [[nodiscard]] iterator end() const { return iterator(last_, last_, pred_); }
   [[nodiscard]] bool empty() const { return begin() == end(); }
@@ -64,8 +71,8 @@ class filter_range {
   }
 
  private:
-  const T* first_;
-  const T* last_;
+  It first_;
+  It last_;
   Pred pred_;
 };
 
@@ -82,7 +89,7 @@ struct code_is {
   bool operator()(const auto& s) const noexcept { return s.code() == c && s.has_code(); }
 };
 
-/// Read helpers of a field; `Field` provides `subfields()` (contiguous).
+/// Read helpers of a field; `Field` provides `subfields()` (a forward range).
 template <class Field>
 class field_reads {
  public:
@@ -97,8 +104,7 @@ class field_reads {
   /// The subfields with `code`, in order.
   [[nodiscard]] auto subfields(char code) const noexcept {
     auto s = self().subfields();
-    using S = std::remove_cvref_t<decltype(*s.data())>;
-    return filter_range<S, code_is>(s.data(), s.data() + s.size(), code_is{code});
+    return filter_range<decltype(s.begin()), code_is>(s.begin(), s.end(), code_is{code});
   }
 
  private:
@@ -121,13 +127,13 @@ class record_reads {
   [[nodiscard]] auto fields(marcpp::tag t) const noexcept {
     auto fs = self().fields();
     using F = std::remove_cvref_t<decltype(*fs.data())>;
-    return filter_range<F, tag_is>(fs.data(), fs.data() + fs.size(), tag_is{t});
+    return filter_range<const F*, tag_is>(fs.data(), fs.data() + fs.size(), tag_is{t});
   }
   /// The fields whose tag lies in [lo, hi], e.g. `fields_between("600", "699")`.
   [[nodiscard]] auto fields_between(marcpp::tag lo, marcpp::tag hi) const noexcept {
     auto fs = self().fields();
     using F = std::remove_cvref_t<decltype(*fs.data())>;
-    return filter_range<F, tag_between>(fs.data(), fs.data() + fs.size(), tag_between{lo, hi});
+    return filter_range<const F*, tag_between>(fs.data(), fs.data() + fs.size(), tag_between{lo, hi});
   }
   /// Number of fields with tag `t`.
   [[nodiscard]] std::size_t count(marcpp::tag t) const noexcept { return fields(t).size(); }
