@@ -230,6 +230,15 @@ TEST_CASE("MARCXML writer: a MARC-8 record is converted to UTF-8 on the way") {
     // And back to MARC-8: the original bytes.
     CHECK(marcpp::to_iso2709(back, {.to_encoding = marcpp::encoding::marc8}) == bytes);
   }
+  SUBCASE("decoded as it is written, the record gives the bytes of its to_utf8 form") {
+    marcpp::reader r{marcpp::memory_source{bytes}};
+    marcpp::record_view v;
+    REQUIRE(r.next(v));
+    const auto from_view = write(v), from_record = write(m8);
+    REQUIRE_FALSE(from_view.error);
+    CHECK(from_view.xml == write(marcpp::to_utf8(v)).xml);
+    CHECK(from_record.xml == write(marcpp::to_utf8(m8)).xml);
+  }
   SUBCASE("plain ASCII text needs no conversion: only leader/09 changes") {
     record a = sample();
     a[1].subfields()[1].set_value("Unit & <two> &amp; done");

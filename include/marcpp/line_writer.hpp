@@ -22,6 +22,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 MARCPP_NAMESPACE_BEGIN
 
@@ -44,7 +45,7 @@ inline char* put(char* w, std::string_view s) noexcept {
 }  // namespace detail
 
 /// Appends the line form of `rec` to `out` (one allocation at most: the
-/// size is computed first).
+/// size, or for a view a bound on it, is computed first).
 template <class Record>
 void write_line(const Record& rec, std::string& out) {
   const unsigned ind = detail::effective_indicator_count(rec.leader());
@@ -60,6 +61,10 @@ void write_line(const Record& rec, std::string& out) {
     size += 4 + 1;  // tag, blank, newline
     if (f.is_control()) {
       size += f.data().size();
+    } else if constexpr (std::is_same_v<Record, record_view>) {
+      // A bound, without a pass over the subfields: each subfield takes at
+      // most twice the bytes it has in the record (" $a " for "\x1Fa").
+      size += ind + 2 * f.raw().size();
     } else {
       size += ind;
       for (const auto& s : f.subfields()) size += detail::line_size(s, extra);
@@ -114,6 +119,7 @@ void write_line(const Record& rec, std::string& out) {
     *w++ = '\n';
   }
   *w++ = '\n';
+  out.resize(static_cast<std::size_t>(w - out.data()));
 }
 
 /// The line form of `rec`.

@@ -86,6 +86,16 @@ template <class Record>
   return plain;
 }
 
+/// True when a record with leader/09 blank can be decoded from MARC-8 value
+/// by value as it is written, with the outcome `to_utf8` would give when it
+/// reports nothing: conversion on, no normalisation, and the bytes read as
+/// MARC-8 (said so, or leader/09 and the bytes agree).
+template <class Record>
+[[nodiscard]] bool marc8_streamable(const Record& rec, bool convert, const charset_options& charset) {
+  if (!convert || charset.normalize || charset.from == source_encoding::utf8) return false;
+  return charset.from == source_encoding::marc8 || check_encoding(rec).agrees();
+}
+
 /// The one place where a record meets a format that holds only Unicode
 /// (MARCXML, MARC-in-JSON). A record whose leader/09 is not blank is written
 /// as it is (its values are checked as UTF-8 on the way). A MARC-8 record
