@@ -50,6 +50,16 @@ concept stable_source = requires(const Source& s) {
   { s.bytes() } -> std::convertible_to<std::string_view>;
 };
 
+/// Reads one byte in every 4 KiB of `all[from, to)` (clipped to `all`), so
+/// that the pages are mapped in by this thread.
+inline void touch_pages(std::string_view all, std::size_t from, std::size_t to) noexcept {
+  to = std::min(to, all.size());
+  unsigned char sum = 0;
+  for (std::size_t i = from; i < to; i += 4096) sum ^= static_cast<unsigned char>(all[i]);
+  // Keeps the reads from being optimised away.
+  static_cast<void>(*static_cast<const volatile unsigned char*>(&sum));
+}
+
 struct batch_item {
   extent x;
   chunk_kind kind = chunk_kind::record;
@@ -342,6 +352,18 @@ class parallel_reader {
           if constexpr (detail::has_output<Results>) item.out_begin = b->results.out.size();
           produce(b->results, static_cast<const record_view&>(view));
           if constexpr (detail::has_output<Results>) item.out_end = b->results.out.size();
+        }
+      }
+      if constexpr (detail::stable_source<Source>) {
+        // Mapped input is paged in by the first read of each page, and the
+        // serial stage that cuts batches would make every first read. A
+        // worker reads ahead instead, past the batches that can be in
+        // flight, so that the cutting finds the pages in place.
+        if (!b->items.empty()) {
+          const std::string_view all = src_.bytes();
+          const auto& last = b->items.back().x;
+          const std::size_t from = static_cast<std::size_t>(last.data + last.size - all.data()) + in_flight * batch_bytes;
+          detail::touch_pages(all, from, from + batch_bytes);
         }
       }
       return b;
