@@ -381,6 +381,33 @@ class iso2709_parser {
     auto last = static_cast<unsigned char>(p[4]) - unsigned{'0'};
     return hi < 0 || last > 9 ? -1 : hi * 10 + last;
   }
+  // A directory entry of the usual map (3 + 4 + 5 bytes) that is all
+  // digits, read twelve bytes at once; false for anything else (an
+  // alphanumeric tag, a byte that is no digit), which the caller reads byte
+  // by byte.
+  static MARCPP_ALWAYS_INLINE bool entry12(const char* p, marcpp::tag& t, std::int64_t& len,
+                                           std::int64_t& start) noexcept {
+    std::uint64_t lo;
+    std::uint32_t hi;
+    std::memcpy(&lo, p, 8);
+    std::memcpy(&hi, p + 8, 4);
+    lo -= 0x3030303030303030ull;
+    hi -= 0x30303030u;
+    // A byte below '0' borrows and shows in its high nibble; one above '9'
+    // carries into it once 6 is added.
+    if (((lo | (lo + 0x0606060606060606ull)) & 0xF0F0F0F0F0F0F0F0ull) != 0 ||
+        ((hi | (hi + 0x06060606u)) & 0xF0F0F0F0u) != 0)
+      return false;
+    // Pairs of digits, then fours (little-endian: the first digit is the low byte).
+    const std::uint64_t p2 = (lo * 10 + (lo >> 8));  // byte 2k: d[2k] * 10 + d[2k+1]
+    const std::uint32_t h2 = (hi * 10 + (hi >> 8));
+    const auto byte = [](std::uint64_t v, unsigned k) { return static_cast<unsigned>((v >> (8 * k)) & 0xFF); };
+    const unsigned d2 = byte(lo, 2), d7 = byte(lo, 7);
+    t = marcpp::tag::numeric(byte(p2, 0) * 10 + d2);
+    len = byte(p2, 3) * 100 + byte(p2, 5);
+    start = static_cast<std::int64_t>(d7) * 10000 + byte(h2, 0) * 100 + byte(h2, 2);
+    return true;
+  }
   static marcpp::tag read_tag(const char* p) noexcept {
     auto a = static_cast<unsigned char>(p[0]) - unsigned{'0'}, b = static_cast<unsigned char>(p[1]) - unsigned{'0'},
          c = static_cast<unsigned char>(p[2]) - unsigned{'0'};
@@ -407,10 +434,15 @@ class iso2709_parser {
     const bool usual_map = lf_ == 4 && ls_ == 5;
     std::size_t expected = 0;
     for (std::size_t i = 0; i < n; ++i, dir += entry_size_) {
-      const marcpp::tag t = read_tag(dir);
-      const std::int64_t len = usual_map ? digits4(dir + 3) : parse_digits(dir + 3, lf_);
-      const std::int64_t start = usual_map ? digits5(dir + 7) : parse_digits(dir + 3 + lf_, ls_);
-      if (!t.is_valid() || len < 1 || start != static_cast<std::int64_t>(expected)) return false;
+      marcpp::tag t;
+      std::int64_t len, start;
+      if (!usual_map || !entry12(dir, t, len, start)) {
+        t = read_tag(dir);
+        len = usual_map ? digits4(dir + 3) : parse_digits(dir + 3, lf_);
+        start = usual_map ? digits5(dir + 7) : parse_digits(dir + 3 + lf_, ls_);
+        if (!t.is_valid()) return false;
+      }
+      if (len < 1 || start != static_cast<std::int64_t>(expected)) return false;
       const std::size_t end = expected + static_cast<std::size_t>(len);
       if (end > area) return false;
       const auto size = static_cast<std::uint32_t>(len - 1);
