@@ -51,7 +51,7 @@ inline unsigned count_trailing_zeros(std::uint32_t v) noexcept {
 /// aligned 16-byte blocks, each holding at least one byte of the range (so
 /// within a page the range is on); subfield values are short, and this costs
 /// less than a call to memchr.
-MARCPP_NO_SANITIZE_ADDRESS inline const char* find_delimiter(const char* p, const char* end) noexcept {
+MARCPP_NO_SANITIZE_BLOCK_READS inline const char* find_delimiter(const char* p, const char* end) noexcept {
   if (p >= end) return end;
 #if MARCPP_HAS_SSE2
   const __m128i us = _mm_set1_epi8(0x1F);
