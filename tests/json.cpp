@@ -147,6 +147,14 @@ TEST_CASE("MARC-in-JSON writer: a MARC-8 record is converted to UTF-8 on the way
     REQUIRE(from_view.records.size() == 1);
     CHECK(from_view.records[0] == marcpp::to_utf8(v));
   }
+  SUBCASE("decoded as it is written, the record gives the bytes of its to_utf8 form") {
+    marcpp::reader r{marcpp::memory_source{bytes}};
+    marcpp::record_view v;
+    REQUIRE(r.next(v));
+    CHECK(marcpp::to_json(v) == marcpp::to_json(marcpp::to_utf8(v)));
+    CHECK(marcpp::to_json(m8) == marcpp::to_json(marcpp::to_utf8(m8)));
+    CHECK(marcpp::to_json(m8).find("\"Cafe\xCC\x81 \xD0\x97\xD0\xB8\xD0\xBC\xD0\xB0\"") != std::string::npos);
+  }
   SUBCASE("conversion repairs are warnings of the writer; strict refuses the record") {
     record bad = m8;
     bad[1].subfields()[0].set_value("ab\xFF" "c");

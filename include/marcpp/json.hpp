@@ -65,6 +65,10 @@ class json_record_writer {
   json_record_writer(const Record& rec, std::string& out, std::vector<diagnostic>* warnings, char flag = 0)
       : rec_(rec), out_(out), warnings_(warnings), old_(out.size()), flag_(flag) {}
 
+  /// Decodes every value from MARC-8 on the way (the record's leader/09 is
+  /// blank and written as `a`): see `write_marc8_decoded`.
+  void decode_marc8(marc8_values* m8) noexcept { m8_ = m8; }
+
   diagnostic run() {
     const auto fields = rec_.fields();
     out_.append("{\"leader\":\"", 11);
@@ -90,7 +94,7 @@ class json_record_writer {
       out_.append(t.data(), 3);
       if (f.is_control()) {
         out_.append("\":\"", 3);
-        if (!text(f.data(), fi, "the control field")) return fail();
+        if (!value_text(f.data(), fi, "the control field")) return fail();
         out_.append("\"}", 2);
         continue;
       }
@@ -124,7 +128,7 @@ class json_record_writer {
             return fail();
         }
         out_.append("\":\"", 3);
-        if (!text(s.value(), fi, "a subfield")) return fail();
+        if (!value_text(s.value(), fi, "a subfield")) return fail();
         out_.append("\"}", 2);
       }
       out_.append("]}}", 3);
@@ -137,6 +141,11 @@ class json_record_writer {
   diagnostic fail() {
     out_.resize(old_);
     return std::move(error_);
+  }
+  // A control field's data or a subfield's value.
+  bool value_text(std::string_view v, std::int64_t fi, const char* what) {
+    if (m8_ && !m8_->decode(v)) return false;
+    return text(v, fi, what);
   }
   // `one`: a single byte that must be a character on its own.
   bool text(std::string_view v, std::int64_t fi, const char* what, bool one = false) {
@@ -161,11 +170,21 @@ class json_record_writer {
   char flag_;
   diagnostic error_;
   std::int64_t warned_ = -2;
+  marc8_values* m8_ = nullptr;
 };
 
 template <class Record>
 MARCPP_NOINLINE diagnostic write_json_marc8(const Record& rec, std::string& out, const json_options& opts,
                                             std::vector<diagnostic>* warnings) {
+  // As for MARCXML: the usual MARC-8 record is decoded as it is written;
+  // one with anything to report goes through `to_utf8`.
+  if (marc8_streamable(rec, opts.convert_marc8, opts.charset) &&
+      write_marc8_decoded(out, warnings, opts.charset.numeric_references, [&](marc8_values& m8) {
+        json_record_writer<Record> w(rec, out, warnings, 'a');
+        w.decode_marc8(&m8);
+        return w.run();
+      }))
+    return {};
   record converted;
   unicode_path path;
   if (auto d = unicode_gate(rec, "MARC-in-JSON", opts.convert_marc8, opts.charset, warnings, converted, path)) return d;

@@ -119,15 +119,8 @@ class marcxml_record_writer {
       : rec_(rec), out_(out), o_(o), warnings_(warnings), old_(out.size()), flag_(flag) {}
 
   /// Decodes every value from MARC-8 on the way (the record's leader/09 is
-  /// blank and written as `a`). A value that meets any fault is not
-  /// written: the run fails with `decode_failed()` true, and the caller
-  /// converts the record by `to_utf8`, which reports the fault.
-  void decode_marc8(marc8_decoder* dec, std::string* scratch, bool ncr) noexcept {
-    dec_ = dec;
-    scratch_ = scratch;
-    ncr_ = ncr;
-  }
-  [[nodiscard]] bool decode_failed() const noexcept { return decode_failed_; }
+  /// blank and written as `a`): see `write_marc8_decoded`.
+  void decode_marc8(marc8_values* m8) noexcept { m8_ = m8; }
 
   diagnostic run() {
     using namespace std::string_view_literals;
@@ -280,15 +273,7 @@ class marcxml_record_writer {
   }
   // A control field's data or a subfield's value.
   MARCPP_ALWAYS_INLINE bool value_text(std::string_view v, std::int64_t fi, const char* what) {
-    if (dec_ && find_ascii_stop(v.data(), v.size(), '\x1B', '&') != v.size()) {
-      scratch_->clear();
-      bool clean = true;
-      if (!dec_->convert(v, *scratch_, true, ncr_, [&](charset_fault&&) { clean = false; }) || !clean) {
-        decode_failed_ = true;
-        return false;
-      }
-      v = *scratch_;
-    }
+    if (m8_ && !m8_->decode(v)) return false;
     return text(v, fi, what);
   }
   MARCPP_ALWAYS_INLINE bool text(std::string_view v, std::int64_t fi, const char* what) {
@@ -329,9 +314,7 @@ class marcxml_record_writer {
   std::int64_t last_warned_ = -2, mapped_field_ = -1, picture_field_ = -1;
   unsigned warned_fields_ = 0;
   bool mapped_ = false, picture_ = false, seen_data_ = false;
-  marc8_decoder* dec_ = nullptr;
-  std::string* scratch_ = nullptr;
-  bool ncr_ = true, decode_failed_ = false;
+  marc8_values* m8_ = nullptr;
 };
 
 }  // namespace detail
@@ -344,17 +327,13 @@ MARCPP_NOINLINE diagnostic write_marcxml_marc8(const Record& rec, std::string& o
   // normalisation): decoded value by value as it is written. Anything the
   // decoder or the writer would report sends it the long way, through
   // `to_utf8`, which reports it.
-  if (marc8_streamable(rec, opts.convert_marc8, opts.charset)) {
-    const std::size_t old = out.size(), warned = warnings ? warnings->size() : 0;
-    marc8_decoder dec;
-    thread_local std::string scratch;
-    marcxml_record_writer<Record> w(rec, out, opts, warnings, 'a');
-    w.decode_marc8(&dec, &scratch, opts.charset.numeric_references);
-    const diagnostic d = w.run();
-    if (!d && !w.decode_failed() && (!warnings || warnings->size() == warned)) return {};
-    out.resize(old);
-    if (warnings) warnings->resize(warned);
-  }
+  if (marc8_streamable(rec, opts.convert_marc8, opts.charset) &&
+      write_marc8_decoded(out, warnings, opts.charset.numeric_references, [&](marc8_values& m8) {
+        marcxml_record_writer<Record> w(rec, out, opts, warnings, 'a');
+        w.decode_marc8(&m8);
+        return w.run();
+      }))
+    return {};
   record converted;
   unicode_path path;
   if (auto d = unicode_gate(rec, "MARCXML", opts.convert_marc8, opts.charset, warnings, converted, path)) return d;

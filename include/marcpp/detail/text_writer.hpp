@@ -96,6 +96,46 @@ template <class Record>
   return charset.from == source_encoding::marc8 || check_encoding(rec).agrees();
 }
 
+/// Decodes the values of a MARC-8 record as a text writer writes them.
+struct marc8_values {
+  marc8_decoder* dec;
+  std::string* scratch;
+  bool ncr;
+  bool failed = false;
+  /// Makes `v` its UTF-8 form (unchanged when it is plain ASCII); false, with
+  /// `failed` set, at the first fault of any level.
+  bool decode(std::string_view& v) {
+    if (find_ascii_stop(v.data(), v.size(), '\x1B', '&') == v.size()) return true;
+    scratch->clear();
+    bool clean = true;
+    if (!dec->convert(v, *scratch, true, ncr, [&](charset_fault&&) { clean = false; }) || !clean) {
+      failed = true;
+      return false;
+    }
+    v = *scratch;
+    return true;
+  }
+};
+
+/// Writes a MARC-8 record whose values are decoded on the way:
+/// `write(marc8_values&)` runs the writer (leader/09 written as `a`) and
+/// returns its diagnostic. True if the record was written with nothing to
+/// report (no fault, no warning); otherwise `out` and `warnings` are as
+/// they were, and the caller converts the record by `to_utf8`, which
+/// reports what there is.
+template <class Write>
+[[nodiscard]] bool write_marc8_decoded(std::string& out, std::vector<diagnostic>* warnings, bool ncr, Write&& write) {
+  const std::size_t old = out.size(), warned = warnings ? warnings->size() : 0;
+  marc8_decoder dec;
+  thread_local std::string scratch;
+  marc8_values values{&dec, &scratch, ncr};
+  const diagnostic d = write(values);
+  if (!d && !values.failed && (!warnings || warnings->size() == warned)) return true;
+  out.resize(old);
+  if (warnings) warnings->resize(warned);
+  return false;
+}
+
 /// The one place where a record meets a format that holds only Unicode
 /// (MARCXML, MARC-in-JSON). A record whose leader/09 is not blank is written
 /// as it is (its values are checked as UTF-8 on the way). A MARC-8 record
