@@ -38,6 +38,8 @@ inline constexpr std::string_view marcxml_collection_open =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n";
 /// What closes it.
 inline constexpr std::string_view marcxml_collection_close = "</collection>\n";
+static_assert(marcxml_collection_open.find(marcxml_namespace) != std::string_view::npos,
+              "the collection opens in the MARCXML namespace");
 
 /// How MARCXML is written.
 struct marcxml_options {

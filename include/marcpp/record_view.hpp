@@ -14,6 +14,7 @@
 
 #include <boost/container/small_vector.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -127,9 +128,7 @@ class subfield_range {
   /// The number of subfields (a pass over the field).
   [[nodiscard]] std::size_t size() const noexcept {
     if (s_ || p_ == end_) return n_;
-    std::size_t n = 0;
-    for (const char* p = p_; p != end_; ++p) n += *p == '\x1F';
-    return n;
+    return static_cast<std::size_t>(std::count(p_, end_, '\x1F'));
   }
   /// The first subfield; the range must not be empty.
   [[nodiscard]] subfield_view front() const noexcept { return *begin(); }

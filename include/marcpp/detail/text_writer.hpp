@@ -171,23 +171,10 @@ template <class Record>
   return {};
 }
 
-/// Writes the three characters of `t` at `w` (a table for numeric tags).
+/// Writes the three characters of `t` at `w`.
 MARCPP_ALWAYS_INLINE void put_tag(char* w, tag t) noexcept {
-  static constexpr auto digits = [] {
-    std::array<char, 3000> a{};
-    for (unsigned i = 0; i < 1000; ++i) {
-      a[3 * i] = static_cast<char>('0' + i / 100);
-      a[3 * i + 1] = static_cast<char>('0' + i / 10 % 10);
-      a[3 * i + 2] = static_cast<char>('0' + i % 10);
-    }
-    return a;
-  }();
-  if (t.is_numeric()) {
-    std::memcpy(w, &digits[3 * std::size_t{t.value()}], 3);
-  } else {
-    auto c = t.chars();
-    std::memcpy(w, c.data(), 3);
-  }
+  const auto c = t.chars();
+  std::memcpy(w, c.data(), 3);
 }
 
 /// True for a byte that goes into an XML attribute value as it is.
