@@ -125,6 +125,70 @@ TEST_CASE("MARC-in-JSON writer") {
   }
 }
 
+namespace {
+// JSON string escaping, one byte at a time; false for bytes that are not UTF-8.
+bool reference_json_text(std::string_view v, std::string& out) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (c >= 0x80) {
+      const std::size_t len = marcpp::detail::utf8_sequence(reinterpret_cast<const unsigned char*>(v.data() + i),
+                                                            v.size() - i);
+      if (len == 0) return false;
+      out.append(v.substr(i, len));
+      i += len - 1;
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      switch (c) {
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default: out += std::string("\\u00") + hex[c >> 4] + hex[c & 15];
+      }
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("MARC-in-JSON writer: every special byte at every place in values of 0-70 bytes") {
+  const std::string_view specials[] = {"\"", "\\", "\r", "\t", "\x01", "\x1F", "\x7F", "<", "&",
+                                       "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xFF", "\xC3"};
+  std::size_t cases = 0;
+  for (std::size_t len = 1; len <= 70; ++len) {
+    for (std::size_t at = 0; at < len; ++at) {
+      for (std::string_view sp : specials) {
+        std::string value(len, 'x');
+        for (std::size_t k = 0; k < len; ++k) value[k] = static_cast<char>('a' + k % 26);
+        value.replace(at, 1, sp);
+        record r{marcpp::leader("00000cam a2200000 a 4500")};
+        r.add(field("245", "10", {{'a', value}}));
+        std::string expect;
+        const bool ok = reference_json_text(value, expect);
+        std::string out;
+        auto d = marcpp::write_json(r, out);
+        CAPTURE(len);
+        CAPTURE(at);
+        CAPTURE(marcpp::detail::printable(sp));
+        ++cases;
+        if (!ok) {
+          CHECK(d.code == errc::value_not_representable);
+          continue;
+        }
+        REQUIRE_FALSE(d);
+        CHECK(out.find("{\"a\":\"" + expect + "\"}") != std::string::npos);
+      }
+    }
+  }
+  CHECK(cases > 30000);
+}
+
 TEST_CASE("MARC-in-JSON writer: a MARC-8 record is converted to UTF-8 on the way") {
   record m8{marcpp::leader("00000cam  2200000 a 4500")};
   m8.add(field::control("001", "ocm123"));

@@ -125,10 +125,13 @@ class marcxml_record_writer {
   void decode_marc8(marc8_values* m8) noexcept { m8_ = m8; }
 
   diagnostic run() {
-    using namespace std::string_view_literals;
     const auto fields = rec_.fields();
     const bool ind = o_.indent;
-    out_.append(ind ? "<record>\n  <leader>"sv : "<record><leader>"sv);
+    // Markup is written through a pointer into room made for it beforehand;
+    // the rare paths that append to the string commit the pointer first.
+    char* w = cur_.room(32);
+    w = ind ? put_literal(w, "<record>\n  <leader>") : put_literal(w, "<record><leader>");
+    cur_.set(w);
     std::string_view l = rec_.leader().str();
     char flagged[24];
     if (flag_ && l.size() == sizeof flagged) {
@@ -139,13 +142,12 @@ class marcxml_record_writer {
     if (!schema_leader(l) && !schema(-1, "the leader does not match the schema's pattern (\"" + printable(l) + "\")"))
       return fail();
     if (!text(l, -1, "the leader")) return fail();
-    out_.append(ind ? "</leader>\n"sv : "</leader>"sv);
-    // Markup is put together in a small buffer and appended in one piece.
-    static constexpr std::string_view control_open = "  <controlfield tag=\"", data_open = "  <datafield tag=\"",
-                                      ind1_open = "\" ind1=\"", ind2_open = "\" ind2=\"",
-                                      sub_open = "    <subfield code=\"";
-    const std::size_t skip = ind ? 0 : 2;  // the indentation, left out without `indent`
-    char buf[64];
+    w = cur_.room(16);
+    cur_.set(ind ? put_literal(w, "</leader>\n") : put_literal(w, "</leader>"));
+    // The opening of each element, indented; `skip` leaves the indentation out.
+    static constexpr char control_open[] = "  <controlfield tag=\"", data_open[] = "  <datafield tag=\"",
+                          ind1_open[] = "\" ind1=\"", ind2_open[] = "\" ind2=\"", sub_open[] = "    <subfield code=\"";
+    const std::size_t skip = ind ? 0 : 2;
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = fields[i];
       const auto fi = static_cast<std::int64_t>(i);
@@ -161,14 +163,15 @@ class marcxml_record_writer {
         if (MARCPP_UNLIKELY(seen_data_) &&
             !schema(fi, "a control field after a data field: the schema wants the control fields first"))
           return fail();
-        std::size_t n = control_open.size() - skip;
-        std::memcpy(buf, control_open.data() + skip, n);
-        put_tag(buf + n, f.tag());
-        buf[n + 3] = '"';
-        buf[n + 4] = '>';
-        out_.append(buf, n + 5);
+        w = cur_.room(32);
+        w = put_markup(w, control_open, skip);
+        put_tag(w, f.tag());
+        w[3] = '"';
+        w[4] = '>';
+        cur_.set(w + 5);
         if (!value_text(f.data(), fi, "the control field")) return fail();
-        out_.append(ind ? "</controlfield>\n"sv : "</controlfield>"sv);
+        w = cur_.room(24);
+        cur_.set(ind ? put_literal(w, "</controlfield>\n") : put_literal(w, "</controlfield>"));
         continue;
       }
       seen_data_ = true;
@@ -181,45 +184,45 @@ class marcxml_record_writer {
             !schema(fi, std::string(k == 0 ? "the first" : "the second") + " indicator is " + shown(is[k]) +
                             ", which the schema does not allow (0-9, a-z and a blank)"))
           return fail();
-      std::size_t n = data_open.size() - skip;
-      std::memcpy(buf, data_open.data() + skip, n);
-      put_tag(buf + n, f.tag());
-      n += 3;
+      w = cur_.room(64);
+      w = put_markup(w, data_open, skip);
+      put_tag(w, f.tag());
+      w += 3;
       if (MARCPP_LIKELY(plain_attribute_byte(is[0]) && plain_attribute_byte(is[1]))) {
-        std::memcpy(buf + n, ind1_open.data(), ind1_open.size());
-        n += ind1_open.size();
-        buf[n++] = is[0];
-        std::memcpy(buf + n, ind2_open.data(), ind2_open.size());
-        n += ind2_open.size();
-        buf[n++] = is[1];
-        out_.append(buf, n);
+        w = put_literal(w, ind1_open);
+        *w++ = is[0];
+        w = put_literal(w, ind2_open);
+        *w++ = is[1];
+        cur_.set(w);
       } else {
-        out_.append(buf, n);
-        out_.append(ind1_open);
-        if (!attribute(is[0], fi, "the first indicator")) return fail();
-        out_.append(ind2_open);
-        if (!attribute(is[1], fi, "the second indicator")) return fail();
+        cur_.set(w);
+        std::string& out = cur_.commit();
+        out.append(ind1_open, sizeof ind1_open - 1);
+        const bool ok = attribute(is[0], fi, "the first indicator");
+        if (ok) out.append(ind2_open, sizeof ind2_open - 1);
+        const bool ok2 = ok && attribute(is[1], fi, "the second indicator");
+        cur_.resume();
+        if (!ok2) return fail();
       }
-      out_.append(ind ? "\">\n"sv : "\">"sv);
+      w = cur_.room(8);
+      cur_.set(ind ? put_literal(w, "\">\n") : put_literal(w, "\">"));
       const auto subs = f.subfields();
       if (MARCPP_UNLIKELY(subs.empty()) && !schema(fi, "the data field has no subfields; the schema asks for at least one"))
         return fail();
-      const std::size_t so = sub_open.size() - 2 * skip;
       for (const auto& s : subs) {
         const char c = s.code();
         if (MARCPP_LIKELY(s.shape() == subfield_shape::normal && plain_attribute_byte(c) && schema_code(c))) {
-          std::memcpy(buf, sub_open.data() + 2 * skip, so);
-          buf[so] = c;
-          buf[so + 1] = '"';
-          buf[so + 2] = '>';
-          out_.append(buf, so + 3);
+          w = cur_.room(32);
+          w = put_markup(w, sub_open, 2 * skip);
+          w[0] = c;
+          w[1] = '"';
+          w[2] = '>';
+          cur_.set(w + 3);
         } else {
-          out_.append(sub_open.substr(2 * skip));
           switch (s.shape()) {
             case subfield_shape::normal:
               if (!schema_code(c) && !schema(fi, "the subfield code is " + shown(c) + ", which the schema does not allow"))
                 return fail();
-              if (!attribute(c, fi, "a subfield code")) return fail();
               break;
             case subfield_shape::no_code:
               if (!schema(fi, "a subfield delimiter without a code is written with an empty code attribute"))
@@ -231,14 +234,27 @@ class marcxml_record_writer {
                                          "no place for it, so the record is not written");
               return fail();
           }
-          out_.append("\">"sv);
+          w = cur_.room(32);
+          cur_.set(put_markup(w, sub_open, 2 * skip));
+          if (s.shape() == subfield_shape::normal) {
+            cur_.commit();
+            const bool ok = attribute(c, fi, "a subfield code");
+            cur_.resume();
+            if (!ok) return fail();
+          }
+          w = cur_.room(8);
+          cur_.set(put_literal(w, "\">"));
         }
         if (!value_text(s.value(), fi, "a subfield")) return fail();
-        out_.append(ind ? "</subfield>\n"sv : "</subfield>"sv);
+        w = cur_.room(16);
+        cur_.set(ind ? put_literal(w, "</subfield>\n") : put_literal(w, "</subfield>"));
       }
-      out_.append(ind ? "  </datafield>\n"sv : "</datafield>"sv);
+      w = cur_.room(24);
+      cur_.set(ind ? put_literal(w, "  </datafield>\n") : put_literal(w, "</datafield>"));
     }
-    out_.append("</record>\n"sv);
+    w = cur_.room(16);
+    cur_.set(put_literal(w, "</record>\n"));
+    cur_.commit();
     if (mapped_)
       warn(writer_diagnostic(rec_, errc::control_character_mapped, severity::warning, mapped_field_,
                              "control characters XML cannot hold are written as their Control Pictures "
@@ -252,7 +268,7 @@ class marcxml_record_writer {
 
  private:
   diagnostic fail() {
-    out_.resize(old_);
+    out_.resize(old_);  // drops what the cursor wrote, too
     return std::move(error_);
   }
   void warn(diagnostic d) {
@@ -279,9 +295,18 @@ class marcxml_record_writer {
     return text(v, fi, what);
   }
   MARCPP_ALWAYS_INLINE bool text(std::string_view v, std::int64_t fi, const char* what) {
-    const escape_result r = append_xml_text(out_, v);
+    escape_result r;
+    cur_.set(put_xml_text(cur_.room(xml_text_bound(v.size())), v, r));
     if (MARCPP_LIKELY(r.status == escape_result::ok && !r.mapped_control && !r.control_picture)) return true;
     return check(r, v, fi, what);
+  }
+  // Writes `markup` (a literal) without its first `skip` bytes (indentation).
+  template <std::size_t N>
+  static MARCPP_ALWAYS_INLINE char* put_markup(char* w, const char (&markup)[N], std::size_t skip) noexcept {
+    if (MARCPP_LIKELY(skip == 0)) return put_literal(w, markup);
+    const std::size_t n = N - 1 - skip;
+    std::memcpy(w, markup + skip, n);
+    return w + n;
   }
   bool attribute(char c, std::int64_t fi, const char* what) {
     return check(append_xml_attribute_byte(out_, c), std::string_view(&c, 1), fi, what);
@@ -311,6 +336,7 @@ class marcxml_record_writer {
   const marcxml_options& o_;
   std::vector<diagnostic>* warnings_;
   std::size_t old_;
+  string_cursor cur_{out_};
   char flag_;
   diagnostic error_;
   std::int64_t last_warned_ = -2, mapped_field_ = -1, picture_field_ = -1;

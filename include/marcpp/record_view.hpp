@@ -176,6 +176,7 @@ class field_view : public detail::field_reads<field_view> {
  private:
   friend class detail::iso2709_parser;
   friend class record_view;
+  friend struct detail::record_view_access;
 
   field_view(marcpp::tag t, const char* data, std::uint32_t size, bool control) noexcept
       : data_(data), size_(size), tag_(t), control_(control) {}
@@ -315,6 +316,10 @@ class record_view : public detail::record_reads<record_view> {
 namespace detail {
 struct record_view_access {
   static std::vector<diagnostic>& diagnostics(record_view& r) noexcept { return r.diags_; }
+  /// True if the field has the usual shape (two indicators, then subfields
+  /// that each begin with a delimiter and a code) and its subfields are
+  /// found as they are iterated: `raw()` from its third byte is the subfields.
+  static bool usual_shape(const field_view& f) noexcept { return f.split_; }
 };
 }  // namespace detail
 

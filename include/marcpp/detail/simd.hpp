@@ -141,6 +141,40 @@ MARCPP_ALWAYS_INLINE bool scan_separators(const char* p, std::size_t n, F&& f) {
   return false;
 }
 
+/// Copies the `n` bytes at `p` to `w` and returns `w + n`: whole blocks,
+/// with overlapping loads and stores for the rest, so that nothing outside
+/// [p, p+n) is read and nothing outside [w, w+n) is written.
+MARCPP_ALWAYS_INLINE char* copy_bytes(char* w, const char* p, std::size_t n) noexcept {
+  if (n >= 16) {
+#if MARCPP_HAS_SSE2
+    std::size_t i = 0;
+    for (; i + 16 < n; i += 16)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(w + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(w + n - 16),
+                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16)));
+#else
+    std::memcpy(w, p, n);
+#endif
+  } else if (n >= 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, p, 8);
+    std::memcpy(&y, p + n - 8, 8);
+    std::memcpy(w, &x, 8);
+    std::memcpy(w + n - 8, &y, 8);
+  } else if (n >= 4) {
+    std::uint32_t x, y;
+    std::memcpy(&x, p, 4);
+    std::memcpy(&y, p + n - 4, 4);
+    std::memcpy(w, &x, 4);
+    std::memcpy(w + n - 4, &y, 4);
+  } else if (n) {
+    w[0] = p[0];
+    w[n / 2] = p[n / 2];
+    w[n - 1] = p[n - 1];
+  }
+  return w + n;
+}
+
 /// True if every byte of [p, p+n) is ASCII.
 [[nodiscard]] inline bool is_ascii(const char* p, std::size_t n) noexcept {
   std::size_t i = 0;

@@ -18,6 +18,7 @@
 #include <marcpp/record.hpp>
 #include <marcpp/record_view.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -188,20 +189,51 @@ MARCPP_ALWAYS_INLINE void put_tag(char* w, tag t) noexcept {
 // utf8_sequence: detail/simd.hpp.
 
 /// Index of the first byte of [p, p+n) that is below 0x20, at or above 0x80,
-/// or equal to `a`, `b` or `c`; `n` if there is none.
+/// or equal to `a`, `b` or `c`; `n` if there is none. Every read stays
+/// within [p, p+n): a last part shorter than a block is read as a block
+/// that overlaps bytes already known to be plain.
 [[nodiscard]] MARCPP_ALWAYS_INLINE std::size_t find_special(const char* p, std::size_t n, char a, char b,
                                                             char c) noexcept {
   std::size_t i = 0;
 #if MARCPP_HAS_SSE2
-  const __m128i lim = _mm_set1_epi8(0x20);
-  const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
-  for (; i + 16 <= n; i += 16) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+  if (n >= 16) {
+    const __m128i lim = _mm_set1_epi8(0x20);
+    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
     // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too.
-    __m128i m = _mm_or_si128(_mm_cmplt_epi8(x, lim),
-                             _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_or_si128(_mm_cmpeq_epi8(x, vb), _mm_cmpeq_epi8(x, vc))));
-    auto bits = static_cast<std::uint32_t>(_mm_movemask_epi8(m));
-    if (bits) return i + count_trailing_zeros(bits);
+    auto bits = [&](const char* q) {
+      __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      __m128i m = _mm_or_si128(_mm_cmplt_epi8(x, lim), _mm_or_si128(_mm_cmpeq_epi8(x, va),
+                                                                    _mm_or_si128(_mm_cmpeq_epi8(x, vb), _mm_cmpeq_epi8(x, vc))));
+      return static_cast<std::uint32_t>(_mm_movemask_epi8(m));
+    };
+    for (; i + 16 <= n; i += 16)
+      if (std::uint32_t m = bits(p + i)) return i + count_trailing_zeros(m);
+    if (i == n) return n;
+    // The last block overlaps bytes found plain: its lowest hit is past them.
+    const std::uint32_t m = bits(p + n - 16);
+    return m ? n - 16 + count_trailing_zeros(m) : n;
+  }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && (defined(__GNUC__) || defined(__clang__))
+  // Eight bytes at a time: the lowest byte each test flags is a real hit
+  // (a borrow only flags bytes above one), so the overlapping last eight
+  // are read as they are.
+  if (n >= 8) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    const std::uint64_t wa = ones * static_cast<unsigned char>(a), wb = ones * static_cast<unsigned char>(b),
+                        wc = ones * static_cast<unsigned char>(c);
+    auto stop = [&](const char* q) {
+      std::uint64_t w;
+      std::memcpy(&w, q, 8);
+      const std::uint64_t xa = w ^ wa, xb = w ^ wb, xc = w ^ wc;
+      const std::uint64_t below = (w - ones * 0x20) & ~w;  // bytes < 0x20
+      return (w | below | ((xa - ones) & ~xa) | ((xb - ones) & ~xb) | ((xc - ones) & ~xc)) & highs;
+    };
+    for (; i + 8 <= n; i += 8)
+      if (std::uint64_t m = stop(p + i)) return i + static_cast<std::size_t>(__builtin_ctzll(m)) / 8;
+    if (i == n) return n;
+    const std::uint64_t m = stop(p + n - 8);
+    return m ? n - 8 + static_cast<std::size_t>(__builtin_ctzll(m)) / 8 : n;
   }
 #endif
   for (; i < n; ++i) {
@@ -211,6 +243,46 @@ MARCPP_ALWAYS_INLINE void put_tag(char* w, tag t) noexcept {
   }
   return n;
 }
+
+/// Copies a string known at compile time to `w`; returns the end.
+template <std::size_t N>
+MARCPP_ALWAYS_INLINE char* put_literal(char* w, const char (&s)[N]) noexcept {
+  std::memcpy(w, s, N - 1);
+  return w + N - 1;
+}
+
+/// Writes into a `std::string` through a pointer: `room(n)` makes room for
+/// `n` more bytes and returns where they go; `set(w)` says how far the
+/// writing got; `commit()` cuts the string to what was written, after
+/// which it may be appended to as usual until `resume()`.
+class string_cursor {
+ public:
+  explicit string_cursor(std::string& s) noexcept : s_(&s) { resume(); }
+  MARCPP_ALWAYS_INLINE char* room(std::size_t n) {
+    if (MARCPP_UNLIKELY(static_cast<std::size_t>(end_ - w_) < n)) grow(n);
+    return w_;
+  }
+  MARCPP_ALWAYS_INLINE void set(char* w) noexcept { w_ = w; }
+  std::string& commit() {
+    s_->resize(static_cast<std::size_t>(w_ - s_->data()));
+    end_ = w_;
+    return *s_;
+  }
+  void resume() noexcept { w_ = end_ = s_->data() + s_->size(); }
+
+ private:
+  MARCPP_NOINLINE void grow(std::size_t n) {
+    const auto used = static_cast<std::size_t>(w_ - s_->data());
+    // Growing zero-fills the new bytes, so it is done in steps that most
+    // records fill, not up to the whole capacity.
+    s_->resize(used + std::max<std::size_t>(n, 4096));
+    w_ = s_->data() + used;
+    end_ = s_->data() + s_->size();
+  }
+  std::string* s_;
+  char* w_ = nullptr;
+  char* end_ = nullptr;
+};
 
 /// What an escape loop met in a value.
 struct escape_result {
@@ -225,51 +297,61 @@ struct escape_result {
   bool control_picture = false;  ///< the value holds a Control Picture of its own (U+2400-U+241F)
 };
 
-/// Appends `v` as XML character data. `<`, `>` and `&` become entities, CR
-/// becomes `&#13;` (a literal CR would be read back as LF); the other
-/// control characters XML 1.0 forbids become their Control Pictures
-/// (U+2400 + code), which marcpp's MARCXML reader turns back into control
-/// characters. Tab and LF are written as they are.
-inline escape_result append_xml_text(std::string& out, std::string_view v) {
-  escape_result r;
+/// The most bytes `put_xml_text` writes for a value of `n` bytes.
+[[nodiscard]] constexpr std::size_t xml_text_bound(std::size_t n) noexcept { return 5 * n; }
+
+/// Writes `v` at `w` as XML character data (at most `xml_text_bound(v.size())`
+/// bytes) and returns the end. `<`, `>` and `&` become entities, CR becomes
+/// `&#13;` (a literal CR would be read back as LF); the other control
+/// characters XML 1.0 forbids become their Control Pictures (U+2400 +
+/// code), which marcpp's MARCXML reader turns back into control
+/// characters. Tab and LF are written as they are. What it met goes to `r`;
+/// at a fault, what was written of the value is left for the caller to drop.
+inline char* put_xml_text(char* w, std::string_view v, escape_result& r) {
   const char* p = v.data();
-  std::size_t n = v.size(), i = 0;
+  const std::size_t n = v.size();
+  std::size_t i = 0;
   while (i < n) {
-    std::size_t k = i + find_special(p + i, n - i, '<', '>', '&');
-    out.append(p + i, k - i);
+    const std::size_t k = i + find_special(p + i, n - i, '<', '>', '&');
+    w = copy_bytes(w, p + i, k - i);
     if (k == n) break;
     const auto c = static_cast<unsigned char>(p[k]);
     if (c >= 0x80) {
-      // A run of multibyte characters, checked as UTF-8.
-      while (k < n && static_cast<unsigned char>(p[k]) >= 0x80) {
-        const auto* s = reinterpret_cast<const unsigned char*>(p + k);
-        std::size_t len = utf8_sequence(s, n - k);
-        if (len == 0) return {escape_result::invalid_utf8, k, r.mapped_control, r.control_picture};
-        if (len == 3 && s[0] == 0xEF && s[1] == 0xBF && s[2] >= 0xBE)
-          return {escape_result::not_a_character, k, r.mapped_control, r.control_picture};
-        if (len == 3 && s[0] == 0xE2 && s[1] == 0x90 && s[2] <= 0x9F) r.control_picture = true;
-        out.append(p + k, len);
-        k += len;
+      const auto* s = reinterpret_cast<const unsigned char*>(p + k);
+      const std::size_t len = utf8_sequence(s, n - k);
+      if (len == 0) {
+        r.status = escape_result::invalid_utf8;
+        r.at = k;
+        return w;
       }
-      i = k;
+      if (len == 3 && s[0] == 0xEF && s[1] == 0xBF && s[2] >= 0xBE) {
+        r.status = escape_result::not_a_character;
+        r.at = k;
+        return w;
+      }
+      if (len == 3 && s[0] == 0xE2 && s[1] == 0x90 && s[2] <= 0x9F) r.control_picture = true;
+      w = copy_bytes(w, p + k, len);
+      i = k + len;
       continue;
     }
     switch (c) {
-      case '<': out.append("&lt;", 4); break;
-      case '>': out.append("&gt;", 4); break;
-      case '&': out.append("&amp;", 5); break;
+      case '<': w = put_literal(w, "&lt;"); break;
+      case '>': w = put_literal(w, "&gt;"); break;
+      case '&': w = put_literal(w, "&amp;"); break;
       case '\t':
-      case '\n': out.push_back(static_cast<char>(c)); break;
-      case '\r': out.append("&#13;", 5); break;
+      case '\n': *w++ = static_cast<char>(c); break;
+      case '\r': w = put_literal(w, "&#13;"); break;
       default: {
-        const char pic[3] = {'\xE2', '\x90', static_cast<char>(0x80 + c)};
-        out.append(pic, 3);
+        w[0] = '\xE2';
+        w[1] = '\x90';
+        w[2] = static_cast<char>(0x80 + c);
+        w += 3;
         r.mapped_control = true;
       }
     }
     i = k + 1;
   }
-  return r;
+  return w;
 }
 
 /// Appends one byte as (part of) an XML attribute value: `"`, `&`, `<`
