@@ -81,6 +81,23 @@ void compare_on(const std::string& bytes, const std::string& label) {
         CHECK(same_stats(par.stats, seq.stats));
       }
     }
+    // Batches cut short by their record limit: the records left over go to
+    // the batches after, and past the last range.
+    for (std::size_t records : {std::size_t{1}, std::size_t{2}}) {
+      for (std::size_t batch : {std::size_t{700}, std::size_t{1} << 20}) {
+        CAPTURE(records);
+        CAPTURE(batch);
+        marcpp::parallel_options po;
+        po.threads = 2;
+        po.batch_bytes = batch;
+        po.batch_records = records;
+        transcript par = parallel(marcpp::memory_source{bytes}, ro, po);
+        CHECK(par.records == seq.records);
+        CHECK(par.diags == seq.diags);
+        CHECK(par.error == seq.error);
+        CHECK(same_stats(par.stats, seq.stats));
+      }
+    }
     // A stream source: the batches keep their own copy of the bytes.
     std::istringstream in(bytes);
     marcpp::parallel_options po;
@@ -111,6 +128,42 @@ TEST_CASE("parallel_reader: the same records and diagnostics as the sequential r
   po.threads = 2;
   po.batch_bytes = 1;
   CHECK(parallel(marcpp::memory_source{all}, ro, po).diags == sequential(marcpp::memory_source{all}, ro).diags);
+}
+
+TEST_CASE("parallel_reader: a range that begins inside a record holding what looks like the start of another") {
+  // A record whose data holds a record terminator followed by a plausible
+  // leader: a worker whose range begins inside it guesses a record start
+  // there; the in-order check must find the guess wrong and cut again.
+  const std::string plain = test::slurp(test::crafted("ok-basic.mrc"));
+  marcpp::record r = test::one(plain);
+  const std::string fake = std::string("\x1D") + "00099nam a2200037 a 4500";
+  // The writer refuses a terminator in a value: the bytes are put in after.
+  const std::string room(fake.size(), 'x');
+  r.add(marcpp::field("500", "  ", {{'a', "before" + room + "after"}}));
+  std::string odd = marcpp::to_iso2709(r);
+  odd.replace(odd.find(room), room.size(), fake);
+  REQUIRE(odd.find(fake) != std::string::npos);
+  const std::string bytes = plain + odd + plain + odd + plain;
+  const std::size_t inside = plain.size() + odd.find(fake) - 3;
+  // The guess from inside the odd record lands on the fake start.
+  CHECK(marcpp::next_record_start(bytes, inside) == plain.size() + odd.find(fake) + 1);
+  for (auto policy : {marcpp::error_policy::lenient, marcpp::error_policy::strict}) {
+    marcpp::read_options ro;
+    ro.policy = policy;
+    const transcript seq = sequential(marcpp::memory_source{bytes}, ro);
+    REQUIRE(seq.records.size() == (policy == marcpp::error_policy::lenient ? 5u : seq.records.size()));
+    for (std::size_t batch = 1; batch < 200; batch += 7) {
+      CAPTURE(batch);
+      marcpp::parallel_options po;
+      po.threads = 2;
+      po.batch_bytes = batch;
+      transcript par = parallel(marcpp::memory_source{bytes}, ro, po);
+      CHECK(par.records == seq.records);
+      CHECK(par.diags == seq.diags);
+      CHECK(par.error == seq.error);
+      CHECK(same_stats(par.stats, seq.stats));
+    }
+  }
 }
 
 TEST_CASE("parallel_reader: the same records and diagnostics as the sequential reader (the corpus)") {

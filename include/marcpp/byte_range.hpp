@@ -16,15 +16,17 @@
 
 MARCPP_NAMESPACE_BEGIN
 
-/// The first position at or after `pos` where a record starts: 0, or a
+/// The first position in [pos, limit) where a record starts: 0, or a
 /// position that follows a record terminator (and any filler after it) and
 /// holds a plausible leader (five digits of length and, when there are
-/// enough bytes, five digits of base address). `input.size()` if there is
-/// none. Every record boundary of a sound file is such a position.
-[[nodiscard]] inline std::uint64_t next_record_start(std::string_view input, std::uint64_t pos) noexcept {
+/// enough bytes, five digits of base address). `limit` if there is none.
+/// Every record boundary of a sound file is such a position.
+[[nodiscard]] inline std::uint64_t next_record_start(std::string_view input, std::uint64_t pos,
+                                                     std::uint64_t limit) noexcept {
   const std::size_t n = input.size();
+  limit = std::min<std::uint64_t>(limit, n);
+  if (pos >= limit) return limit;
   if (pos == 0) return 0;
-  if (pos >= n) return n;
   const char* p = input.data();
   auto skip_filler = [&](std::size_t i) {
     while (i < n && detail::is_filler(static_cast<unsigned char>(p[i]))) ++i;
@@ -35,15 +37,24 @@ MARCPP_NAMESPACE_BEGIN
   std::size_t j = static_cast<std::size_t>(pos);
   while (j > 0 && detail::is_filler(static_cast<unsigned char>(p[j - 1])) && p[j - 1] != '\x1D') --j;
   std::size_t from = j > 0 && p[j - 1] == '\x1D' ? j - 1 : static_cast<std::size_t>(pos);
-  while (from < n) {
-    const void* q = std::memchr(p + from, '\x1D', n - from);
-    if (!q) return n;
-    std::size_t start = skip_filler(static_cast<std::size_t>(static_cast<const char*>(q) - p) + 1);
-    if (start >= n) return n;
+  const auto lim = static_cast<std::size_t>(limit);
+  while (from < lim) {
+    // A terminator at or past `limit` cannot start a record before it.
+    const void* q = std::memchr(p + from, '\x1D', lim - from);
+    if (!q) return limit;
+    const auto t = static_cast<std::size_t>(static_cast<const char*>(q) - p);
+    const std::size_t start = skip_filler(t + 1);
+    if (start >= lim) return limit;
     if (start >= pos && detail::plausible_leader(p + start, n - start)) return start;
-    from = static_cast<std::size_t>(static_cast<const char*>(q) - p) + 1;
+    from = t + 1;
   }
-  return n;
+  return limit;
+}
+
+/// The first position at or after `pos` where a record starts (see above);
+/// `input.size()` if there is none.
+[[nodiscard]] inline std::uint64_t next_record_start(std::string_view input, std::uint64_t pos) noexcept {
+  return next_record_start(input, pos, input.size());
 }
 
 /// A source over the records of `input` whose first byte lies in

@@ -6,6 +6,7 @@
 /// producer-consumer pipeline (oneTBB) that reads in batches, on every core,
 /// in bounded memory, with results in input order.
 
+#include <marcpp/byte_range.hpp>
 #include <marcpp/config.hpp>
 #include <marcpp/detail/iso2709_parser.hpp>
 #include <marcpp/detail/parallel.hpp>
@@ -14,6 +15,7 @@
 #include <marcpp/record_view.hpp>
 #include <marcpp/source.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -31,8 +33,10 @@ MARCPP_NAMESPACE_BEGIN
 struct parallel_options {
   /// Threads to run on; 0 for every hardware thread.
   unsigned threads = 0;
-  /// Input bytes per batch (a batch always holds whole records).
-  std::size_t batch_bytes = std::size_t{1} << 20;
+  /// Input bytes per batch. A batch always holds whole records: from a
+  /// memory or a mapped source, the records that begin in its range of
+  /// `batch_bytes` bytes; from a stream, records up to that many bytes.
+  std::size_t batch_bytes = std::size_t{256} << 10;
   /// Records per batch, at most.
   std::size_t batch_records = 16384;
   /// Batches alive at once (read, being parsed, or waiting to be handed
@@ -49,16 +53,6 @@ template <class Source>
 concept stable_source = requires(const Source& s) {
   { s.bytes() } -> std::convertible_to<std::string_view>;
 };
-
-/// Reads one byte in every 4 KiB of `all[from, to)` (clipped to `all`), so
-/// that the pages are mapped in by this thread.
-inline void touch_pages(std::string_view all, std::size_t from, std::size_t to) noexcept {
-  to = std::min(to, all.size());
-  unsigned char sum = 0;
-  for (std::size_t i = from; i < to; i += 4096) sum ^= static_cast<unsigned char>(all[i]);
-  // Keeps the reads from being optimised away.
-  static_cast<void>(*static_cast<const volatile unsigned char*>(&sum));
-}
 
 struct batch_item {
   extent x;
@@ -77,6 +71,12 @@ struct batch {
   std::string owned;           // the bytes, for a source that cannot keep them
   std::string input_error;     // the input failed after the last item
   Result results;
+  // Mapped input: the byte range [from, to) the batch was cut at; where its
+  // first chunk starts (`start`) and where the chunk after its last one
+  // starts (`next`), as positions in the source's bytes; how many records
+  // (and oversized chunks) it holds, and the index of the first.
+  std::size_t from = 0, to = 0, start = 0, next = 0;
+  std::uint64_t records = 0, base = 0;
   // The parser and the view a worker uses on this batch: they live with the
   // batch, so that their scratch space is reused from batch to batch.
   iso2709_parser parser;
@@ -339,6 +339,10 @@ class parallel_reader {
       parser.set_options(detail::parse_options{ro_.validate_utf8});
       record_view& view = b->view;
       for (detail::batch_item& item : b->items) {
+        if constexpr (detail::stable_source<Source>) {
+          // Cut on a worker, the chunks were numbered from 0 in the batch.
+          if (item.kind != detail::chunk_kind::filler) item.x.index += b->base;
+        }
         if (item.kind != detail::chunk_kind::record) continue;
         bool parsed = parser.parse(item.x, view);
         auto& diags = detail::record_view_access::diagnostics(view);
@@ -352,18 +356,6 @@ class parallel_reader {
           if constexpr (detail::has_output<Results>) item.out_begin = b->results.out.size();
           produce(b->results, static_cast<const record_view&>(view));
           if constexpr (detail::has_output<Results>) item.out_end = b->results.out.size();
-        }
-      }
-      if constexpr (detail::stable_source<Source>) {
-        // Mapped input is paged in by the first read of each page, and the
-        // serial stage that cuts batches would make every first read. A
-        // worker reads ahead instead, past the batches that can be in
-        // flight, so that the cutting finds the pages in place.
-        if (!b->items.empty()) {
-          const std::string_view all = src_.bytes();
-          const auto& last = b->items.back().x;
-          const std::size_t from = static_cast<std::size_t>(last.data + last.size - all.data()) + in_flight * batch_bytes;
-          detail::touch_pages(all, from, from + batch_bytes);
         }
       }
       return b;
@@ -415,7 +407,92 @@ class parallel_reader {
       }
     };
 
-    detail::run_pipeline<batch_t>(threads, in_flight, po_.ordered, read_batch, parse_batch, hand_on);
+    if constexpr (detail::stable_source<Source>) {
+      // All the bytes are at hand: the serial stage only cuts byte ranges,
+      // and the workers find the records that begin in theirs (see
+      // `cut_range`). A worker cannot know where the record before its
+      // range ends, so it guesses: the first position after a record
+      // terminator that holds a plausible leader. A serial stage, in input
+      // order, checks each guess against where the previous batch ended;
+      // where they differ (only in damaged data) it cuts the batch again
+      // from there, as the sequential reader would. It also numbers the
+      // records. So the batches hold exactly the sequential reader's chunks.
+      const std::string_view all = src_.bytes();
+      const source_window w0 = src_.window();
+      const auto first = static_cast<std::size_t>(w0.data - all.data());
+      const std::uint64_t base_offset = w0.offset - first;
+      std::size_t cursor = first, expected = first;
+      std::uint64_t next_index = 0;
+      std::atomic<bool> chain_done{first >= all.size()};
+
+      auto cut_range = [&]() -> batch_t* {
+        // After the last range, while the check has not reached the end
+        // (a batch cut short by `batch_records` leaves records for the
+        // next), empty ranges carry the cutting on.
+        if (stopped.load(std::memory_order_relaxed) || stop_.load(std::memory_order_relaxed)) return nullptr;
+        if (cursor >= all.size() && chain_done.load(std::memory_order_acquire)) return nullptr;
+        batch_t* b = pool.get();
+        b->clear();
+        b->from = cursor;
+        b->to = cursor + std::min(batch_bytes, all.size() - cursor);
+        cursor = b->to;
+        return b;
+      };
+      // The chunks from position `s` on, up to the first record at or
+      // past `limit` or `batch_records` records; returns the position of
+      // the chunk after the last one taken (the end of the input if none).
+      auto cut = [&](batch_t* b, std::size_t s, std::size_t limit) -> std::size_t {
+        b->items.clear();
+        b->records = 0;
+        memory_source rest(all.substr(s), base_offset + s);
+        detail::scanner<memory_source> sc(rest, ro_.max_record_size);
+        detail::chunk c;
+        while (sc.next(c)) {
+          const auto pos = static_cast<std::size_t>(c.x.data - all.data());
+          if (c.kind != detail::chunk_kind::filler) {
+            if (pos >= limit || b->records == batch_records) return pos;
+            ++b->records;
+          }
+          detail::batch_item& item = b->items.emplace_back();
+          item.kind = c.kind;
+          item.x = c.x;
+        }
+        return all.size();
+      };
+      auto guess = [&](batch_t* b) -> batch_t* {
+        if (b->from >= b->to || stopped.load(std::memory_order_relaxed)) {
+          b->start = b->next = b->to;
+          return b;
+        }
+        b->start = b->from == first ? first : static_cast<std::size_t>(next_record_start(all, b->from, b->to));
+        b->next = b->start < b->to ? cut(b, b->start, b->to) : b->start;
+        return b;
+      };
+      auto check = [&](batch_t* b) -> batch_t* {
+        if (stopped.load(std::memory_order_relaxed)) {
+          b->items.clear();
+          b->records = 0;
+          return b;
+        }
+        if (expected >= b->to) {
+          // The previous batch reached past this range: nothing begins in it.
+          b->items.clear();
+          b->records = 0;
+        } else {
+          if (b->start != expected) b->next = cut(b, expected, b->to);
+          expected = b->next;
+        }
+        b->base = next_index;
+        next_index += b->records;
+        if (expected >= all.size()) chain_done.store(true, std::memory_order_release);
+        return b;
+      };
+      static_cast<void>(read_batch);
+      detail::run_pipeline<batch_t>(threads, in_flight, po_.ordered, cut_range, guess, check,
+                                    parse_batch, hand_on);
+    } else {
+      detail::run_pipeline<batch_t>(threads, in_flight, po_.ordered, read_batch, parse_batch, hand_on);
+    }
   }
 
   Source src_;

@@ -51,5 +51,33 @@ void run_pipeline(unsigned threads, std::size_t in_flight, bool ordered, Produce
   });
 }
 
+/// Runs `produce() -> T*` (serial, null at the end), `prepare(T*) -> T*` in
+/// parallel, `settle(T*) -> T*` serially in input order, `work(T*) -> T*`
+/// in parallel and `consume(T*)` serially, with at most `in_flight` items
+/// alive at once.
+template <class T, class Produce, class Prepare, class Settle, class Work, class Consume>
+void run_pipeline(unsigned threads, std::size_t in_flight, bool ordered, Produce&& produce, Prepare&& prepare,
+                  Settle&& settle, Work&& work, Consume&& consume) {
+  const std::size_t n = threads ? threads : hardware_threads();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, n);
+  tbb::task_arena arena(static_cast<int>(n));
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        in_flight,
+        tbb::make_filter<void, T*>(tbb::filter_mode::serial_in_order,
+                                   [&](tbb::flow_control& fc) -> T* {
+                                     T* item = produce();
+                                     if (!item) fc.stop();
+                                     return item;
+                                   }) &
+            tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return prepare(item); }) &
+            tbb::make_filter<T*, T*>(tbb::filter_mode::serial_in_order, [&](T* item) { return settle(item); }) &
+            tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return work(item); }) &
+            tbb::make_filter<T*, void>(ordered ? tbb::filter_mode::serial_in_order
+                                               : tbb::filter_mode::serial_out_of_order,
+                                       [&](T* item) { consume(item); }));
+  });
+}
+
 }  // namespace detail
 MARCPP_NAMESPACE_END
