@@ -208,6 +208,21 @@ TEST_CASE("MARCXML writer: every special byte at every place in values of 0-70 b
     }
   }
   CHECK(cases > 80000);
+  // Values longer than the steps the output grows by.
+  for (std::size_t len : {std::size_t{4095}, std::size_t{4096}, std::size_t{20000}}) {
+    CAPTURE(len);
+    std::string value(len, 'y');
+    value[len / 2] = '&';
+    value.back() = '<';
+    record r{marcpp::leader("00000cam a2200000 a 4500")};
+    r.add(field("245", "10", {{'a', value}, {'b', value}}));
+    std::string expect;
+    REQUIRE(reference_xml_text(value, expect));
+    auto w = write(r);
+    REQUIRE_FALSE(w.error);
+    CHECK(w.xml.find("<subfield code=\"a\">" + expect + "</subfield>\n    <subfield code=\"b\">" + expect +
+                     "</subfield>") != std::string::npos);
+  }
 }
 
 TEST_CASE("MARCXML writer: what MARCXML cannot hold is refused, naming the record") {

@@ -60,6 +60,16 @@ bool same_stats(const marcpp::read_stats& a, const marcpp::read_stats& b) {
          a.faults == b.faults;
 }
 
+// The parallel transcript must be the sequential one, record for record
+// and diagnostic for diagnostic.
+void check_same(const transcript& par, const transcript& seq) {
+  CHECK(par.records == seq.records);
+  CHECK(par.diags == seq.diags);
+  CHECK(par.failed == seq.failed);
+  CHECK(par.error == seq.error);
+  CHECK(same_stats(par.stats, seq.stats));
+}
+
 void compare_on(const std::string& bytes, const std::string& label) {
   CAPTURE(label);
   for (auto policy : {marcpp::error_policy::lenient, marcpp::error_policy::strict, marcpp::error_policy::skip}) {
@@ -73,12 +83,7 @@ void compare_on(const std::string& bytes, const std::string& label) {
         marcpp::parallel_options po;
         po.threads = threads;
         po.batch_bytes = batch;
-        transcript par = parallel(marcpp::memory_source{bytes}, ro, po);
-        CHECK(par.records == seq.records);
-        CHECK(par.diags == seq.diags);
-        CHECK(par.failed == seq.failed);
-        CHECK(par.error == seq.error);
-        CHECK(same_stats(par.stats, seq.stats));
+        check_same(parallel(marcpp::memory_source{bytes}, ro, po), seq);
       }
     }
     // Batches cut short by their record limit: the records left over go to
@@ -91,11 +96,7 @@ void compare_on(const std::string& bytes, const std::string& label) {
         po.threads = 2;
         po.batch_bytes = batch;
         po.batch_records = records;
-        transcript par = parallel(marcpp::memory_source{bytes}, ro, po);
-        CHECK(par.records == seq.records);
-        CHECK(par.diags == seq.diags);
-        CHECK(par.error == seq.error);
-        CHECK(same_stats(par.stats, seq.stats));
+        check_same(parallel(marcpp::memory_source{bytes}, ro, po), seq);
       }
     }
     // A stream source: the batches keep their own copy of the bytes.
@@ -103,10 +104,7 @@ void compare_on(const std::string& bytes, const std::string& label) {
     marcpp::parallel_options po;
     po.threads = 2;
     po.batch_bytes = 3000;
-    transcript par = parallel(marcpp::stream_source{in, 512}, ro, po);
-    CHECK(par.records == seq.records);
-    CHECK(par.diags == seq.diags);
-    CHECK(par.error == seq.error);
+    check_same(parallel(marcpp::stream_source{in, 512}, ro, po), seq);
   }
 }
 
@@ -157,11 +155,7 @@ TEST_CASE("parallel_reader: a range that begins inside a record holding what loo
       marcpp::parallel_options po;
       po.threads = 2;
       po.batch_bytes = batch;
-      transcript par = parallel(marcpp::memory_source{bytes}, ro, po);
-      CHECK(par.records == seq.records);
-      CHECK(par.diags == seq.diags);
-      CHECK(par.error == seq.error);
-      CHECK(same_stats(par.stats, seq.stats));
+      check_same(parallel(marcpp::memory_source{bytes}, ro, po), seq);
     }
   }
 }

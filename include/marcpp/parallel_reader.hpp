@@ -292,47 +292,12 @@ class parallel_reader {
   void run_impl(Produce&& produce, Deliver&& deliver, Skipped&& skipped, EndBatch&& end_batch) {
     using batch_t = detail::batch<Results>;
     acct_ = std::make_unique<detail::accountant>(ro_, &handler_);
-    detail::scanner<Source> scanner(src_, ro_.max_record_size);
     detail::batch_pool<batch_t> pool;
     const unsigned threads = po_.threads ? po_.threads : detail::hardware_threads();
     const std::size_t in_flight = po_.max_batches ? po_.max_batches : 2 * std::size_t{threads};
     const std::size_t batch_bytes = std::max<std::size_t>(po_.batch_bytes, 1);
     const std::size_t batch_records = std::max<std::size_t>(po_.batch_records, 1);
-    bool input_done = false;
     std::atomic<bool> stopped{false};
-
-    auto read_batch = [&]() -> batch_t* {
-      if (input_done || stopped.load(std::memory_order_relaxed) || stop_.load(std::memory_order_relaxed))
-        return nullptr;
-      batch_t* b = pool.get();
-      b->clear();
-      std::size_t bytes = 0;
-      detail::chunk c;
-      while (bytes < batch_bytes && b->items.size() < batch_records) {
-        if (!scanner.next(c)) {
-          input_done = true;
-          b->input_error.assign(src_.error());
-          break;
-        }
-        detail::batch_item& item = b->items.emplace_back();
-        item.kind = c.kind;
-        item.x = c.x;
-        if constexpr (!detail::stable_source<Source>) {
-          // The source reuses its buffer: keep the bytes with the batch.
-          item.owned_at = b->owned.size();
-          b->owned.append(c.x.data, c.x.size);
-        }
-        bytes += c.x.size;
-      }
-      if constexpr (!detail::stable_source<Source>) {
-        for (auto& item : b->items) item.x.data = b->owned.data() + item.owned_at;
-      }
-      if (b->items.empty() && b->input_error.empty()) {
-        pool.put(b);
-        return nullptr;
-      }
-      return b;
-    };
 
     auto parse_batch = [&](batch_t* b) -> batch_t* {
       detail::iso2709_parser& parser = b->parser;
@@ -487,10 +452,41 @@ class parallel_reader {
         if (expected >= all.size()) chain_done.store(true, std::memory_order_release);
         return b;
       };
-      static_cast<void>(read_batch);
       detail::run_pipeline<batch_t>(threads, in_flight, po_.ordered, cut_range, guess, check,
                                     parse_batch, hand_on);
     } else {
+      // A stream: the serial stage reads the records and copies their
+      // bytes into the batch.
+      detail::scanner<Source> scanner(src_, ro_.max_record_size);
+      bool input_done = false;
+      auto read_batch = [&]() -> batch_t* {
+        if (input_done || stopped.load(std::memory_order_relaxed) || stop_.load(std::memory_order_relaxed))
+          return nullptr;
+        batch_t* b = pool.get();
+        b->clear();
+        std::size_t bytes = 0;
+        detail::chunk c;
+        while (bytes < batch_bytes && b->items.size() < batch_records) {
+          if (!scanner.next(c)) {
+            input_done = true;
+            b->input_error.assign(src_.error());
+            break;
+          }
+          detail::batch_item& item = b->items.emplace_back();
+          item.kind = c.kind;
+          item.x = c.x;
+          // The source reuses its buffer: keep the bytes with the batch.
+          item.owned_at = b->owned.size();
+          b->owned.append(c.x.data, c.x.size);
+          bytes += c.x.size;
+        }
+        for (auto& item : b->items) item.x.data = b->owned.data() + item.owned_at;
+        if (b->items.empty() && b->input_error.empty()) {
+          pool.put(b);
+          return nullptr;
+        }
+        return b;
+      };
       detail::run_pipeline<batch_t>(threads, in_flight, po_.ordered, read_batch, parse_batch, hand_on);
     }
   }

@@ -25,58 +25,51 @@ namespace detail {
   return n > 0 ? static_cast<unsigned>(n) : 1u;
 }
 
-/// Runs `produce() -> T* (null at the end)`, `work(T*) -> T*` in parallel and
-/// `consume(T*)` serially, with at most `in_flight` items alive at once.
-template <class T, class Produce, class Work, class Consume>
-void run_pipeline(unsigned threads, std::size_t in_flight, bool ordered, Produce&& produce, Work&& work,
-                  Consume&& consume) {
+/// Runs `middle` (the filters between the first and the last) in a
+/// pipeline on `threads` threads: `produce() -> T*` serially first (null at
+/// the end), `consume(T*)` serially last (in input order, or as items come
+/// when `ordered` is false), with at most `in_flight` items alive at once.
+template <class T, class Produce, class Middle, class Consume>
+void run_filters(unsigned threads, std::size_t in_flight, bool ordered, Produce& produce, Middle&& middle,
+                 Consume& consume) {
   const std::size_t n = threads ? threads : hardware_threads();
   // Lets TBB run as many threads as asked for, even beyond the cores (it
   // otherwise caps its workers and warns).
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, n);
   tbb::task_arena arena(static_cast<int>(n));
   arena.execute([&] {
-    tbb::parallel_pipeline(
-        in_flight,
-        tbb::make_filter<void, T*>(tbb::filter_mode::serial_in_order,
-                                   [&](tbb::flow_control& fc) -> T* {
-                                     T* item = produce();
-                                     if (!item) fc.stop();
-                                     return item;
-                                   }) &
-            tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return work(item); }) &
-            tbb::make_filter<T*, void>(ordered ? tbb::filter_mode::serial_in_order
-                                               : tbb::filter_mode::serial_out_of_order,
-                                       [&](T* item) { consume(item); }));
+    tbb::parallel_pipeline(in_flight,
+                           tbb::make_filter<void, T*>(tbb::filter_mode::serial_in_order,
+                                                      [&](tbb::flow_control& fc) -> T* {
+                                                        T* item = produce();
+                                                        if (!item) fc.stop();
+                                                        return item;
+                                                      }) &
+                               middle &
+                               tbb::make_filter<T*, void>(ordered ? tbb::filter_mode::serial_in_order
+                                                                  : tbb::filter_mode::serial_out_of_order,
+                                                          [&](T* item) { consume(item); }));
   });
 }
 
-/// Runs `produce() -> T*` (serial, null at the end), `prepare(T*) -> T*` in
-/// parallel, `settle(T*) -> T*` serially in input order, `work(T*) -> T*`
-/// in parallel and `consume(T*)` serially, with at most `in_flight` items
-/// alive at once.
+/// Runs `produce`, then `work(T*) -> T*` in parallel, then `consume`.
+template <class T, class Produce, class Work, class Consume>
+void run_pipeline(unsigned threads, std::size_t in_flight, bool ordered, Produce&& produce, Work&& work,
+                  Consume&& consume) {
+  run_filters<T>(threads, in_flight, ordered, produce,
+                 tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return work(item); }), consume);
+}
+
+/// Runs `produce`, then `prepare(T*) -> T*` in parallel, `settle(T*) -> T*`
+/// serially in input order, `work(T*) -> T*` in parallel, then `consume`.
 template <class T, class Produce, class Prepare, class Settle, class Work, class Consume>
 void run_pipeline(unsigned threads, std::size_t in_flight, bool ordered, Produce&& produce, Prepare&& prepare,
                   Settle&& settle, Work&& work, Consume&& consume) {
-  const std::size_t n = threads ? threads : hardware_threads();
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, n);
-  tbb::task_arena arena(static_cast<int>(n));
-  arena.execute([&] {
-    tbb::parallel_pipeline(
-        in_flight,
-        tbb::make_filter<void, T*>(tbb::filter_mode::serial_in_order,
-                                   [&](tbb::flow_control& fc) -> T* {
-                                     T* item = produce();
-                                     if (!item) fc.stop();
-                                     return item;
-                                   }) &
-            tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return prepare(item); }) &
-            tbb::make_filter<T*, T*>(tbb::filter_mode::serial_in_order, [&](T* item) { return settle(item); }) &
-            tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return work(item); }) &
-            tbb::make_filter<T*, void>(ordered ? tbb::filter_mode::serial_in_order
-                                               : tbb::filter_mode::serial_out_of_order,
-                                       [&](T* item) { consume(item); }));
-  });
+  run_filters<T>(threads, in_flight, ordered, produce,
+                 tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return prepare(item); }) &
+                     tbb::make_filter<T*, T*>(tbb::filter_mode::serial_in_order, [&](T* item) { return settle(item); }) &
+                     tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return work(item); }),
+                 consume);
 }
 
 }  // namespace detail

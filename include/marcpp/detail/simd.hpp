@@ -141,6 +141,17 @@ MARCPP_ALWAYS_INLINE bool scan_separators(const char* p, std::size_t n, F&& f) {
   return false;
 }
 
+/// Copies `n` bytes (one to two words of type `Word`) as the first and the
+/// last word, which overlap.
+template <class Word>
+MARCPP_ALWAYS_INLINE void copy_two_words(char* w, const char* p, std::size_t n) noexcept {
+  Word x, y;
+  std::memcpy(&x, p, sizeof x);
+  std::memcpy(&y, p + n - sizeof y, sizeof y);
+  std::memcpy(w, &x, sizeof x);
+  std::memcpy(w + n - sizeof y, &y, sizeof y);
+}
+
 /// Copies the `n` bytes at `p` to `w` and returns `w + n`: whole blocks,
 /// with overlapping loads and stores for the rest, so that nothing outside
 /// [p, p+n) is read and nothing outside [w, w+n) is written.
@@ -156,17 +167,9 @@ MARCPP_ALWAYS_INLINE char* copy_bytes(char* w, const char* p, std::size_t n) noe
     std::memcpy(w, p, n);
 #endif
   } else if (n >= 8) {
-    std::uint64_t x, y;
-    std::memcpy(&x, p, 8);
-    std::memcpy(&y, p + n - 8, 8);
-    std::memcpy(w, &x, 8);
-    std::memcpy(w + n - 8, &y, 8);
+    copy_two_words<std::uint64_t>(w, p, n);
   } else if (n >= 4) {
-    std::uint32_t x, y;
-    std::memcpy(&x, p, 4);
-    std::memcpy(&y, p + n - 4, 4);
-    std::memcpy(w, &x, 4);
-    std::memcpy(w + n - 4, &y, 4);
+    copy_two_words<std::uint32_t>(w, p, n);
   } else if (n) {
     w[0] = p[0];
     w[n / 2] = p[n / 2];
