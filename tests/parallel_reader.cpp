@@ -72,6 +72,7 @@ void check_same(const transcript& par, const transcript& seq) {
 
 void compare_on(const std::string& bytes, const std::string& label) {
   CAPTURE(label);
+  const test::temp_file file("parallel.mrc", bytes);
   for (auto policy : {marcpp::error_policy::lenient, marcpp::error_policy::strict, marcpp::error_policy::skip}) {
     marcpp::read_options ro;
     ro.policy = policy;
@@ -98,6 +99,25 @@ void compare_on(const std::string& bytes, const std::string& label) {
         po.batch_records = records;
         check_same(parallel(marcpp::memory_source{bytes}, ro, po), seq);
       }
+    }
+    // A file read by position: each worker reads its own ranges. Small
+    // ranges put most records across two of them.
+    for (unsigned threads : {1u, 2u}) {
+      for (std::size_t batch : {std::size_t{97}, std::size_t{700}, std::size_t{1} << 20}) {
+        CAPTURE(threads);
+        CAPTURE(batch);
+        marcpp::parallel_options po;
+        po.threads = threads;
+        po.batch_bytes = batch;
+        check_same(parallel(marcpp::file_source{file.path}, ro, po), seq);
+      }
+    }
+    {
+      marcpp::parallel_options po;
+      po.threads = 2;
+      po.batch_bytes = 700;
+      po.batch_records = 1;
+      check_same(parallel(marcpp::file_source{file.path}, ro, po), seq);
     }
     // A stream source: the batches keep their own copy of the bytes.
     std::istringstream in(bytes);
@@ -150,12 +170,14 @@ TEST_CASE("parallel_reader: a range that begins inside a record holding what loo
     ro.policy = policy;
     const transcript seq = sequential(marcpp::memory_source{bytes}, ro);
     REQUIRE(seq.records.size() == (policy == marcpp::error_policy::lenient ? 5u : seq.records.size()));
+    const test::temp_file file("odd.mrc", bytes);
     for (std::size_t batch = 1; batch < 200; batch += 7) {
       CAPTURE(batch);
       marcpp::parallel_options po;
       po.threads = 2;
       po.batch_bytes = batch;
       check_same(parallel(marcpp::memory_source{bytes}, ro, po), seq);
+      check_same(parallel(marcpp::file_source{file.path}, ro, po), seq);
     }
   }
 }
@@ -336,4 +358,49 @@ TEST_CASE("parallel_reader: cancellation") {
     CHECK(fields == 5000 * 5);
     CHECK(r.stats().records == 5000);
   }
+}
+
+TEST_CASE("parallel_reader: a file cut short while it is read") {
+  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
+  std::string bytes;
+  for (int i = 0; i < 2000; ++i) bytes += good;
+  for (std::size_t batch : {std::size_t{500}, std::size_t{4096}, std::size_t{1} << 20}) {
+    CAPTURE(batch);
+    const test::temp_file file("cut.mrc", bytes);
+    marcpp::file_source src{file.path};
+    std::filesystem::resize_file(file.path, bytes.size() / 2);
+    marcpp::parallel_reader r{std::move(src), {}, {.threads = 2, .batch_bytes = batch}};
+    std::vector<std::uint64_t> got;
+    r.run([](const marcpp::record_view& v) { return v.index(); }, [&](std::uint64_t i) { got.push_back(i); });
+    CHECK(r.failed());
+    CHECK(r.error().code == marcpp::errc::io_error);
+    CHECK(r.error().message.find("before its size when opened") != std::string::npos);
+    // The records before the cut, in order, and none after it.
+    CHECK(got.size() <= 1000);
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == i);
+  }
+}
+
+TEST_CASE("parallel_reader: a file_source read from where it stands, and an empty file") {
+  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
+  std::string bytes;
+  for (int i = 0; i < 300; ++i) bytes += good;
+  const test::temp_file file("from.mrc", bytes);
+  marcpp::file_source src{file.path};
+  REQUIRE(src.fill(good.size()));
+  src.consume(good.size());  // the first record was read by someone else
+  marcpp::parallel_reader r{std::move(src), {}, {.threads = 2, .batch_bytes = 1000}};
+  std::vector<std::uint64_t> offsets;
+  r.run([](const marcpp::record_view& v) { return v.offset(); }, [&](std::uint64_t o) { offsets.push_back(o); });
+  REQUIRE(offsets.size() == 299);
+  CHECK(offsets.front() == good.size());
+  CHECK(offsets.back() == 299 * good.size());
+  CHECK_FALSE(r.failed());
+
+  const test::temp_file empty("empty.mrc", "");
+  marcpp::parallel_reader e{marcpp::file_source{empty.path}};
+  std::size_t n = 0;
+  e.run([](const marcpp::record_view&) { return 0; }, [&](int) { ++n; });
+  CHECK(n == 0);
+  CHECK_FALSE(e.failed());
 }

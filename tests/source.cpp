@@ -16,7 +16,7 @@ std::string summary(const test::outcome& o) {
 }
 }  // namespace
 
-TEST_CASE("sources: memory, mapped file and stream give the same results") {
+TEST_CASE("sources: memory, mapped file, file and stream give the same results") {
   namespace fs = std::filesystem;
   for (const auto& entry : fs::directory_iterator(test::data_dir() / "crafted")) {
     if (entry.path().extension() != ".mrc") continue;
@@ -25,6 +25,8 @@ TEST_CASE("sources: memory, mapped file and stream give the same results") {
     for (auto policy : {marcpp::error_policy::lenient, marcpp::error_policy::strict, marcpp::error_policy::skip}) {
       const auto expected = summary(test::read_bytes(bytes, test::with(policy)));
       CHECK(summary(test::read_all(marcpp::mmap_source{entry.path()}, test::with(policy))) == expected);
+      for (std::size_t chunk : {std::size_t{64}, std::size_t{100}, marcpp::file_source::default_chunk})
+        CHECK(summary(test::read_all(marcpp::file_source{entry.path(), chunk}, test::with(policy))) == expected);
       for (std::size_t chunk : {std::size_t{64}, std::size_t{100}, std::size_t{4096}}) {
         std::istringstream in(bytes);
         CHECK(summary(test::read_all(marcpp::stream_source{in, chunk}, test::with(policy))) == expected);
@@ -91,4 +93,92 @@ TEST_CASE("stream_source keeps memory bounded by the largest record") {
   while (r.next(v)) ++n;
   CHECK(n == 5000);
   CHECK(r.source().capacity() <= 4096 + 2 * rec.size() + 4096);
+}
+
+TEST_CASE("file_source") {
+  const auto path = test::crafted("ok-three.mrc");
+  const std::string bytes = test::slurp(path);
+  marcpp::file_source f{path, 100};
+  CHECK(f.size() == bytes.size());
+  CHECK(f.window().size == 0);
+  REQUIRE(f.fill(10));
+  CHECK(std::string_view(f.window().data, 10) == bytes.substr(0, 10));
+  f.consume(7);
+  CHECK(f.window().offset == 7);
+  REQUIRE(f.fill(bytes.size() - 7));
+  CHECK(std::string_view(f.window().data, f.window().size) == bytes.substr(7));
+  CHECK_FALSE(f.fill(bytes.size() - 6));
+  CHECK(f.error().empty());
+  std::string part(5, '\0');
+  CHECK(f.read_at(3, part.data(), 5).empty());
+  CHECK(part == bytes.substr(3, 5));
+  marcpp::file_source moved = std::move(f);
+  CHECK(moved.window().offset == 7);
+
+  SUBCASE("an empty file reads as no bytes") {
+    test::temp_file empty("empty.mrc", "");
+    marcpp::file_source e{empty.path};
+    CHECK_FALSE(e.fill(1));
+    CHECK(e.error().empty());
+    CHECK(test::read_all(marcpp::file_source{empty.path}).records.empty());
+  }
+  SUBCASE("a missing file or a directory is an io_error") {
+    try {
+      marcpp::file_source bad{test::crafted("does-not-exist.mrc")};
+      FAIL("no exception");
+    } catch (const marcpp::error& e) {
+      CHECK(e.code() == marcpp::errc::io_error);
+      CHECK(e.diagnostic().message.find("does-not-exist.mrc") != std::string::npos);
+    }
+    try {
+      marcpp::file_source dir{test::data_dir()};
+      FAIL("no exception");
+    } catch (const marcpp::error& e) {
+      CHECK(e.diagnostic().message.find("not a regular file") != std::string::npos);
+    }
+  }
+  SUBCASE("a file cut short while it is read: the records before the cut, then an io_error") {
+    std::string many;
+    for (int i = 0; i < 200; ++i) many += bytes;
+    test::temp_file file("cut.mrc", many);
+    marcpp::file_source src{file.path, 4096};
+    std::filesystem::resize_file(file.path, many.size() / 2);
+    marcpp::reader r{std::move(src)};
+    marcpp::record_view v;
+    std::size_t n = 0;
+    while (r.next(v)) ++n;
+    CHECK(r.failed());
+    CHECK(r.error().code == marcpp::errc::io_error);
+    CHECK(r.error().message.find("before its size when opened") != std::string::npos);
+    CHECK(n > 0);
+    CHECK(n < 600);
+  }
+}
+
+TEST_CASE("file_source keeps memory bounded by the largest record") {
+  const std::string rec = test::slurp(test::crafted("ok-basic.mrc"));
+  std::string big;
+  for (int i = 0; i < 5000; ++i) big += rec;
+  test::temp_file file("bounded.mrc", big);
+  marcpp::reader r{marcpp::file_source{file.path, 4096}};
+  marcpp::record_view v;
+  std::size_t n = 0;
+  while (r.next(v)) ++n;
+  CHECK(n == 5000);
+  CHECK(r.source().capacity() <= 4096 + 2 * rec.size() + 4096);
+}
+
+TEST_CASE("with_source reads a regular file with a file_source, and a compressed one with a decompressor") {
+  const std::string bytes = test::slurp(test::crafted("ok-three.mrc"));
+  test::temp_file plain("plain.mrc", bytes);
+  const bool is_file = marcpp::with_source(plain.path.string(), [](auto&& src) {
+    return std::is_same_v<std::remove_cvref_t<decltype(src)>, marcpp::file_source>;
+  });
+  CHECK(is_file);
+  CHECK(marcpp::with_reader(plain.path.string(), {}, [](auto& r) {
+          marcpp::record_view v;
+          std::size_t n = 0;
+          while (r.next(v)) ++n;
+          return n;
+        }) == 3);
 }

@@ -27,6 +27,21 @@ auto list(const Range& r) {
   return std::vector<std::iter_value_t<decltype(r.begin())>>(r.begin(), r.end());
 }
 
+/// A file in the temporary directory holding `bytes`, removed at the end.
+struct temp_file {
+  std::filesystem::path path;
+  temp_file(const std::string& name, std::string_view bytes)
+      : path(std::filesystem::temp_directory_path() / ("marcpp-test-" + std::to_string(::getpid()) + "-" + name)) {
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  temp_file(const temp_file&) = delete;
+  temp_file& operator=(const temp_file&) = delete;
+  ~temp_file() {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+  }
+};
+
 inline std::filesystem::path data_dir() { return MARCPP_TEST_DATA_DIR; }
 inline std::filesystem::path crafted(const std::string& name) { return data_dir() / "crafted" / name; }
 

@@ -1,6 +1,6 @@
 // marcpp's program for the cross-library comparison (bench/compare/run).
 //
-//   marcpp_tasks [--mode view|record|parallel] [--threads N] TASK FILE [OUT]
+//   marcpp_tasks [--mode view|record|parallel] [--threads N] [--source file|mmap] TASK FILE [OUT]
 //   marcpp_tasks --modes     # the modes this build has, one line
 //   marcpp_tasks --tasks     # the tasks this build has, one line
 //
@@ -12,6 +12,8 @@
 //   t3  round trip: records=N          (records written as ISO 2709 to OUT)
 //   t4  MARCXML:    records=N          (a MARCXML collection written to OUT)
 //
+// The file is read by marcpp::file_source (in pieces, into a buffer that is
+// reused), or memory-mapped by marcpp::mmap_source with --source mmap.
 // Modes: view (one thread, record_view), record (one thread, owning
 // record), parallel (marcpp::parallel_reader on --threads threads, default
 // every core: record_views parsed and, for t3 and t4, written on the worker
@@ -95,9 +97,9 @@ bool report(const Reader& r) {
 
 /// One thread, one record at a time: `Record` is `record_view` (zero-copy)
 /// or `record` (owning).
-template <class Record>
-int run_sequential(std::string_view task, const std::string& file, const std::string& out_path) {
-  marcpp::reader r{marcpp::mmap_source{file}};
+template <class Record, class Source>
+int run_sequential(std::string_view task, Source src, const std::string& out_path) {
+  marcpp::reader r{std::move(src)};
   Record rec;
   counts c;
   bool ok = true;
@@ -141,16 +143,20 @@ int run_sequential(std::string_view task, const std::string& file, const std::st
 
 unsigned threads_option = 0;  // --threads; 0 for every core
 std::size_t batch_kib = 0;    // --batch-kib; 0 for the default
+std::size_t max_batches = 0;  // --max-batches; 0 for the default
+std::string source_option = "file";  // --source: file (marcpp::file_source) or mmap
 
 /// Every core (or --threads), marcpp::parallel_reader over record_views:
 /// t1/t2 run on the worker threads and their counts are added up in input
 /// order; t3/t4 write each record on the worker threads and the output in
 /// input order.
-int run_parallel(std::string_view task, const std::string& file, const std::string& out_path) {
+template <class Source>
+int run_parallel(std::string_view task, Source src, const std::string& out_path) {
   marcpp::parallel_options po;
   po.threads = threads_option;
   if (batch_kib) po.batch_bytes = batch_kib << 10;
-  marcpp::parallel_reader r{marcpp::mmap_source{file}, marcpp::read_options{}, po};
+  po.max_batches = max_batches;
+  marcpp::parallel_reader r{std::move(src), marcpp::read_options{}, po};
   counts c;
   std::atomic<bool> ok{true};
   if (task == "t1" || task == "t2") {
@@ -171,30 +177,32 @@ int run_parallel(std::string_view task, const std::string& file, const std::stri
       std::cerr << "marcpp_tasks: " << out_path << ": cannot open for writing\n";
       return 2;
     }
-    std::atomic<std::uint64_t> written{0};
+    // Records written: those delivered, less those a writer refused (a
+    // counter per record, shared by the threads, would cost more than
+    // writing a record of ISO 2709).
+    std::atomic<std::uint64_t> refusals{0};
     auto refused = [&](const marcpp::diagnostic& err) {
       std::cerr << "marcpp_tasks: " << marcpp::to_string(err) << '\n';
+      refusals.fetch_add(1, std::memory_order_relaxed);
       ok = false;
     };
     auto put = [&](std::string_view s) { std::fwrite(s.data(), 1, s.size(), out); };
     if (task == "t3") {
       r.run_output(
           [&](const marcpp::record_view& rec, std::string& o) {
-            if (auto err = marcpp::write_iso2709(rec, o)) return refused(err);
-            written.fetch_add(1, std::memory_order_relaxed);
+            if (auto err = marcpp::write_iso2709(rec, o)) refused(err);
           },
           put);
     } else {
       put(marcpp::marcxml_collection_open);
       r.run_output(
           [&](const marcpp::record_view& rec, std::string& o) {
-            if (auto err = marcpp::write_marcxml(rec, o)) return refused(err);
-            written.fetch_add(1, std::memory_order_relaxed);
+            if (auto err = marcpp::write_marcxml(rec, o)) refused(err);
           },
           put);
       put(marcpp::marcxml_collection_close);
     }
-    c.records = written.load();
+    c.records = r.stats().records - refusals.load();
     if (std::fclose(out) != 0) {
       std::cerr << "marcpp_tasks: " << out_path << ": write failed\n";
       return 2;
@@ -205,14 +213,37 @@ int run_parallel(std::string_view task, const std::string& file, const std::stri
   return read_all && ok ? 0 : 1;
 }
 
+/// Runs `Mode` over the file, read as `--source` says.
+template <template <class> class Mode>
+int with_source(std::string_view task, const std::string& file, const std::string& out) {
+  if (source_option == "mmap") return Mode<marcpp::mmap_source>::run(task, marcpp::mmap_source{file}, out);
+  return Mode<marcpp::file_source>::run(task, marcpp::file_source{file}, out);
+}
+template <class Source>
+struct view_mode {
+  static int run(std::string_view t, Source s, const std::string& o) {
+    return run_sequential<marcpp::record_view>(t, std::move(s), o);
+  }
+};
+template <class Source>
+struct record_mode {
+  static int run(std::string_view t, Source s, const std::string& o) {
+    return run_sequential<marcpp::record>(t, std::move(s), o);
+  }
+};
+template <class Source>
+struct parallel_mode {
+  static int run(std::string_view t, Source s, const std::string& o) { return run_parallel(t, std::move(s), o); }
+};
+
 struct mode {
   std::string_view name;
   int (*run)(std::string_view task, const std::string& file, const std::string& out);
 };
 constexpr mode modes[] = {
-    {"view", &run_sequential<marcpp::record_view>},
-    {"record", &run_sequential<marcpp::record>},
-    {"parallel", &run_parallel},
+    {"view", &with_source<view_mode>},
+    {"record", &with_source<record_mode>},
+    {"parallel", &with_source<parallel_mode>},
 };
 // A task is listed once it is implemented in every mode above.
 constexpr std::string_view tasks[] = {"t1", "t2", "t3", "t4"};
@@ -231,6 +262,12 @@ int main(int argc, char** argv) {
                  "parallel_reader)");
   app.add_option("-j,--threads", threads_option, "threads for --mode parallel (default: every core)");
   app.add_option("--batch-kib", batch_kib, "input KiB per batch for --mode parallel (default: the library's)");
+  app.add_option("--max-batches", max_batches,
+                 "batches alive at once for --mode parallel (default: the library's)");
+  app.add_option("--source", source_option,
+                 "how the file is read: file (marcpp::file_source: read in pieces, the default) or mmap "
+                 "(marcpp::mmap_source: memory-mapped)")
+      ->check(CLI::IsMember({"file", "mmap"}));
   app.add_option("task", task, "t1 (read), t2 (extract), t3 (round trip) or t4 (MARCXML)");
   app.add_option("file", file, "the ISO 2709 input");
   app.add_option("out", out, "where t3 writes its ISO 2709 output (default /dev/null)");

@@ -162,7 +162,7 @@ inline constexpr std::size_t detection_bytes = 512;
 
 #if MARCPP_HAS_EXCEPTIONS
 /// Calls `f(found, source)` with the format of `path` and the source
-/// `with_source` opens for it (a memory map for a regular file, a stream
+/// `with_source` opens for it (a `file_source` for a regular file, a stream
 /// for anything else, standard input for `"-"`, decompressing gzip and
 /// Zstandard input). `fmt` `unknown` detects the format from the first
 /// bytes, which the source keeps for whatever reads it next. For programs
@@ -184,7 +184,7 @@ decltype(auto) with_format_source(const std::string& path, format fmt, F&& f) {
 }
 
 /// Calls `f(reader)` with a reader of the right format over `path`: a
-/// memory map for a regular file, a stream for anything else, standard
+/// `file_source` for a regular file, a stream for anything else, standard
 /// input for `"-"`, decompressing gzip and Zstandard input (`with_source`). `fmt` `unknown` detects the format from the first
 /// bytes (which a stream keeps for the reader). `reader` is a
 /// `marcpp::reader` (ISO 2709, which also gives `record_view`s), a

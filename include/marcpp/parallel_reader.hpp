@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,9 +50,41 @@ struct parallel_options {
 
 namespace detail {
 
+/// A source whose bytes are all in memory (`memory_source`, `mmap_source`).
 template <class Source>
 concept stable_source = requires(const Source& s) {
   { s.bytes() } -> std::convertible_to<std::string_view>;
+};
+
+/// A source that reads any byte range on any thread (`file_source`).
+template <class Source>
+concept positional_source = !stable_source<Source> && requires(const Source& s, char* p) {
+  { s.size() } -> std::convertible_to<std::uint64_t>;
+  { s.read_at(std::uint64_t{}, p, std::size_t{}) } -> std::convertible_to<std::string>;
+  { s.window() } -> std::same_as<source_window>;
+};
+
+/// Bytes that grow without being zeroed first, and keep their room.
+class byte_buffer {
+ public:
+  [[nodiscard]] char* data() noexcept { return buf_.get(); }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  void clear() noexcept { size_ = 0; }
+  /// Makes the size `n`, keeping the first bytes; new bytes are unset.
+  void resize(std::size_t n) {
+    if (n > cap_) {
+      std::size_t cap = std::max(n, cap_ + cap_ / 2);
+      std::unique_ptr<char[]> nb(new char[cap]);
+      if (size_) std::memcpy(nb.get(), buf_.get(), size_);
+      buf_ = std::move(nb);
+      cap_ = cap;
+    }
+    size_ = n;
+  }
+
+ private:
+  std::unique_ptr<char[]> buf_;
+  std::size_t size_ = 0, cap_ = 0;
 };
 
 struct batch_item {
@@ -71,12 +104,16 @@ struct batch {
   std::string owned;           // the bytes, for a source that cannot keep them
   std::string input_error;     // the input failed after the last item
   Result results;
-  // Mapped input: the byte range [from, to) the batch was cut at; where its
-  // first chunk starts (`start`) and where the chunk after its last one
-  // starts (`next`), as positions in the source's bytes; how many records
+  // Input reached by position: the byte range [from, to) the batch was cut
+  // at; where its first chunk starts (`start`) and where the chunk after its
+  // last one starts (`next`), as positions in the input; how many records
   // (and oversized chunks) it holds, and the index of the first.
-  std::size_t from = 0, to = 0, start = 0, next = 0;
+  std::uint64_t from = 0, to = 0, start = 0, next = 0;
   std::uint64_t records = 0, base = 0;
+  // A file read by position: the bytes from position `span_begin` on that
+  // the batch read.
+  byte_buffer span;
+  std::uint64_t span_begin = 0;
   // The parser and the view a worker uses on this batch: they live with the
   // batch, so that their scratch space is reused from batch to batch.
   iso2709_parser parser;
@@ -87,6 +124,8 @@ struct batch {
     owned.clear();
     input_error.clear();
     results.clear();
+    span.clear();
+    span_begin = 0;
   }
 };
 
@@ -138,6 +177,141 @@ struct output_value_results {
 };
 template <class Results>
 concept has_output = requires(Results& r) { r.out.size(); };
+
+/// How the byte-range pipeline reaches a batch's bytes when they are all in
+/// memory: it reads them where they are.
+class mapped_ranges {
+ public:
+  mapped_ranges(std::string_view all, source_window w) noexcept
+      : all_(all), first_(static_cast<std::size_t>(w.data - all.data())), base_(w.offset - first_) {}
+  [[nodiscard]] std::uint64_t first() const noexcept { return first_; }
+  [[nodiscard]] std::uint64_t end() const noexcept { return all_.size(); }
+
+  /// Where the first record that begins in [from, to) starts (`to` if none).
+  template <class Batch>
+  std::uint64_t guess(Batch&, bool at_first, std::uint64_t from, std::uint64_t to) const noexcept {
+    return at_first ? from : next_record_start(all_, from, to);
+  }
+  /// Calls `take(chunk, position)` on the chunks from position `s` on,
+  /// until it returns false or the input ends.
+  template <class Batch, class Take>
+  void scan(Batch&, std::uint64_t s, std::size_t max_record_size, Take&& take) const {
+    const auto at = static_cast<std::size_t>(s);
+    memory_source rest(all_.substr(at), base_ + at);
+    scanner<memory_source> sc(rest, max_record_size);
+    chunk c;
+    while (sc.next(c))
+      if (!take(c, static_cast<std::uint64_t>(c.x.data - all_.data()))) return;
+  }
+
+ private:
+  std::string_view all_;
+  std::size_t first_;
+  std::uint64_t base_;
+};
+
+/// The window through which a scanner reads a batch's bytes of a
+/// positional source: the bytes the batch holds (`span`, from position
+/// `begin`), read further on demand, up to the end of the input.
+template <class Source>
+class span_source {
+ public:
+  // What a read asks for at least: the scanner asks for a record's
+  // declared length, so a record that runs past the range is read whole in
+  // one or two steps, without reading far into the next range.
+  static constexpr std::size_t step = 4096;
+
+  span_source(const Source& src, std::uint64_t end, byte_buffer& span, std::uint64_t begin, std::size_t pos,
+              std::string& error) noexcept
+      : src_(&src), end_(end), span_(&span), begin_(begin), pos_(pos), error_(&error) {}
+
+  [[nodiscard]] source_window window() const noexcept {
+    return {span_->data() + pos_, span_->size() - pos_, begin_ + pos_};
+  }
+  bool fill(std::size_t n) {
+    const std::size_t have = span_->size() - pos_;
+    if (have >= n) return true;
+    const std::uint64_t at = begin_ + span_->size();
+    if (!error_->empty() || at >= end_) return false;
+    const auto more = static_cast<std::size_t>(std::min<std::uint64_t>(end_ - at, std::max(n - have, step)));
+    const std::size_t old = span_->size();
+    span_->resize(old + more);
+    *error_ = src_->read_at(at, span_->data() + old, more);
+    if (!error_->empty()) {
+      span_->resize(old);
+      return false;
+    }
+    return span_->size() - pos_ >= n;
+  }
+  void consume(std::size_t n) noexcept { pos_ += std::min(n, span_->size() - pos_); }
+  [[nodiscard]] std::string_view error() const noexcept { return *error_; }
+
+ private:
+  const Source* src_;
+  std::uint64_t end_;
+  byte_buffer* span_;
+  std::uint64_t begin_;
+  std::size_t pos_;
+  std::string* error_;
+};
+
+/// How the byte-range pipeline reaches a batch's bytes from a positional
+/// source: each worker reads its own range (and what the records that begin
+/// in it need past it) into the batch.
+template <class Source>
+class read_ranges {
+ public:
+  /// Bytes read before a range, to see the terminator that ends the record
+  /// before it (through some filler), and after it, to see a whole leader
+  /// near its end. A guess that needed more is found wrong by the check.
+  static constexpr std::uint64_t margin = 256;
+
+  explicit read_ranges(const Source& src) noexcept : src_(&src), first_(src.window().offset), end_(src.size()) {}
+  [[nodiscard]] std::uint64_t first() const noexcept { return first_; }
+  [[nodiscard]] std::uint64_t end() const noexcept { return end_; }
+
+  template <class Batch>
+  std::uint64_t guess(Batch& b, bool at_first, std::uint64_t from, std::uint64_t to) const {
+    const std::uint64_t lo = at_first ? from : std::max(first_, from - std::min(from, margin));
+    const std::uint64_t hi = std::min(end_, to + margin);
+    b.span_begin = lo;
+    b.span.resize(static_cast<std::size_t>(hi - lo));
+    b.input_error = src_->read_at(lo, b.span.data(), b.span.size());
+    if (!b.input_error.empty()) {
+      // Leave it to the serial check: a guess that cannot be right makes it
+      // read the batch again, and report the failure in input order.
+      b.span.clear();
+      b.input_error.clear();
+      return to + 1;
+    }
+    if (at_first) return from;
+    const std::string_view bytes(b.span.data(), b.span.size());
+    return lo + next_record_start(bytes, from - lo, to - lo);
+  }
+  template <class Batch, class Take>
+  void scan(Batch& b, std::uint64_t s, std::size_t max_record_size, Take&& take) const {
+    if (s < b.span_begin || s > b.span_begin + b.span.size()) {  // not among the bytes read: read afresh
+      b.span.clear();
+      b.span_begin = s;
+    }
+    span_source<Source> rest(*src_, end_, b.span, b.span_begin, static_cast<std::size_t>(s - b.span_begin),
+                             b.input_error);
+    scanner<span_source<Source>> sc(rest, max_record_size);
+    chunk c;
+    const std::size_t first_item = b.items.size();
+    while (sc.next(c)) {
+      const std::size_t at = static_cast<std::size_t>(c.x.data - b.span.data());
+      if (!take(c, c.x.offset)) break;
+      b.items.back().owned_at = at;
+    }
+    // Reading further may have moved the bytes: point at where they are now.
+    for (std::size_t i = first_item; i < b.items.size(); ++i) b.items[i].x.data = b.span.data() + b.items[i].owned_at;
+  }
+
+ private:
+  const Source* src_;
+  std::uint64_t first_, end_;
+};
 
 }  // namespace detail
 
@@ -304,7 +478,7 @@ class parallel_reader {
       parser.set_options(detail::parse_options{ro_.validate_utf8});
       record_view& view = b->view;
       for (detail::batch_item& item : b->items) {
-        if constexpr (detail::stable_source<Source>) {
+        if constexpr (detail::stable_source<Source> || detail::positional_source<Source>) {
           // Cut on a worker, the chunks were numbered from 0 in the batch.
           if (item.kind != detail::chunk_kind::filler) item.x.index += b->base;
         }
@@ -373,87 +547,11 @@ class parallel_reader {
     };
 
     if constexpr (detail::stable_source<Source>) {
-      // All the bytes are at hand: the serial stage only cuts byte ranges,
-      // and the workers find the records that begin in theirs (see
-      // `cut_range`). A worker cannot know where the record before its
-      // range ends, so it guesses: the first position after a record
-      // terminator that holds a plausible leader. A serial stage, in input
-      // order, checks each guess against where the previous batch ended;
-      // where they differ (only in damaged data) it cuts the batch again
-      // from there, as the sequential reader would. It also numbers the
-      // records. So the batches hold exactly the sequential reader's chunks.
-      const std::string_view all = src_.bytes();
-      const source_window w0 = src_.window();
-      const auto first = static_cast<std::size_t>(w0.data - all.data());
-      const std::uint64_t base_offset = w0.offset - first;
-      std::size_t cursor = first, expected = first;
-      std::uint64_t next_index = 0;
-      std::atomic<bool> chain_done{first >= all.size()};
-
-      auto cut_range = [&]() -> batch_t* {
-        // After the last range, while the check has not reached the end
-        // (a batch cut short by `batch_records` leaves records for the
-        // next), empty ranges carry the cutting on.
-        if (stopped.load(std::memory_order_relaxed) || stop_.load(std::memory_order_relaxed)) return nullptr;
-        if (cursor >= all.size() && chain_done.load(std::memory_order_acquire)) return nullptr;
-        batch_t* b = pool.get();
-        b->clear();
-        b->from = cursor;
-        b->to = cursor + std::min(batch_bytes, all.size() - cursor);
-        cursor = b->to;
-        return b;
-      };
-      // The chunks from position `s` on, up to the first record at or
-      // past `limit` or `batch_records` records; returns the position of
-      // the chunk after the last one taken (the end of the input if none).
-      auto cut = [&](batch_t* b, std::size_t s, std::size_t limit) -> std::size_t {
-        b->items.clear();
-        b->records = 0;
-        memory_source rest(all.substr(s), base_offset + s);
-        detail::scanner<memory_source> sc(rest, ro_.max_record_size);
-        detail::chunk c;
-        while (sc.next(c)) {
-          const auto pos = static_cast<std::size_t>(c.x.data - all.data());
-          if (c.kind != detail::chunk_kind::filler) {
-            if (pos >= limit || b->records == batch_records) return pos;
-            ++b->records;
-          }
-          detail::batch_item& item = b->items.emplace_back();
-          item.kind = c.kind;
-          item.x = c.x;
-        }
-        return all.size();
-      };
-      auto guess = [&](batch_t* b) -> batch_t* {
-        if (b->from >= b->to || stopped.load(std::memory_order_relaxed)) {
-          b->start = b->next = b->to;
-          return b;
-        }
-        b->start = b->from == first ? first : static_cast<std::size_t>(next_record_start(all, b->from, b->to));
-        b->next = b->start < b->to ? cut(b, b->start, b->to) : b->start;
-        return b;
-      };
-      auto check = [&](batch_t* b) -> batch_t* {
-        if (stopped.load(std::memory_order_relaxed)) {
-          b->items.clear();
-          b->records = 0;
-          return b;
-        }
-        if (expected >= b->to) {
-          // The previous batch reached past this range: nothing begins in it.
-          b->items.clear();
-          b->records = 0;
-        } else {
-          if (b->start != expected) b->next = cut(b, expected, b->to);
-          expected = b->next;
-        }
-        b->base = next_index;
-        next_index += b->records;
-        if (expected >= all.size()) chain_done.store(true, std::memory_order_release);
-        return b;
-      };
-      detail::run_pipeline<batch_t>(threads, in_flight, po_.ordered, cut_range, guess, check,
-                                    parse_batch, hand_on);
+      run_ranges<batch_t>(detail::mapped_ranges(src_.bytes(), src_.window()), pool, threads, in_flight, batch_bytes,
+                          batch_records, stopped, parse_batch, hand_on);
+    } else if constexpr (detail::positional_source<Source>) {
+      run_ranges<batch_t>(detail::read_ranges<Source>(src_), pool, threads, in_flight, batch_bytes, batch_records,
+                          stopped, parse_batch, hand_on);
     } else {
       // A stream: the serial stage reads the records and copies their
       // bytes into the batch.
@@ -490,6 +588,98 @@ class parallel_reader {
       detail::run_pipeline<batch_t>(threads, in_flight, po_.ordered, read_batch, parse_batch, hand_on);
     }
   }
+
+  // Input whose bytes can be reached by position (a memory or a mapped
+  // source, or a file read by position): the serial stage only cuts byte
+  // ranges, and the workers find the records that begin in theirs. A
+  // worker cannot know where the record before its range ends, so it
+  // guesses: the first position after a record terminator that holds a
+  // plausible leader. A serial stage, in input order, checks each guess
+  // against where the previous batch ended; where they differ (only in
+  // damaged data, or after a batch cut short by `batch_records`) it cuts the
+  // batch again from there, as the sequential reader would. It also numbers
+  // the records. So the batches hold exactly the sequential reader's chunks.
+  // `Ranges` (detail::mapped_ranges or detail::read_ranges) says how a
+  // batch reaches its bytes.
+  template <class Batch, class Ranges, class Parse, class HandOn>
+  void run_ranges(Ranges ranges, detail::batch_pool<Batch>& pool, unsigned threads, std::size_t in_flight,
+                  std::size_t batch_bytes, std::size_t batch_records, std::atomic<bool>& stopped, Parse& parse_batch,
+                  HandOn& hand_on) {
+    const std::uint64_t first = ranges.first(), end = ranges.end();
+    std::uint64_t cursor = first, expected = first, next_index = 0;
+    std::atomic<bool> chain_done{first >= end};
+
+    auto cut_range = [&]() -> Batch* {
+      // After the last range, while the check has not reached the end
+      // (a batch cut short by `batch_records` leaves records for the
+      // next), empty ranges carry the cutting on.
+      if (stopped.load(std::memory_order_relaxed) || stop_.load(std::memory_order_relaxed)) return nullptr;
+      if (cursor >= end && chain_done.load(std::memory_order_acquire)) return nullptr;
+      Batch* b = pool.get();
+      b->clear();
+      b->from = cursor;
+      b->to = cursor + std::min<std::uint64_t>(batch_bytes, end - cursor);
+      cursor = b->to;
+      return b;
+    };
+    // The chunks from position `s` on, up to the first record at or past
+    // `limit` or `batch_records` records; returns the position of the chunk
+    // after the last one taken (the end of the input if none).
+    auto cut = [&](Batch* b, std::uint64_t s, std::uint64_t limit) -> std::uint64_t {
+      b->items.clear();
+      b->records = 0;
+      std::uint64_t after = end;
+      ranges.scan(*b, s, max_record_size(), [&](const detail::chunk& c, std::uint64_t pos) {
+        if (c.kind != detail::chunk_kind::filler) {
+          if (pos >= limit || b->records == batch_records) {
+            after = pos;
+            return false;
+          }
+          ++b->records;
+        }
+        detail::batch_item& item = b->items.emplace_back();
+        item.kind = c.kind;
+        item.x = c.x;
+        return true;
+      });
+      return after;
+    };
+    auto guess = [&](Batch* b) -> Batch* {
+      if (b->from >= b->to || stopped.load(std::memory_order_relaxed)) {
+        b->start = b->next = b->to;
+        return b;
+      }
+      b->start = ranges.guess(*b, b->from == first, b->from, b->to);
+      b->next = b->start < b->to ? cut(b, b->start, b->to) : b->start;
+      return b;
+    };
+    auto check = [&](Batch* b) -> Batch* {
+      if (stopped.load(std::memory_order_relaxed)) {
+        b->items.clear();
+        b->records = 0;
+        return b;
+      }
+      if (expected >= b->to) {
+        // The previous batch reached past this range: nothing begins in it.
+        b->items.clear();
+        b->records = 0;
+        b->input_error.clear();
+      } else {
+        if (b->start != expected) {
+          b->input_error.clear();
+          b->next = cut(b, expected, b->to);
+        }
+        expected = b->next;
+      }
+      b->base = next_index;
+      next_index += b->records;
+      if (expected >= end || !b->input_error.empty()) chain_done.store(true, std::memory_order_release);
+      return b;
+    };
+    detail::run_pipeline<Batch>(threads, in_flight, po_.ordered, cut_range, guess, check, parse_batch, hand_on);
+  }
+
+  [[nodiscard]] std::size_t max_record_size() const noexcept { return ro_.max_record_size; }
 
   Source src_;
   read_options ro_;

@@ -111,27 +111,27 @@ inline diagnostic build_index(const std::filesystem::path& data, const std::file
 
   struct entry {
     std::uint64_t offset;
-    std::string_view id;     // views the mapped file
+    std::string id;          // a copy: the file is read in pieces
     std::uint64_t hash = 0;  // of `id`
   };
   std::vector<entry> entries;
-  auto place = [&](std::uint64_t index, entry e) {
+  auto place = [&](std::uint64_t index, entry&& e) {
     if (index >= entries.size()) entries.resize(index + 1, entry{0, {}});
-    entries[index] = e;
+    entries[index] = std::move(e);
   };
   {
-    parallel_reader r{mmap_source{data}, read_options{}, po};
+    parallel_reader r{file_source{data}, read_options{}, po};
     r.on_diagnostic([&](const diagnostic& d, std::string_view) {
       if (d.level == severity::error && d.record_index != npos) place(d.record_index, entry{d.record_offset, {}});
     });
     // The ids are found and hashed on the worker threads.
     r.run(
         [](const record_view& v) {
-          entry e{v.offset(), detail::index_key(v.control_number())};
+          entry e{v.offset(), std::string(detail::index_key(v.control_number()))};
           if (!e.id.empty()) e.hash = detail::hash64(e.id.data(), e.id.size());
           return std::pair{v.index(), e};
         },
-        [&](std::pair<std::uint64_t, entry>&& e) { place(e.first, e.second); });
+        [&](std::pair<std::uint64_t, entry>&& e) { place(e.first, std::move(e.second)); });
     if (entries.size() >= 0xFFFFFFFFu) return fail(errc::index_corrupt, "more than 4,294,967,294 records: too many to index");
 
     // Group the records by id: sort (hash, record number) as integers; a run

@@ -2,8 +2,8 @@
 #pragma once
 
 /// \file source.hpp
-/// Byte sources for the readers: a memory buffer, a memory-mapped file and a
-/// `std::istream`.
+/// Byte sources for the readers: a memory buffer, a memory-mapped file, a
+/// file read in pieces, and a `std::istream`.
 ///
 /// A source shows a window of bytes starting at its current position:
 ///
@@ -15,6 +15,7 @@
 /// `fill` may move the bytes (stream source), so a window is re-read after it.
 
 #include <marcpp/config.hpp>
+#include <marcpp/detail/file.hpp>
 #if MARCPP_HAS_EXCEPTIONS
 #  include <marcpp/detail/mmap.hpp>
 #endif
@@ -182,5 +183,60 @@ class stream_source {
   detail::window_buffer win_;
   std::string error_;
 };
+
+#if MARCPP_HAS_EXCEPTIONS
+/// A regular file, read in pieces into a buffer that is reused (`pread(2)`
+/// on POSIX systems), not mapped: memory stays bounded by the largest record
+/// plus one chunk, and record views are valid until the next read, as with
+/// `stream_source`. Reading a file this way touches no new memory pages as
+/// it goes, which on a virtual machine can cost less than mapping it (see
+/// docs/reading.md). The parallel reader reads such a file on every worker
+/// at once, each its own byte range. Throws `marcpp::error` (`io_error`) if
+/// the file cannot be opened; a read that fails later ends reading with an
+/// `io_error` (see `error()`).
+class file_source {
+ public:
+  static constexpr std::size_t default_chunk = std::size_t{1} << 17;
+
+  explicit file_source(const std::filesystem::path& path, std::size_t chunk = default_chunk)
+      : file_(std::make_shared<detail::positional_file>()), win_(chunk) {
+    std::string err = file_->open(path);
+    if (!err.empty()) {
+      diagnostic d;
+      d.code = errc::io_error;
+      d.message = std::move(err);
+      throw_error(std::move(d));
+    }
+  }
+
+  [[nodiscard]] source_window window() const noexcept { return win_.window(); }
+  bool fill(std::size_t n) {
+    return win_.fill(n, [this](char* dst, std::size_t room) -> std::size_t {
+      if (!error_.empty() || next_ >= file_->size()) return 0;
+      const auto k = static_cast<std::size_t>(std::min<std::uint64_t>(room, file_->size() - next_));
+      error_ = file_->read_at(next_, dst, k);
+      if (!error_.empty()) return 0;
+      next_ += k;
+      return k;
+    });
+  }
+  void consume(std::size_t n) noexcept { win_.consume(n); }
+  [[nodiscard]] std::string_view error() const noexcept { return error_; }
+
+  /// The file's size in bytes, when it was opened.
+  [[nodiscard]] std::uint64_t size() const noexcept { return file_->size(); }
+  /// Reads the `n` bytes at `offset` into `dst`, apart from the window (any
+  /// thread, any number at once); returns an empty string or why not.
+  std::string read_at(std::uint64_t offset, char* dst, std::size_t n) const { return file_->read_at(offset, dst, n); }
+  /// Bytes currently buffered (for memory checks).
+  [[nodiscard]] std::size_t capacity() const noexcept { return win_.capacity(); }
+
+ private:
+  std::shared_ptr<detail::positional_file> file_;  // shared: moving the source keeps it open
+  detail::window_buffer win_;
+  std::uint64_t next_ = 0;  // the file position the next read starts at
+  std::string error_;
+};
+#endif
 
 MARCPP_NAMESPACE_END
