@@ -1,10 +1,11 @@
 // Peak memory of the readers, whatever the size of the input.
 //
-//   marcpp_memory [--threads N] [--mmap] FILE|-
+//   marcpp_memory [--threads N] [--mmap | --file] FILE|-
 //
 // Reads FILE (or standard input for "-") with the sequential reader over a
 // stream (`stream_source`, the default, threads 0) or the parallel reader
-// (--threads N >= 1), over a stream, or over a memory map with --mmap. Each
+// (--threads N >= 1), over a stream, over a memory map with --mmap, or
+// read by position (`file_source`) with --file. Each
 // record is read as a record_view and written as ISO 2709 into an output
 // that is thrown away (the round trip of the comparison, so that output
 // buffers count too). Prints the records read, the peak resident set
@@ -46,7 +47,7 @@ long status_kb(const char* key) {
 
 int main(int argc, char** argv) {
   unsigned threads = 0;
-  bool use_mmap = false;
+  bool use_mmap = false, use_file = false;
   std::string file;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -54,12 +55,14 @@ int main(int argc, char** argv) {
       threads = static_cast<unsigned>(std::stoul(argv[++i]));
     } else if (a == "--mmap") {
       use_mmap = true;
+    } else if (a == "--file") {
+      use_file = true;
     } else {
       file = a;
     }
   }
   if (file.empty()) {
-    std::fprintf(stderr, "usage: marcpp_memory [--threads N] [--mmap] FILE|-\n");
+    std::fprintf(stderr, "usage: marcpp_memory [--threads N] [--mmap | --file] FILE|-\n");
     return 2;
   }
   std::atomic<bool> done{false};
@@ -102,6 +105,8 @@ int main(int argc, char** argv) {
   std::ifstream in;
   if (use_mmap) {
     run(marcpp::mmap_source{file});
+  } else if (use_file) {
+    run(marcpp::file_source{file});
   } else if (file == "-") {
     run(marcpp::stream_source{std::cin});
   } else {
@@ -119,6 +124,6 @@ int main(int argc, char** argv) {
   std::printf("records=%llu out_bytes=%llu peak_rss_kb=%ld peak_anon_kb=%ld (%s, %s)\n",
               static_cast<unsigned long long>(records), static_cast<unsigned long long>(bytes_out),
               status_kb("VmHWM"), peak_anon.load(), threads ? "parallel reader" : "sequential reader",
-              use_mmap ? "memory map" : "stream");
+              use_mmap ? "memory map" : use_file ? "file_source" : "stream");
   return failed ? 1 : 0;
 }

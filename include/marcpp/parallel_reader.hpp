@@ -110,6 +110,8 @@ struct batch {
   // (and oversized chunks) it holds, and the index of the first.
   std::uint64_t from = 0, to = 0, start = 0, next = 0;
   std::uint64_t records = 0, base = 0;
+  std::uint64_t seq = 0;    // the batch's place in input order
+  std::size_t owner = 0;    // the thread whose free list it returns to
   // A file read by position: the bytes from position `span_begin` on that
   // the batch read.
   byte_buffer span;
@@ -129,29 +131,78 @@ struct batch {
   }
 };
 
-/// Owns every batch; hands them out and takes them back.
+/// Owns every batch; hands them out and takes them back. A batch goes back
+/// to the free list of the thread that filled it, and a thread takes from
+/// its own list first: the batch's buffers (its bytes, its output) are then
+/// still in that core's caches, not dirty in another's.
 template <class Batch>
 class batch_pool {
  public:
-  Batch* get() {
+  explicit batch_pool(std::size_t threads) : free_(std::max<std::size_t>(threads, 1)) {}
+
+  Batch* get(std::size_t thread) {
     std::lock_guard<std::mutex> lock(m_);
-    if (free_.empty()) {
-      all_.push_back(std::make_unique<Batch>());
-      return all_.back().get();
+    auto& mine = free_[thread % free_.size()];
+    Batch* b = nullptr;
+    if (!mine.empty()) {
+      b = mine.back();
+      mine.pop_back();
+    } else {
+      for (auto& other : free_) {
+        if (other.empty()) continue;
+        b = other.back();
+        other.pop_back();
+        break;
+      }
     }
-    Batch* b = free_.back();
-    free_.pop_back();
+    if (!b) {
+      all_.push_back(std::make_unique<Batch>());
+      b = all_.back().get();
+    }
+    b->owner = thread;
     return b;
   }
   void put(Batch* b) {
     std::lock_guard<std::mutex> lock(m_);
-    free_.push_back(b);
+    free_[b->owner % free_.size()].push_back(b);
   }
 
  private:
   std::mutex m_;
   std::vector<std::unique_ptr<Batch>> all_;
-  std::vector<Batch*> free_;
+  std::vector<std::vector<Batch*>> free_;  // one list per thread
+};
+
+/// The order in which the batches of a byte-range pipeline are checked: a
+/// worker waits until the batches before its own are done. It never waits
+/// for a batch nobody holds: batches are made in order, and each is carried
+/// through its work by the thread that made it. A failure breaks the chain
+/// off, and every waiter returns at once.
+class in_order_chain {
+ public:
+  /// Waits until every batch before `seq` is done; false if the chain was
+  /// broken off.
+  bool wait_for(std::uint64_t seq) noexcept {
+    for (;;) {
+      const std::uint64_t c = next_.load(std::memory_order_acquire);
+      if (c == broken) return false;
+      if (c == seq) return true;
+      next_.wait(c, std::memory_order_acquire);
+    }
+  }
+  /// Batch `seq` is done: the next may go on (unless the chain is broken).
+  void done(std::uint64_t seq) noexcept {
+    std::uint64_t expected = seq;
+    if (next_.compare_exchange_strong(expected, seq + 1, std::memory_order_acq_rel)) next_.notify_all();
+  }
+  void break_off() noexcept {
+    next_.store(broken, std::memory_order_release);
+    next_.notify_all();
+  }
+
+ private:
+  static constexpr std::uint64_t broken = ~std::uint64_t{0};
+  std::atomic<std::uint64_t> next_{0};
 };
 
 template <class R>
@@ -466,8 +517,8 @@ class parallel_reader {
   void run_impl(Produce&& produce, Deliver&& deliver, Skipped&& skipped, EndBatch&& end_batch) {
     using batch_t = detail::batch<Results>;
     acct_ = std::make_unique<detail::accountant>(ro_, &handler_);
-    detail::batch_pool<batch_t> pool;
     const unsigned threads = po_.threads ? po_.threads : detail::hardware_threads();
+    detail::batch_pool<batch_t> pool(threads);
     const std::size_t in_flight = po_.max_batches ? po_.max_batches : 2 * std::size_t{threads};
     const std::size_t batch_bytes = std::max<std::size_t>(po_.batch_bytes, 1);
     const std::size_t batch_records = std::max<std::size_t>(po_.batch_records, 1);
@@ -560,7 +611,7 @@ class parallel_reader {
       auto read_batch = [&]() -> batch_t* {
         if (input_done || stopped.load(std::memory_order_relaxed) || stop_.load(std::memory_order_relaxed))
           return nullptr;
-        batch_t* b = pool.get();
+        batch_t* b = pool.get(detail::thread_index());
         b->clear();
         std::size_t bytes = 0;
         detail::chunk c;
@@ -606,7 +657,7 @@ class parallel_reader {
                   std::size_t batch_bytes, std::size_t batch_records, std::atomic<bool>& stopped, Parse& parse_batch,
                   HandOn& hand_on) {
     const std::uint64_t first = ranges.first(), end = ranges.end();
-    std::uint64_t cursor = first, expected = first, next_index = 0;
+    std::uint64_t cursor = first, expected = first, next_index = 0, seq = 0;
     std::atomic<bool> chain_done{first >= end};
 
     auto cut_range = [&]() -> Batch* {
@@ -615,8 +666,9 @@ class parallel_reader {
       // next), empty ranges carry the cutting on.
       if (stopped.load(std::memory_order_relaxed) || stop_.load(std::memory_order_relaxed)) return nullptr;
       if (cursor >= end && chain_done.load(std::memory_order_acquire)) return nullptr;
-      Batch* b = pool.get();
+      Batch* b = pool.get(detail::thread_index());
       b->clear();
+      b->seq = seq++;
       b->from = cursor;
       b->to = cursor + std::min<std::uint64_t>(batch_bytes, end - cursor);
       cursor = b->to;
@@ -644,20 +696,19 @@ class parallel_reader {
       });
       return after;
     };
-    auto guess = [&](Batch* b) -> Batch* {
+    auto guess = [&](Batch* b) {
       if (b->from >= b->to || stopped.load(std::memory_order_relaxed)) {
         b->start = b->next = b->to;
-        return b;
+        return;
       }
       b->start = ranges.guess(*b, b->from == first, b->from, b->to);
       b->next = b->start < b->to ? cut(b, b->start, b->to) : b->start;
-      return b;
     };
-    auto check = [&](Batch* b) -> Batch* {
+    auto check = [&](Batch* b) {
       if (stopped.load(std::memory_order_relaxed)) {
         b->items.clear();
         b->records = 0;
-        return b;
+        return;
       }
       if (expected >= b->to) {
         // The previous batch reached past this range: nothing begins in it.
@@ -674,9 +725,37 @@ class parallel_reader {
       b->base = next_index;
       next_index += b->records;
       if (expected >= end || !b->input_error.empty()) chain_done.store(true, std::memory_order_release);
-      return b;
     };
-    detail::run_pipeline<Batch>(threads, in_flight, po_.ordered, cut_range, guess, check, parse_batch, hand_on);
+    // One thread takes a batch from its range to its parsed records: it
+    // guesses and cuts, waits for the batches before it to be checked (the
+    // check is serial, in input order, by this chain), checks and numbers
+    // its own, and parses it, so the batch's bytes stay in its caches.
+    detail::in_order_chain chain;
+    auto work = [&](Batch* b) -> Batch* {
+      try {
+        guess(b);
+        if (!chain.wait_for(b->seq)) {  // something failed before: the pipeline is ending
+          b->items.clear();
+          b->input_error.clear();
+          return b;
+        }
+        check(b);
+        chain.done(b->seq);
+        return parse_batch(b);
+      } catch (...) {
+        chain.break_off();
+        throw;
+      }
+    };
+    auto hand = [&](Batch* b) {
+      try {
+        hand_on(b);
+      } catch (...) {
+        chain.break_off();
+        throw;
+      }
+    };
+    detail::run_pipeline<Batch>(threads, in_flight, po_.ordered, cut_range, work, hand);
   }
 
   [[nodiscard]] std::size_t max_record_size() const noexcept { return ro_.max_record_size; }

@@ -25,6 +25,13 @@ namespace detail {
   return n > 0 ? static_cast<unsigned>(n) : 1u;
 }
 
+/// The index of the calling thread in the pipeline's arena (0 for the
+/// thread that started it), or 0 outside one.
+[[nodiscard]] inline std::size_t thread_index() noexcept {
+  const int i = tbb::this_task_arena::current_thread_index();
+  return i >= 0 ? static_cast<std::size_t>(i) : 0;
+}
+
 /// Runs `middle` (the filters between the first and the last) in a
 /// pipeline on `threads` threads: `produce() -> T*` serially first (null at
 /// the end), `consume(T*)` serially last (in input order, or as items come
@@ -58,18 +65,6 @@ void run_pipeline(unsigned threads, std::size_t in_flight, bool ordered, Produce
                   Consume&& consume) {
   run_filters<T>(threads, in_flight, ordered, produce,
                  tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return work(item); }), consume);
-}
-
-/// Runs `produce`, then `prepare(T*) -> T*` in parallel, `settle(T*) -> T*`
-/// serially in input order, `work(T*) -> T*` in parallel, then `consume`.
-template <class T, class Produce, class Prepare, class Settle, class Work, class Consume>
-void run_pipeline(unsigned threads, std::size_t in_flight, bool ordered, Produce&& produce, Prepare&& prepare,
-                  Settle&& settle, Work&& work, Consume&& consume) {
-  run_filters<T>(threads, in_flight, ordered, produce,
-                 tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return prepare(item); }) &
-                     tbb::make_filter<T*, T*>(tbb::filter_mode::serial_in_order, [&](T* item) { return settle(item); }) &
-                     tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) { return work(item); }),
-                 consume);
 }
 
 }  // namespace detail
