@@ -86,3 +86,13 @@
 #else
 #  define MARCPP_HAS_SSE2 0
 #endif
+
+/// AVX2 versions of the hottest byte scan, chosen at run time on processors
+/// that have AVX2 (GCC and Clang on x86-64; define to 0 to build without).
+#ifndef MARCPP_AVX2_DISPATCH
+#  if MARCPP_HAS_SSE2 && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#    define MARCPP_AVX2_DISPATCH 1
+#  else
+#    define MARCPP_AVX2_DISPATCH 0
+#  endif
+#endif

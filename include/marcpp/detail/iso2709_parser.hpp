@@ -482,29 +482,12 @@ class iso2709_parser {
     bool high = false, bad = false, codeless = false;
 #if MARCPP_HAS_SSE2
     {
-      const __m128i fe = _mm_set1_epi8(static_cast<char>(0xFE)), rs = _mm_set1_epi8(0x1E), us = _mm_set1_epi8(0x1F),
-                    gs = _mm_set1_epi8(0x1D);
-      __m128i hv = _mm_setzero_si128(), bv = _mm_setzero_si128();
-      std::uint64_t carry = 0, lost = 0;  // a delimiter in the last byte of the block before; delimiters without code
-      for (; i + 64 <= area; i += 64) {
-        std::uint64_t dm = 0, sm = 0;  // delimiters; separators (delimiters and field terminators)
-        for (int k = 0; k < 4; ++k) {
-          const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i + 16 * k));
-          hv = _mm_or_si128(hv, x);
-          bv = _mm_or_si128(bv, _mm_cmpeq_epi8(x, gs));
-          dm |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, us))))
-                << (16 * k);
-          sm |= static_cast<std::uint64_t>(
-                    static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, fe), rs))))
-                << (16 * k);
-        }
-        terms += static_cast<std::size_t>(popcount64(sm & ~dm));
-        lost |= ((dm << 1) | carry) & sm;
-        carry = dm >> 63;
-      }
-      high = _mm_movemask_epi8(hv) != 0;
-      bad = _mm_movemask_epi8(bv) != 0;
-      codeless = lost != 0 || (carry && i < area && (static_cast<unsigned char>(a[i]) & 0xFE) == 0x1E);
+      const area_scan r = scan_area(a, area);
+      i = r.done;
+      terms = r.terms;
+      high = r.high;
+      bad = r.bad;
+      codeless = r.codeless;
     }
 #endif
     for (; i < area; ++i) {
