@@ -41,7 +41,7 @@ TEST_CASE("the data-area scan: every vector version finds what a byte-by-byte sc
     // Mostly plain bytes, with a few of the structural and high ones.
     for (auto& c : a) c = rng() % 8 == 0 ? alphabet[rng() % sizeof alphabet] : static_cast<char>('a' + rng() % 26);
     CAPTURE(a);
-    const std::size_t done = n / 64 * 64;
+    const std::size_t done = n >= 64 ? n : 0;  // areas shorter than a block are left to the caller
     const auto want = reference_scan(a, done);
     check_scan(marcpp::detail::scan_area_sse2(a.data(), a.size()), want);
 #  if MARCPP_AVX2_DISPATCH
@@ -57,7 +57,7 @@ TEST_CASE("the data-area scan: every vector version finds what a byte-by-byte sc
       a[64] = after;
       CAPTURE(n);
       CAPTURE(static_cast<int>(after));
-      const auto want = reference_scan(a, n / 64 * 64);
+      const auto want = reference_scan(a, n);
       CHECK(marcpp::detail::scan_area_sse2(a.data(), a.size()).codeless == (after != 'a'));
       check_scan(marcpp::detail::scan_area_sse2(a.data(), a.size()), want);
 #  if MARCPP_AVX2_DISPATCH

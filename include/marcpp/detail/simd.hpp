@@ -53,49 +53,64 @@ inline unsigned count_trailing_zeros(std::uint32_t v) noexcept {
 /// What one pass over a record's data area found: how many field
 /// terminators (0x1E) it holds, whether any byte is 0x80 or above, any
 /// record terminator (0x1D), or a delimiter (0x1F) followed by a terminator
-/// or another delimiter; and how many bytes the pass covered (a multiple of
-/// 64: the caller checks the rest).
+/// or another delimiter; and how many bytes the pass covered (the whole
+/// area when it is 64 bytes or longer, none otherwise: the caller checks
+/// the rest).
 struct area_scan {
   std::size_t done = 0, terms = 0;
   bool high = false, bad = false, codeless = false;
 };
 
+// The area is read in blocks of 64 bytes; the last, when the area is not a
+// multiple of 64, overlaps the one before, and `keep` masks off the bytes
+// already counted. `dm` and `sm` are the block's delimiters and separators
+// (delimiters and field terminators), a bit per byte; a delimiter in the
+// last byte of a block (`carry`) pairs with the first byte of the next.
+MARCPP_ALWAYS_INLINE void add_block(std::uint64_t dm, std::uint64_t sm, std::uint64_t keep, std::uint64_t& carry,
+                                    std::uint64_t& lost, area_scan& r) noexcept {
+  r.terms += popcount64(sm & ~dm & keep);
+  lost |= ((dm << 1) | carry) & sm & keep;
+  carry = dm >> 63;
+}
+
 #if MARCPP_HAS_SSE2
-// A delimiter in the last byte of a block leaves its verdict to the first
-// byte after the blocks.
-inline void finish_area_scan(const char* a, std::size_t area, std::uint64_t carry, std::uint64_t lost,
-                             area_scan& r) noexcept {
-  r.codeless = lost != 0 || (carry && r.done < area && (static_cast<unsigned char>(a[r.done]) & 0xFE) == 0x1E);
+MARCPP_ALWAYS_INLINE void sse2_block(const char* p, __m128i& hv, __m128i& bv, std::uint64_t& dm,
+                                     std::uint64_t& sm) noexcept {
+  const __m128i fe = _mm_set1_epi8(static_cast<char>(0xFE)), rs = _mm_set1_epi8(0x1E), us = _mm_set1_epi8(0x1F),
+                gs = _mm_set1_epi8(0x1D);
+  dm = sm = 0;
+  for (int k = 0; k < 4; ++k) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    hv = _mm_or_si128(hv, x);
+    bv = _mm_or_si128(bv, _mm_cmpeq_epi8(x, gs));
+    dm |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, us)))) << (16 * k);
+    sm |= static_cast<std::uint64_t>(
+              static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, fe), rs))))
+          << (16 * k);
+  }
 }
 
 /// The area scan, 64 bytes at a time with SSE2.
 inline area_scan scan_area_sse2(const char* a, std::size_t area) noexcept {
   area_scan r;
-  const __m128i fe = _mm_set1_epi8(static_cast<char>(0xFE)), rs = _mm_set1_epi8(0x1E), us = _mm_set1_epi8(0x1F),
-                gs = _mm_set1_epi8(0x1D);
+  if (area < 64) return r;
   __m128i hv = _mm_setzero_si128(), bv = _mm_setzero_si128();
-  std::uint64_t carry = 0, lost = 0;  // a delimiter in the last byte of the block before; delimiters without code
+  std::uint64_t carry = 0, lost = 0, dm, sm;
   std::size_t i = 0;
   for (; i + 64 <= area; i += 64) {
-    std::uint64_t dm = 0, sm = 0;  // delimiters; separators (delimiters and field terminators)
-    for (int k = 0; k < 4; ++k) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i + 16 * k));
-      hv = _mm_or_si128(hv, x);
-      bv = _mm_or_si128(bv, _mm_cmpeq_epi8(x, gs));
-      dm |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, us))))
-            << (16 * k);
-      sm |= static_cast<std::uint64_t>(
-                static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, fe), rs))))
-            << (16 * k);
-    }
-    r.terms += popcount64(sm & ~dm);
-    lost |= ((dm << 1) | carry) & sm;
-    carry = dm >> 63;
+    sse2_block(a + i, hv, bv, dm, sm);
+    add_block(dm, sm, ~std::uint64_t{0}, carry, lost, r);
   }
-  r.done = i;
+  if (i < area) {
+    const std::size_t s = area - 64;
+    carry = 0;  // the byte before the new bytes is in the block
+    sse2_block(a + s, hv, bv, dm, sm);
+    add_block(dm, sm, ~std::uint64_t{0} << (i - s), carry, lost, r);
+  }
+  r.done = area;
   r.high = _mm_movemask_epi8(hv) != 0;
   r.bad = _mm_movemask_epi8(bv) != 0;
-  finish_area_scan(a, area, carry, lost, r);
+  r.codeless = lost != 0;
   return r;
 }
 #endif
@@ -105,30 +120,48 @@ __attribute__((target("avx2"))) inline std::uint64_t mask32(__m256i eq) noexcept
   return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(eq)));
 }
 
+__attribute__((target("avx2"))) inline void avx2_block(const char* p, __m256i& hv, __m256i& bv, std::uint64_t& dm,
+                                                        std::uint64_t& sm) noexcept {
+  const __m256i fe = _mm256_set1_epi8(static_cast<char>(0xFE)), rs = _mm256_set1_epi8(0x1E),
+                us = _mm256_set1_epi8(0x1F), gs = _mm256_set1_epi8(0x1D);
+  const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  hv = _mm256_or_si256(hv, _mm256_or_si256(x0, x1));
+  bv = _mm256_or_si256(bv, _mm256_or_si256(_mm256_cmpeq_epi8(x0, gs), _mm256_cmpeq_epi8(x1, gs)));
+  dm = mask32(_mm256_cmpeq_epi8(x0, us)) | (mask32(_mm256_cmpeq_epi8(x1, us)) << 32);
+  sm = mask32(_mm256_cmpeq_epi8(_mm256_and_si256(x0, fe), rs)) |
+       (mask32(_mm256_cmpeq_epi8(_mm256_and_si256(x1, fe), rs)) << 32);
+}
+
+__attribute__((target("popcnt"))) inline void add_block_popcnt(std::uint64_t dm, std::uint64_t sm, std::uint64_t keep,
+                                                                std::uint64_t& carry, std::uint64_t& lost,
+                                                                area_scan& r) noexcept {
+  r.terms += static_cast<std::size_t>(__builtin_popcountll(sm & ~dm & keep));
+  lost |= ((dm << 1) | carry) & sm & keep;
+  carry = dm >> 63;
+}
+
 /// The same scan with AVX2 (and POPCNT), for processors that have them.
 __attribute__((target("avx2,popcnt"))) inline area_scan scan_area_avx2(const char* a, std::size_t area) noexcept {
   area_scan r;
-  const __m256i fe = _mm256_set1_epi8(static_cast<char>(0xFE)), rs = _mm256_set1_epi8(0x1E),
-                us = _mm256_set1_epi8(0x1F), gs = _mm256_set1_epi8(0x1D);
+  if (area < 64) return r;
   __m256i hv = _mm256_setzero_si256(), bv = _mm256_setzero_si256();
-  std::uint64_t carry = 0, lost = 0;
+  std::uint64_t carry = 0, lost = 0, dm, sm;
   std::size_t i = 0;
   for (; i + 64 <= area; i += 64) {
-    const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i));
-    const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i + 32));
-    hv = _mm256_or_si256(hv, _mm256_or_si256(x0, x1));
-    bv = _mm256_or_si256(bv, _mm256_or_si256(_mm256_cmpeq_epi8(x0, gs), _mm256_cmpeq_epi8(x1, gs)));
-    const std::uint64_t dm = mask32(_mm256_cmpeq_epi8(x0, us)) | (mask32(_mm256_cmpeq_epi8(x1, us)) << 32);
-    const std::uint64_t sm = mask32(_mm256_cmpeq_epi8(_mm256_and_si256(x0, fe), rs)) |
-                             (mask32(_mm256_cmpeq_epi8(_mm256_and_si256(x1, fe), rs)) << 32);
-    r.terms += static_cast<std::size_t>(__builtin_popcountll(sm & ~dm));
-    lost |= ((dm << 1) | carry) & sm;
-    carry = dm >> 63;
+    avx2_block(a + i, hv, bv, dm, sm);
+    add_block_popcnt(dm, sm, ~std::uint64_t{0}, carry, lost, r);
   }
-  r.done = i;
+  if (i < area) {
+    const std::size_t s = area - 64;
+    carry = 0;
+    avx2_block(a + s, hv, bv, dm, sm);
+    add_block_popcnt(dm, sm, ~std::uint64_t{0} << (i - s), carry, lost, r);
+  }
+  r.done = area;
   r.high = _mm256_movemask_epi8(hv) != 0;
   r.bad = !_mm256_testz_si256(bv, bv);
-  finish_area_scan(a, area, carry, lost, r);
+  r.codeless = lost != 0;
   return r;
 }
 
