@@ -432,6 +432,10 @@ class iso2709_parser {
     fields.reserve(n);
     const char* dir = p_ + 24;
     const bool usual_map = lf_ == 4 && ls_ == 5;
+    // The usual layout (two indicators, one-byte codes) takes the leanest
+    // paths; a record either path cannot take whole goes to the slow path.
+    const bool usual = ind_ == 2 && ind_declared_ == 2 && code_len_ == 2;
+    bool shaped = usual;  // every field so far has the regular shape (see regular_field)
     std::size_t expected = 0;
     for (std::size_t i = 0; i < n; ++i, dir += entry_size_) {
       marcpp::tag t;
@@ -447,18 +451,16 @@ class iso2709_parser {
       if (end > area) return false;
       const auto size = static_cast<std::uint32_t>(len - 1);
       const char* d = a + expected;
-      fields.emplace_back(field_view(t, d, size,
-                                     t.is_control() && !(size > ind_declared_ && d[ind_declared_] == subfield_delimiter)));
+      field_view& f = fields.emplace_back(
+          field_view(t, d, size, t.is_control() && !(size > ind_declared_ && d[ind_declared_] == subfield_delimiter)));
+      if (shaped) shaped = regular_field(f);
       expected = end;
     }
     if (expected != area) return false;
     if (n == 0) return true;
     field_view* fv = fields.data();
 
-    // The usual layout (two indicators, one-byte codes) takes the leanest
-    // paths; a record either path cannot take whole goes to the slow path.
-    const bool usual = ind_ == 2 && ind_declared_ == 2 && code_len_ == 2;
-    if (usual && regular_check(a, area, fv, n)) return true;
+    if (shaped && regular_area(a, area, n)) return true;
     for (std::size_t i = 0; i < n; ++i)  // the sweeps below rely on each field's terminator
       if (fv[i].data_[fv[i].size_] != field_terminator) return false;
     for (std::size_t i = 0; i < n; ++i) {
@@ -471,13 +473,24 @@ class iso2709_parser {
   // The regular record, checked without cutting it into subfields: every
   // data field starts with its two indicators and a delimiter, every
   // delimiter is followed by a code, no delimiter sits in a control field,
-  // and no terminator lies inside a field. One pass over the data area, 64
-  // bytes at a time, counts the field terminators and finds any delimiter
-  // followed by a separator; a pass over the fields checks how each begins.
-  // True, with every data field's indicators set and its subfields left to
-  // be found as they are iterated, if the record is that regular; false
-  // (nothing reported, nothing kept) if not.
-  bool regular_check(const char* a, std::size_t area, field_view* fv, std::size_t n) {
+  // and no terminator lies inside a field. As the directory is read, each
+  // field is checked for how it begins and ends (regular_field, which sets
+  // a data field's indicators and leaves its subfields to be found as they
+  // are iterated); then one pass over the data area, 64 bytes at a time,
+  // counts the field terminators and finds any delimiter followed by a
+  // separator (regular_area). A record that fails either goes on to the
+  // sweep, which resets what regular_field set.
+  MARCPP_ALWAYS_INLINE static bool regular_field(field_view& f) noexcept {
+    const char* d = f.data_;
+    if (d[f.size_] != field_terminator) return false;
+    if (f.control_) return !(f.size_ && std::memchr(d, subfield_delimiter, f.size_));  // no delimiter in control data
+    if (f.size_ < 3 || d[2] != subfield_delimiter || d[0] == subfield_delimiter || d[1] == subfield_delimiter)
+      return false;  // not two indicators, then a delimiter
+    f.ind_ = marcpp::indicators(d[0], d[1]);
+    f.split_ = true;
+    return true;
+  }
+  bool regular_area(const char* a, std::size_t area, std::size_t n) noexcept {
     std::size_t terms = 0, i = 0;
     bool high = false, bad = false, codeless = false;
 #if MARCPP_HAS_SSE2
@@ -500,19 +513,6 @@ class iso2709_parser {
     // With as many terminators as fields, and one ending each field, none
     // lies inside a field.
     if (bad || codeless || terms != n) return false;
-    for (std::size_t k = 0; k < n; ++k) {
-      field_view& f = fv[k];
-      const char* d = f.data_;
-      if (d[f.size_] != field_terminator) return false;
-      if (f.control_) {
-        if (f.size_ && std::memchr(d, subfield_delimiter, f.size_)) return false;  // a delimiter in control data
-      } else {
-        if (f.size_ < 3 || d[2] != subfield_delimiter || d[0] == subfield_delimiter || d[1] == subfield_delimiter)
-          return false;  // not two indicators, then a delimiter
-        f.ind_ = marcpp::indicators(d[0], d[1]);
-        f.split_ = true;
-      }
-    }
     high_ = high;
     return true;
   }
@@ -603,7 +603,7 @@ class iso2709_parser {
 
   void finish_fields_fast() {
     report_directory_remainder();
-    rebase_subfields();
+    if (!out_->subfields_.empty()) rebase_subfields();  // the regular path cuts none
     if (high_ && opts_.validate_utf8 && out_->leader_.is_unicode()) check_utf8();
   }
 
