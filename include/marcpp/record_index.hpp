@@ -109,29 +109,41 @@ inline diagnostic build_index(const std::filesystem::path& data, const std::file
   const std::int64_t mtime = detail::mtime_of(data, ec);
   if (ec) return fail(errc::io_error, data.string() + ": " + ec.message());
 
+  // One entry per record, in file order; the ids, copied (the file is read
+  // in pieces), lie one after another in `id_bytes`.
   struct entry {
     std::uint64_t offset;
-    std::string id;          // a copy: the file is read in pieces
-    std::uint64_t hash = 0;  // of `id`
+    std::uint64_t id_at = 0;
+    std::uint32_t id_len = 0;
+    std::uint64_t hash = 0;  // of the id
   };
   std::vector<entry> entries;
-  auto place = [&](std::uint64_t index, entry&& e) {
-    if (index >= entries.size()) entries.resize(index + 1, entry{0, {}});
-    entries[index] = std::move(e);
+  std::string id_bytes;
+  auto id_of = [&](const entry& e) { return std::string_view(id_bytes.data() + e.id_at, e.id_len); };
+  // Records come in file order: a record the reader delivers, or the error
+  // that made it skip one.
+  auto place = [&](std::uint64_t index, std::uint64_t offset, std::string_view id, std::uint64_t hash) {
+    if (index >= entries.size()) entries.resize(index + 1, entry{0});
+    entries[index] = entry{offset, id_bytes.size(), static_cast<std::uint32_t>(id.size()), hash};
+    id_bytes.append(id);
   };
   {
     parallel_reader r{file_source{data}, read_options{}, po};
     r.on_diagnostic([&](const diagnostic& d, std::string_view) {
-      if (d.level == severity::error && d.record_index != npos) place(d.record_index, entry{d.record_offset, {}});
+      if (d.level == severity::error && d.record_index != npos) place(d.record_index, d.record_offset, {}, 0);
     });
     // The ids are found and hashed on the worker threads.
+    struct found {
+      std::uint64_t index, offset, hash = 0;
+      std::string id;
+    };
     r.run(
         [](const record_view& v) {
-          entry e{v.offset(), std::string(detail::index_key(v.control_number()))};
-          if (!e.id.empty()) e.hash = detail::hash64(e.id.data(), e.id.size());
-          return std::pair{v.index(), e};
+          found f{v.index(), v.offset(), 0, std::string(detail::index_key(v.control_number()))};
+          if (!f.id.empty()) f.hash = detail::hash64(f.id.data(), f.id.size());
+          return f;
         },
-        [&](std::pair<std::uint64_t, entry>&& e) { place(e.first, std::move(e.second)); });
+        [&](found&& f) { place(f.index, f.offset, f.id, f.hash); });
     if (entries.size() >= 0xFFFFFFFFu) return fail(errc::index_corrupt, "more than 4,294,967,294 records: too many to index");
 
     // Group the records by id: sort (hash, record number) as integers; a run
@@ -144,7 +156,7 @@ inline diagnostic build_index(const std::filesystem::path& data, const std::file
     std::vector<keyed> order;
     order.reserve(entries.size());
     for (std::uint32_t i = 0; i < entries.size(); ++i)
-      if (!entries[i].id.empty()) order.push_back(keyed{entries[i].hash, i});
+      if (entries[i].id_len) order.push_back(keyed{entries[i].hash, i});
     std::sort(order.begin(), order.end(), [](const keyed& a, const keyed& b) {
       return a.hash != b.hash ? a.hash < b.hash : a.record < b.record;
     });
@@ -155,15 +167,15 @@ inline diagnostic build_index(const std::filesystem::path& data, const std::file
     for (std::size_t k = 0; k < order.size();) {
       std::size_t end = k + 1;
       while (end < order.size() && order[end].hash == order[k].hash) ++end;
-      const std::string_view first = entries[order[k].record].id;
+      const std::string_view first = id_of(entries[order[k].record]);
       bool one_id = true;
-      for (std::size_t j = k + 1; j < end && one_id; ++j) one_id = entries[order[j].record].id == first;
+      for (std::size_t j = k + 1; j < end && one_id; ++j) one_id = id_of(entries[order[j].record]) == first;
       if (!one_id)
         std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(k), order.begin() + static_cast<std::ptrdiff_t>(end),
-                         [&](const keyed& a, const keyed& b) { return entries[a.record].id < entries[b.record].id; });
+                         [&](const keyed& a, const keyed& b) { return id_of(entries[a.record]) < id_of(entries[b.record]); });
       for (std::size_t j = k; j < end; ++j) {
-        const std::string_view id = entries[order[j].record].id;
-        if (j == k || (!one_id && id != entries[order[j - 1].record].id)) {
+        const std::string_view id = id_of(entries[order[j].record]);
+        if (j == k || (!one_id && id != id_of(entries[order[j - 1].record]))) {
           detail::index_id x{};
           x.hash = order[j].hash;
           x.str_off = strings.size();
