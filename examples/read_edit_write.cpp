@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   std::ofstream out(argv[2], std::ios::binary), bad(std::string(argv[2]) + ".bad", std::ios::binary);
   marcpp::iso2709_writer writer{out};
 
-  marcpp::reader reader{marcpp::mmap_source{argv[1]}, {.policy = marcpp::error_policy::lenient}};
+  marcpp::reader reader{marcpp::file_source{argv[1]}, {.policy = marcpp::error_policy::lenient}};
   reader.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view raw) {
     std::cerr << marcpp::to_string(d) << '\n';
     if (d.level == marcpp::severity::error) bad.write(raw.data(), static_cast<std::streamsize>(raw.size()));
