@@ -73,6 +73,27 @@ MARCPP_ALWAYS_INLINE void add_block(std::uint64_t dm, std::uint64_t sm, std::uin
   carry = dm >> 63;
 }
 
+// The walk over an area's blocks, shared by the SSE2 and AVX2 scans:
+// `Block` reads one block (into the accumulators `hv`, `bv` and the masks),
+// `Add` counts it.
+template <auto Block, auto Add, class Vec>
+MARCPP_ALWAYS_INLINE void walk_area(const char* a, std::size_t area, Vec& hv, Vec& bv, area_scan& r) noexcept {
+  std::uint64_t carry = 0, lost = 0, dm, sm;
+  std::size_t i = 0;
+  for (; i + 64 <= area; i += 64) {
+    Block(a + i, hv, bv, dm, sm);
+    Add(dm, sm, ~std::uint64_t{0}, carry, lost, r);
+  }
+  if (i < area) {
+    const std::size_t s = area - 64;
+    carry = 0;  // the byte before the new bytes is in the block
+    Block(a + s, hv, bv, dm, sm);
+    Add(dm, sm, ~std::uint64_t{0} << (i - s), carry, lost, r);
+  }
+  r.done = area;
+  r.codeless = lost != 0;
+}
+
 #if MARCPP_HAS_SSE2
 MARCPP_ALWAYS_INLINE void sse2_block(const char* p, __m128i& hv, __m128i& bv, std::uint64_t& dm,
                                      std::uint64_t& sm) noexcept {
@@ -95,22 +116,9 @@ inline area_scan scan_area_sse2(const char* a, std::size_t area) noexcept {
   area_scan r;
   if (area < 64) return r;
   __m128i hv = _mm_setzero_si128(), bv = _mm_setzero_si128();
-  std::uint64_t carry = 0, lost = 0, dm, sm;
-  std::size_t i = 0;
-  for (; i + 64 <= area; i += 64) {
-    sse2_block(a + i, hv, bv, dm, sm);
-    add_block(dm, sm, ~std::uint64_t{0}, carry, lost, r);
-  }
-  if (i < area) {
-    const std::size_t s = area - 64;
-    carry = 0;  // the byte before the new bytes is in the block
-    sse2_block(a + s, hv, bv, dm, sm);
-    add_block(dm, sm, ~std::uint64_t{0} << (i - s), carry, lost, r);
-  }
-  r.done = area;
+  walk_area<sse2_block, add_block>(a, area, hv, bv, r);
   r.high = _mm_movemask_epi8(hv) != 0;
   r.bad = _mm_movemask_epi8(bv) != 0;
-  r.codeless = lost != 0;
   return r;
 }
 #endif
@@ -146,22 +154,9 @@ __attribute__((target("avx2,popcnt"))) inline area_scan scan_area_avx2(const cha
   area_scan r;
   if (area < 64) return r;
   __m256i hv = _mm256_setzero_si256(), bv = _mm256_setzero_si256();
-  std::uint64_t carry = 0, lost = 0, dm, sm;
-  std::size_t i = 0;
-  for (; i + 64 <= area; i += 64) {
-    avx2_block(a + i, hv, bv, dm, sm);
-    add_block_popcnt(dm, sm, ~std::uint64_t{0}, carry, lost, r);
-  }
-  if (i < area) {
-    const std::size_t s = area - 64;
-    carry = 0;
-    avx2_block(a + s, hv, bv, dm, sm);
-    add_block_popcnt(dm, sm, ~std::uint64_t{0} << (i - s), carry, lost, r);
-  }
-  r.done = area;
+  walk_area<avx2_block, add_block_popcnt>(a, area, hv, bv, r);
   r.high = _mm256_movemask_epi8(hv) != 0;
   r.bad = !_mm256_testz_si256(bv, bv);
-  r.codeless = lost != 0;
   return r;
 }
 
