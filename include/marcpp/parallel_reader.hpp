@@ -35,7 +35,7 @@ struct parallel_options {
   /// Threads to run on; 0 for every hardware thread.
   unsigned threads = 0;
   /// Input bytes per batch. A batch always holds whole records: from a
-  /// memory or a mapped source, the records that begin in its range of
+  /// memory, mapped or file source, the records that begin in its range of
   /// `batch_bytes` bytes; from a stream, records up to that many bytes.
   std::size_t batch_bytes = std::size_t{256} << 10;
   /// Records per batch, at most.
@@ -369,7 +369,7 @@ class read_ranges {
 /// Reads like `reader`, with the same policies, diagnostics, record indices
 /// and byte offsets, but parses batches of records on several threads.
 ///
-///     marcpp::parallel_reader r{marcpp::mmap_source{"big.mrc"}};
+///     marcpp::parallel_reader r{marcpp::file_source{"big.mrc"}};
 ///     r.run([](const marcpp::record_view& rec) { return rec.size(); },    // on any thread
 ///           [&](std::size_t fields) { total += fields; });               // in input order
 ///
