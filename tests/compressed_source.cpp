@@ -138,6 +138,12 @@ TEST_CASE("with_reader recognises compressed files") {
       std::ofstream out(path, std::ios::binary);
       out << bytes;
     }
+    // A compressed file gets a decompressing source, not a file_source.
+    const bool decompressed = marcpp::with_source(path.string(), [](auto&& src) {
+      using S = std::remove_cvref_t<decltype(src)>;
+      return std::is_same_v<S, marcpp::gzip_source> || std::is_same_v<S, marcpp::zstd_source>;
+    });
+    CHECK(decompressed);
     std::string got = marcpp::with_reader(path.string(), {}, [](auto& r) {
       test::outcome o;
       r.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view raw) {

@@ -77,6 +77,8 @@ void compare_on(const std::string& bytes, const std::string& label) {
     marcpp::read_options ro;
     ro.policy = policy;
     const transcript seq = sequential(marcpp::memory_source{bytes}, ro);
+    // The sequential reader over the file, read in pieces, says the same.
+    check_same(sequential(marcpp::file_source{file.path, 4096}, ro), seq);
     for (unsigned threads : {1u, 2u, 4u}) {
       for (std::size_t batch : {std::size_t{1}, std::size_t{700}, std::size_t{1} << 20}) {
         CAPTURE(threads);

@@ -93,7 +93,7 @@ struct batch_item {
   verdict v = verdict::deliver;
   std::uint32_t stopper = 0;
   std::uint32_t diag_begin = 0, diag_end = 0;
-  std::size_t owned_at = 0;                // where the bytes are in `owned`
+  std::size_t owned_at = 0;                // where the bytes are in `owned` (a stream's batch)
   std::size_t out_begin = 0, out_end = 0;  // output of run_output
 };
 
@@ -350,13 +350,12 @@ class read_ranges {
     scanner<span_source<Source>> sc(rest, max_record_size);
     chunk c;
     const std::size_t first_item = b.items.size();
-    while (sc.next(c)) {
-      const std::size_t at = static_cast<std::size_t>(c.x.data - b.span.data());
+    while (sc.next(c))
       if (!take(c, c.x.offset)) break;
-      b.items.back().owned_at = at;
-    }
-    // Reading further may have moved the bytes: point at where they are now.
-    for (std::size_t i = first_item; i < b.items.size(); ++i) b.items[i].x.data = b.span.data() + b.items[i].owned_at;
+    // Reading further may have moved the bytes: point at where they are now
+    // (an offset in the input is its place in the span).
+    for (std::size_t i = first_item; i < b.items.size(); ++i)
+      b.items[i].x.data = b.span.data() + (b.items[i].x.offset - b.span_begin);
   }
 
  private:
