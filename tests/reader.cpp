@@ -1,11 +1,18 @@
 #include <marcpp/reader.hpp>  // first: proves it is self-contained
 
+#include <marcpp/line_writer.hpp>
+#include <marcpp/record.hpp>
+
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <sstream>
 #include <streambuf>
+#include <string>
+#include <utility>
+#include <vector>
 
 using marcpp::errc;
 using marcpp::error_policy;
@@ -357,4 +364,61 @@ TEST_CASE("reader: an input that fails is an io_error") {
   CHECK(out.error.code == errc::io_error);
   CHECK(out.error.message.find("failed") != std::string::npos);
   CHECK_THROWS_AS(marcpp::mmap_source{test::crafted("no-such-file.mrc")}, marcpp::error);
+}
+
+namespace {
+// An ISO 2709 record of the given fields (tag, then the field's bytes
+// without its terminator), laid out in order.
+std::string iso_record(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string dir, data;
+  for (const auto& [t, d] : fields) {
+    char e[13];
+    std::snprintf(e, sizeof e, "%s%04zu%05zu", t.c_str(), d.size() + 1, data.size());
+    dir += e;
+    data += d + "\x1E";
+  }
+  const std::size_t base = 24 + dir.size() + 1, len = base + data.size() + 1;
+  char ldr[25];
+  std::snprintf(ldr, sizeof ldr, "%05zunam a22%05zu a 4500", len, base);
+  return std::string(ldr) + dir + "\x1E" + data + "\x1D";
+}
+}  // namespace
+
+TEST_CASE("reader: a delimiter in control data is kept as data, whichever path reads the record") {
+  using fields_t = std::vector<std::pair<std::string, std::string>>;
+  const std::string title = "10\x1F" "aTitle";
+  const std::string long_title = "10\x1F" "a" + std::string(80, 't');
+  // Short areas and ones of a 64-byte block or more; a control field
+  // first, after a data field, and ending in its delimiter (which no code
+  // follows).
+  const fields_t records[] = {
+      {{"001", "abc\x1F" "def"}, {"245", title}},
+      {{"001", std::string(70, 'z') + "\x1F" "q"}, {"245", long_title}},
+      {{"001", "abc"}, {"245", title}, {"005", "1234\x1F" "5"}},
+      {{"001", "abc"}, {"008", "abc\x1F"}, {"245", long_title}},
+  };
+  for (const auto& fields : records) {
+    const std::string bytes = iso_record(fields);
+    CAPTURE(bytes);
+    const test::outcome o = test::read_bytes(bytes, test::with(error_policy::strict));
+    CHECK(o.diags.empty());
+    CHECK(o.records.size() == 1);
+    marcpp::reader rd{marcpp::memory_source{bytes}};
+    marcpp::record_view v;
+    REQUIRE(rd.next(v));
+    REQUIRE(v.fields().size() == fields.size());
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      const auto& f = v.fields()[i];
+      CHECK(f.tag().str() == fields[i].first);
+      if (fields[i].first < "010") {
+        CHECK(f.is_control());
+        CHECK(f.data() == fields[i].second);
+      } else {
+        REQUIRE(f.subfields().size() == 1);
+        CHECK((*f.subfields().begin()).code() == 'a');
+        CHECK((*f.subfields().begin()).value() == fields[i].second.substr(4));
+      }
+    }
+    CHECK(marcpp::to_line(v) == marcpp::to_line(marcpp::record{v}));
+  }
 }

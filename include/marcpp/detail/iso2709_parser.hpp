@@ -398,14 +398,18 @@ class iso2709_parser {
     if (((lo | (lo + 0x0606060606060606ull)) & 0xF0F0F0F0F0F0F0F0ull) != 0 ||
         ((hi | (hi + 0x06060606u)) & 0xF0F0F0F0u) != 0)
       return false;
-    // Pairs of digits, then fours (little-endian: the first digit is the low byte).
-    const std::uint64_t p2 = (lo * 10 + (lo >> 8));  // byte 2k: d[2k] * 10 + d[2k+1]
-    const std::uint32_t h2 = (hi * 10 + (hi >> 8));
-    const auto byte = [](std::uint64_t v, unsigned k) { return static_cast<unsigned>((v >> (8 * k)) & 0xFF); };
-    const unsigned d2 = byte(lo, 2), d7 = byte(lo, 7);
-    t = marcpp::tag::numeric(byte(p2, 0) * 10 + d2);
-    len = byte(p2, 3) * 100 + byte(p2, 5);
-    start = static_cast<std::int64_t>(d7) * 10000 + byte(h2, 0) * 100 + byte(h2, 2);
+    // Little-endian: the entry's first digit is the low byte of `lo`. From
+    // the second digit on, pairs of digits are made in bytes 0, 2 and 4
+    // (digits 1-2, 3-4, 5-6) and, for the last four, in bytes 0 and 2 of
+    // `h2`; two pairs become four digits with one multiplication, the
+    // first pair's 100 times landing in the third byte beside the second.
+    const std::uint64_t q = lo >> 8;
+    const std::uint64_t q2 = q * 10 + (q >> 8);
+    const std::uint32_t h2 = hi * 10 + (hi >> 8);
+    t = marcpp::tag::numeric(static_cast<unsigned>(lo & 0xFF) * 100 + static_cast<unsigned>(q2 & 0xFF));
+    len = static_cast<std::int64_t>(((((q2 >> 16) & 0x00FF00FFull) * 0x640001ull) >> 16) & 0xFFFF);
+    start = static_cast<std::int64_t>(lo >> 56) * 10000 +
+            static_cast<std::int64_t>((((h2 & 0x00FF00FFu) * 0x640001ull) >> 16) & 0xFFFF);
     return true;
   }
   static marcpp::tag read_tag(const char* p) noexcept {
@@ -472,8 +476,9 @@ class iso2709_parser {
 
   // The regular record, checked without cutting it into subfields: every
   // data field starts with its two indicators and a delimiter, every
-  // delimiter is followed by a code, no delimiter sits in a control field,
-  // and no terminator lies inside a field. As the directory is read, each
+  // delimiter is followed by a code, and no terminator lies inside a field
+  // (control data keeps any other byte, a delimiter too, as the sweep
+  // does). As the directory is read, each
   // field is checked for how it begins and ends (regular_field, which sets
   // a data field's indicators and leaves its subfields to be found as they
   // are iterated); then one pass over the data area, 64 bytes at a time,
@@ -483,7 +488,7 @@ class iso2709_parser {
   MARCPP_ALWAYS_INLINE static bool regular_field(field_view& f) noexcept {
     const char* d = f.data_;
     if (d[f.size_] != field_terminator) return false;
-    if (f.control_) return !(f.size_ && std::memchr(d, subfield_delimiter, f.size_));  // no delimiter in control data
+    if (f.control_) return true;  // a delimiter in control data is data, here as in the sweep
     if (f.size_ < 3 || d[2] != subfield_delimiter || d[0] == subfield_delimiter || d[1] == subfield_delimiter)
       return false;  // not two indicators, then a delimiter
     f.ind_ = marcpp::indicators(d[0], d[1]);
