@@ -1,5 +1,6 @@
 #include <marcpp/reader.hpp>  // first: proves it is self-contained
 
+#include <marcpp/iso2709_writer.hpp>
 #include <marcpp/line_writer.hpp>
 #include <marcpp/record.hpp>
 
@@ -7,11 +8,12 @@
 
 #include <doctest/doctest.h>
 
-#include <cstdio>
+#include <cstdint>
+#include <cstring>
+#include <random>
 #include <sstream>
 #include <streambuf>
 #include <string>
-#include <utility>
 #include <vector>
 
 using marcpp::errc;
@@ -366,39 +368,23 @@ TEST_CASE("reader: an input that fails is an io_error") {
   CHECK_THROWS_AS(marcpp::mmap_source{test::crafted("no-such-file.mrc")}, marcpp::error);
 }
 
-namespace {
-// An ISO 2709 record of the given fields (tag, then the field's bytes
-// without its terminator), laid out in order.
-std::string iso_record(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string dir, data;
-  for (const auto& [t, d] : fields) {
-    char e[13];
-    std::snprintf(e, sizeof e, "%s%04zu%05zu", t.c_str(), d.size() + 1, data.size());
-    dir += e;
-    data += d + "\x1E";
-  }
-  const std::size_t base = 24 + dir.size() + 1, len = base + data.size() + 1;
-  char ldr[25];
-  std::snprintf(ldr, sizeof ldr, "%05zunam a22%05zu a 4500", len, base);
-  return std::string(ldr) + dir + "\x1E" + data + "\x1D";
-}
-}  // namespace
-
 TEST_CASE("reader: a delimiter in control data is kept as data, whichever path reads the record") {
-  using fields_t = std::vector<std::pair<std::string, std::string>>;
-  const std::string title = "10\x1F" "aTitle";
-  const std::string long_title = "10\x1F" "a" + std::string(80, 't');
+  using marcpp::field;
+  const field title("245", "10", {{'a', "Title"}});
+  const field long_title("245", "10", {{'a', std::string(80, 't')}});
   // Short areas and ones of a 64-byte block or more; a control field
   // first, after a data field, and ending in its delimiter (which no code
-  // follows).
-  const fields_t records[] = {
-      {{"001", "abc\x1F" "def"}, {"245", title}},
-      {{"001", std::string(70, 'z') + "\x1F" "q"}, {"245", long_title}},
-      {{"001", "abc"}, {"245", title}, {"005", "1234\x1F" "5"}},
-      {{"001", "abc"}, {"008", "abc\x1F"}, {"245", long_title}},
+  // follows, so the record is cut by the sweep).
+  const std::vector<std::vector<field>> records = {
+      {field::control("001", "abc\x1F" "def"), title},
+      {field::control("001", std::string(70, 'z') + "\x1F" "q"), long_title},
+      {field::control("001", "abc"), title, field::control("005", "1234\x1F" "5")},
+      {field::control("001", "abc"), field::control("008", "abc\x1F"), long_title},
   };
   for (const auto& fields : records) {
-    const std::string bytes = iso_record(fields);
+    marcpp::record r{marcpp::leader("00000nam a2200000 a 4500")};
+    for (const auto& f : fields) r.add(f);
+    const std::string bytes = marcpp::to_iso2709(r);
     CAPTURE(bytes);
     const test::outcome o = test::read_bytes(bytes, test::with(error_policy::strict));
     CHECK(o.diags.empty());
@@ -409,16 +395,51 @@ TEST_CASE("reader: a delimiter in control data is kept as data, whichever path r
     REQUIRE(v.fields().size() == fields.size());
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = v.fields()[i];
-      CHECK(f.tag().str() == fields[i].first);
-      if (fields[i].first < "010") {
-        CHECK(f.is_control());
-        CHECK(f.data() == fields[i].second);
+      CHECK(f.tag() == fields[i].tag());
+      CHECK(f.is_control() == fields[i].is_control());
+      if (fields[i].is_control()) {
+        CHECK(f.data() == fields[i].data());
       } else {
         REQUIRE(f.subfields().size() == 1);
         CHECK((*f.subfields().begin()).code() == 'a');
-        CHECK((*f.subfields().begin()).value() == fields[i].second.substr(4));
+        CHECK((*f.subfields().begin()).value() == (*fields[i].subfields().begin()).value());
       }
     }
     CHECK(marcpp::to_line(v) == marcpp::to_line(marcpp::record{v}));
+  }
+}
+
+TEST_CASE("reader: a directory entry of digits is decoded at once as it is digit by digit") {
+  // The twelve-byte decoding the parser's regular path takes, against the
+  // digits read one by one; any byte that is no digit sends the entry to
+  // the byte-by-byte reading.
+  std::mt19937_64 rng(2709);
+  char e[12];
+  for (int round = 0; round < 200000; ++round) {
+    for (char& c : e) c = static_cast<char>('0' + rng() % 10);
+    if (round < 10)
+      for (char& c : e) c = static_cast<char>('0' + round);
+    marcpp::tag t;
+    std::int64_t len = -1, start = -1;
+    REQUIRE(marcpp::detail::entry12(e, t, len, start));
+    std::int64_t want_len = 0, want_start = 0;
+    for (int i = 3; i < 7; ++i) want_len = want_len * 10 + (e[i] - '0');
+    for (int i = 7; i < 12; ++i) want_start = want_start * 10 + (e[i] - '0');
+    CAPTURE(std::string(e, 12));
+    REQUIRE(t == marcpp::tag::from_chars(e[0], e[1], e[2]));
+    REQUIRE(len == want_len);
+    REQUIRE(start == want_start);
+  }
+  for (std::size_t pos = 0; pos < 12; ++pos) {
+    for (int c = 0; c < 256; ++c) {
+      if (c >= '0' && c <= '9') continue;
+      std::memcpy(e, "245001200000", 12);
+      e[pos] = static_cast<char>(c);
+      marcpp::tag t;
+      std::int64_t len = 0, start = 0;
+      CAPTURE(pos);
+      CAPTURE(c);
+      CHECK_FALSE(marcpp::detail::entry12(e, t, len, start));
+    }
   }
 }

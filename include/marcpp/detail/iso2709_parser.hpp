@@ -53,6 +53,37 @@ inline constexpr char subfield_delimiter = '\x1F';
   return m - 1;
 }
 
+// A directory entry of the usual map (3 + 4 + 5 bytes) that is all
+// digits, read twelve bytes at once; false for anything else (an
+// alphanumeric tag, a byte that is no digit), which the caller reads byte
+// by byte.
+MARCPP_ALWAYS_INLINE bool entry12(const char* p, marcpp::tag& t, std::int64_t& len, std::int64_t& start) noexcept {
+  std::uint64_t lo;
+  std::uint32_t hi;
+  std::memcpy(&lo, p, 8);
+  std::memcpy(&hi, p + 8, 4);
+  lo -= 0x3030303030303030ull;
+  hi -= 0x30303030u;
+  // A byte below '0' borrows and shows in its high nibble; one above '9'
+  // carries into it once 6 is added.
+  if (((lo | (lo + 0x0606060606060606ull)) & 0xF0F0F0F0F0F0F0F0ull) != 0 ||
+      ((hi | (hi + 0x06060606u)) & 0xF0F0F0F0u) != 0)
+    return false;
+  // Little-endian: the entry's first digit is the low byte of `lo`. From
+  // the second digit on, pairs of digits are made in bytes 0, 2 and 4
+  // (digits 1-2, 3-4, 5-6) and, for the last four, in bytes 0 and 2 of
+  // `h2`; two pairs become four digits with one multiplication, the
+  // first pair's 100 times landing in the third byte beside the second.
+  const std::uint64_t q = lo >> 8;
+  const std::uint64_t q2 = q * 10 + (q >> 8);
+  const std::uint32_t h2 = hi * 10 + (hi >> 8);
+  t = marcpp::tag::numeric(static_cast<unsigned>(lo & 0xFF) * 100 + static_cast<unsigned>(q2 & 0xFF));
+  len = static_cast<std::int64_t>(((((q2 >> 16) & 0x00FF00FFull) * 0x640001ull) >> 16) & 0xFFFF);
+  start = static_cast<std::int64_t>(lo >> 56) * 10000 +
+          static_cast<std::int64_t>((((h2 & 0x00FF00FFu) * 0x640001ull) >> 16) & 0xFFFF);
+  return true;
+}
+
 class iso2709_parser {
  public:
   explicit iso2709_parser(parse_options o = {}) noexcept : opts_(o) {}
@@ -380,37 +411,6 @@ class iso2709_parser {
     std::int64_t hi = digits4(p);
     auto last = static_cast<unsigned char>(p[4]) - unsigned{'0'};
     return hi < 0 || last > 9 ? -1 : hi * 10 + last;
-  }
-  // A directory entry of the usual map (3 + 4 + 5 bytes) that is all
-  // digits, read twelve bytes at once; false for anything else (an
-  // alphanumeric tag, a byte that is no digit), which the caller reads byte
-  // by byte.
-  static MARCPP_ALWAYS_INLINE bool entry12(const char* p, marcpp::tag& t, std::int64_t& len,
-                                           std::int64_t& start) noexcept {
-    std::uint64_t lo;
-    std::uint32_t hi;
-    std::memcpy(&lo, p, 8);
-    std::memcpy(&hi, p + 8, 4);
-    lo -= 0x3030303030303030ull;
-    hi -= 0x30303030u;
-    // A byte below '0' borrows and shows in its high nibble; one above '9'
-    // carries into it once 6 is added.
-    if (((lo | (lo + 0x0606060606060606ull)) & 0xF0F0F0F0F0F0F0F0ull) != 0 ||
-        ((hi | (hi + 0x06060606u)) & 0xF0F0F0F0u) != 0)
-      return false;
-    // Little-endian: the entry's first digit is the low byte of `lo`. From
-    // the second digit on, pairs of digits are made in bytes 0, 2 and 4
-    // (digits 1-2, 3-4, 5-6) and, for the last four, in bytes 0 and 2 of
-    // `h2`; two pairs become four digits with one multiplication, the
-    // first pair's 100 times landing in the third byte beside the second.
-    const std::uint64_t q = lo >> 8;
-    const std::uint64_t q2 = q * 10 + (q >> 8);
-    const std::uint32_t h2 = hi * 10 + (hi >> 8);
-    t = marcpp::tag::numeric(static_cast<unsigned>(lo & 0xFF) * 100 + static_cast<unsigned>(q2 & 0xFF));
-    len = static_cast<std::int64_t>(((((q2 >> 16) & 0x00FF00FFull) * 0x640001ull) >> 16) & 0xFFFF);
-    start = static_cast<std::int64_t>(lo >> 56) * 10000 +
-            static_cast<std::int64_t>((((h2 & 0x00FF00FFu) * 0x640001ull) >> 16) & 0xFFFF);
-    return true;
   }
   static marcpp::tag read_tag(const char* p) noexcept {
     auto a = static_cast<unsigned char>(p[0]) - unsigned{'0'}, b = static_cast<unsigned char>(p[1]) - unsigned{'0'},
