@@ -443,3 +443,91 @@ TEST_CASE("reader: a directory entry of digits is decoded at once as it is digit
     }
   }
 }
+
+#if MARCPP_AVX2_DISPATCH
+TEST_CASE("reader: directories decoded two entries at a time match the entries read one by one") {
+  // The vector decoding of the usual map against entry12: it decodes the
+  // entries before the first that is not twelve digits, in pairs whose
+  // 28 bytes lie before the limit, and reads no byte past it (the buffer
+  // ends at the limit, which AddressSanitizer checks).
+  if (!marcpp::detail::cpu_has_avx2) {
+    MESSAGE("skipped: this processor has no AVX2");
+    return;
+  }
+  std::mt19937_64 rng(1968);
+  for (int round = 0; round < 20000; ++round) {
+    const std::size_t n = rng() % 40;
+    const std::size_t slack = rng() % 30;
+    std::vector<char> buf(12 * n + slack);
+    for (char& c : buf) c = static_cast<char>('0' + rng() % 10);
+    std::size_t bad = n;  // the first entry that is not all digits
+    if (n > 0 && rng() % 2) {
+      bad = rng() % n;
+      int c;
+      do c = static_cast<int>(rng() % 256); while (c >= '0' && c <= '9');
+      buf[12 * bad + rng() % 12] = static_cast<char>(c);
+    }
+    const std::size_t room = buf.size();
+    const std::size_t pairs = room < 28 ? 0 : std::min(n / 2, (room - 28) / 24 + 1);
+    std::vector<marcpp::detail::entry_digits> out(n + 1);
+    const std::size_t m = marcpp::detail::decode_entries_avx2(buf.data(), n, buf.data() + buf.size(), out.data());
+    CAPTURE(n);
+    CAPTURE(slack);
+    CAPTURE(bad);
+    REQUIRE(m == std::min(bad, 2 * pairs));
+    for (std::size_t i = 0; i < m; ++i) {
+      marcpp::tag t;
+      std::int64_t len = -1, start = -1;
+      REQUIRE(marcpp::detail::entry12(buf.data() + 12 * i, t, len, start));
+      CAPTURE(i);
+      CHECK(marcpp::tag::numeric(out[i].tag) == t);
+      CHECK(std::int64_t{out[i].len} == len);
+      CHECK(std::int64_t{out[i].start_hi} + out[i].start_lo == start);
+    }
+  }
+}
+#endif
+
+TEST_CASE("reader: leader faults that records repeat are reported for each as if it were alone") {
+  // The messages of leader/10-11 and 20-22 faults are kept from one record
+  // to the next while those bytes stay the same: each record's diagnostics
+  // must still be exactly those it gets when read on its own.
+  marcpp::record r{marcpp::leader("00000nz  a2200000n  4500")};
+  r.add(marcpp::field::control("001", "n 123"));
+  r.add(marcpp::field("100", "1 ", {{'a', "Name"}}));
+  const std::string clean = marcpp::to_iso2709(r);
+  auto patched = [&](std::string_view at10_11, std::string_view at20_22) {
+    std::string b = clean;
+    b.replace(10, 2, at10_11);
+    b.replace(20, 3, at20_22);
+    return b;
+  };
+  // Each fault or pair of faults twice in a row, and neighbours that differ
+  // from each other in one of the five bytes only.
+  const std::vector<std::string> records = {
+      patched("22", "45 "), patched("22", "45 "), patched("22", "x5 "), patched("22", "x5 "),
+      patched("x2", "x5 "), patched("22", "450"), patched("22", "45 "), patched("32", "45 "),
+      patched("32", "45 "), patched("2y", "4x "), patched("22", "4x ")};
+  std::string all;
+  for (const auto& b : records) all += b;
+  const test::outcome together = test::read_bytes(all);
+  REQUIRE(together.records.size() == records.size());
+  std::size_t next = 0, with_faults = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const test::outcome alone = test::read_bytes(records[i]);
+    CAPTURE(i);
+    with_faults += !alone.diags.empty();
+    for (const auto& d : alone.diags) {
+      REQUIRE(next < together.diags.size());
+      const auto& e = together.diags[next++];
+      CHECK(e.code == d.code);
+      CHECK(e.level == d.level);
+      CHECK(e.message == d.message);
+      CHECK(e.record_index == i);
+      CHECK(e.record_offset == i * clean.size());
+      CHECK(e.offset - e.record_offset == d.offset - d.record_offset);
+    }
+  }
+  CHECK(next == together.diags.size());
+  CHECK(with_faults == 10);
+}

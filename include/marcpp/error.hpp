@@ -7,9 +7,12 @@
 #include <marcpp/config.hpp>
 #include <marcpp/tag.hpp>
 
+#include <charconv>
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
 #include <limits>
+#include <type_traits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -136,6 +139,38 @@ inline std::string printable(std::string_view s) {
       r += hex[c & 15];
     }
   }
+  return r;
+}
+
+/// One piece of a message: text, or an integer written in place.
+class msg_part {
+ public:
+  msg_part(std::string_view s) noexcept : sv_(s) {}                       // NOLINT: implicit by design
+  msg_part(const char* s) noexcept : sv_(s) {}                            // NOLINT
+  msg_part(const std::string& s) noexcept : sv_(s) {}                     // NOLINT
+  template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool> &&
+                                          !std::is_same_v<I, char>, int> = 0>
+  msg_part(I v) noexcept {  // NOLINT
+    const auto r = std::to_chars(buf_, buf_ + sizeof buf_, v);
+    sv_ = std::string_view(buf_, static_cast<std::size_t>(r.ptr - buf_));
+  }
+  msg_part(const msg_part&) = delete;
+  msg_part& operator=(const msg_part&) = delete;
+  [[nodiscard]] std::string_view view() const noexcept { return sv_; }
+
+ private:
+  char buf_[24];
+  std::string_view sv_;
+};
+
+/// The pieces joined, with one allocation: messages of faults that whole
+/// files repeat record after record cost little to make.
+inline std::string concat(std::initializer_list<msg_part> parts) {
+  std::size_t n = 0;
+  for (const msg_part& p : parts) n += p.view().size();
+  std::string r;
+  r.reserve(n);
+  for (const msg_part& p : parts) r.append(p.view());
   return r;
 }
 }  // namespace detail

@@ -238,72 +238,95 @@ class iso2709_parser {
     return true;
   }
 
+  // The counts and the entry map (leader/10-11, 20-22). Their faults are
+  // reported by report_leader_faults, off the usual path.
   void read_leader_counts() {
-    auto ic = static_cast<unsigned char>(p_[10]) - unsigned{'0'};
-    if (ic >= 1 && ic <= 9) {
-      ind_declared_ = ic;
-    } else {
-      report(errc::bad_indicator_count, severity::warning, 10,
-             "leader/10 (indicator count) is \"" + printable(std::string_view(p_ + 10, 1)) +
-                 "\", not a digit 1-9; two indicators are assumed");
-      ind_declared_ = 2;
-    }
+    const auto ic = static_cast<unsigned char>(p_[10]) - unsigned{'0'};
+    const bool bad_ic = !(ic >= 1 && ic <= 9);
+    ind_declared_ = bad_ic ? 2 : ic;
     ind_ = std::min(ind_declared_, 2u);
-    if (ind_declared_ > 2)
-      report(errc::indicator_count_unsupported, severity::warning, 10,
-             "leader/10 declares " + std::to_string(ind_declared_) +
-                 " indicators; the first two are read as indicators and the others are kept as unlabelled data");
     out_->ind_count_ = ind_;
 
-    auto cl = static_cast<unsigned char>(p_[11]) - unsigned{'0'};
-    if (cl >= 1 && cl <= 9) {
-      code_len_ = cl;
-    } else {
-      report(errc::bad_subfield_code_length, severity::warning, 11,
-             "leader/11 (subfield code length) is \"" + printable(std::string_view(p_ + 11, 1)) +
-                 "\", not a digit 1-9; one-byte subfield codes are assumed");
-      code_len_ = 2;
-    }
-    if (code_len_ > 2)
-      report(errc::subfield_code_length_unsupported, severity::warning, 11,
-             "leader/11 declares subfield codes of " + std::to_string(code_len_ - 1) +
-                 " bytes; the first byte is read as the code and the others are kept in the value");
+    const auto cl = static_cast<unsigned char>(p_[11]) - unsigned{'0'};
+    const bool bad_cl = !(cl >= 1 && cl <= 9);
+    code_len_ = bad_cl ? 2 : cl;
 
-    auto lf = static_cast<unsigned char>(p_[20]) - unsigned{'0'};
-    auto ls = static_cast<unsigned char>(p_[21]) - unsigned{'0'};
-    auto li = static_cast<unsigned char>(p_[22]) - unsigned{'0'};
-    bool bad = false;
+    const auto lf = static_cast<unsigned char>(p_[20]) - unsigned{'0'};
+    const auto ls = static_cast<unsigned char>(p_[21]) - unsigned{'0'};
+    const auto li = static_cast<unsigned char>(p_[22]) - unsigned{'0'};
+    bool bad_map = false;
     if (lf >= 1 && lf <= 9) {
       lf_ = lf;
     } else {
       lf_ = 4;
-      bad = true;
+      bad_map = true;
     }
     if (ls >= 1 && ls <= 9) {
       ls_ = ls;
     } else {
       ls_ = 5;
-      bad = true;
+      bad_map = true;
     }
     if (li <= 9) {
       li_ = li;
     } else {
       li_ = 0;
-      bad = true;
+      bad_map = true;
     }
-    if (bad)
-      report(errc::bad_entry_map, severity::warning, 20,
-             "the entry map in leader/20-22 (\"" + printable(std::string_view(p_ + 20, 3)) + "\") is not " +
-                 "three digits; directory entries are read as " + std::to_string(lf_) + "-digit lengths, " +
-                 std::to_string(ls_) + "-digit starting positions and " + std::to_string(li_) +
-                 " implementation-defined bytes");
-    if (li_ > 0) {
-      report(errc::unsupported_entry_map, severity::repair, 22,
-             "leader/22 gives each directory entry " + std::to_string(li_) +
-                 " implementation-defined bytes; they are dropped and leader/22 is set to 0");
-      out_->leader_.set(22, '0');
-    }
+    if (li_ > 0) out_->leader_.set(22, '0');
     entry_size_ = 3 + lf_ + ls_ + li_;
+    if (MARCPP_UNLIKELY(bad_ic || ind_declared_ > 2 || bad_cl || code_len_ > 2 || bad_map || li_ > 0))
+      report_leader_faults(bad_ic, bad_cl, bad_map);
+  }
+
+  // The faults of leader/10-11 and 20-22, in that order. Their messages
+  // depend on those five bytes alone, and the records of a file mostly share
+  // them (a whole authority file may have a blank leader/22), so the last
+  // ones made are kept and copied while the bytes stay the same.
+  MARCPP_NOINLINE void report_leader_faults(bool bad_ic, bool bad_cl, bool bad_map) {
+    const char key[5] = {p_[10], p_[11], p_[20], p_[21], p_[22]};
+    if (leader_notes_valid_ && std::memcmp(key, leader_key_, sizeof key) == 0) {
+      for (const auto& d : leader_notes_) report(d.code, d.level, d.pos, d.message);
+      return;
+    }
+    const std::size_t before = out_->diags_.size();
+    if (bad_ic)
+      report(errc::bad_indicator_count, severity::warning, 10,
+             concat({"leader/10 (indicator count) is \"", printable(std::string_view(p_ + 10, 1)),
+                     "\", not a digit 1-9; two indicators are assumed"}));
+    if (ind_declared_ > 2)
+      report(errc::indicator_count_unsupported, severity::warning, 10,
+             concat({"leader/10 declares ", ind_declared_,
+                     " indicators; the first two are read as indicators and the others are kept as unlabelled data"}));
+    if (bad_cl)
+      report(errc::bad_subfield_code_length, severity::warning, 11,
+             concat({"leader/11 (subfield code length) is \"", printable(std::string_view(p_ + 11, 1)),
+                     "\", not a digit 1-9; one-byte subfield codes are assumed"}));
+    if (code_len_ > 2)
+      report(errc::subfield_code_length_unsupported, severity::warning, 11,
+             concat({"leader/11 declares subfield codes of ", code_len_ - 1,
+                     " bytes; the first byte is read as the code and the others are kept in the value"}));
+    if (bad_map)
+      report(errc::bad_entry_map, severity::warning, 20,
+             concat({"the entry map in leader/20-22 (\"", printable(std::string_view(p_ + 20, 3)),
+                     "\") is not three digits; directory entries are read as ", lf_, "-digit lengths, ", ls_,
+                     "-digit starting positions and ", li_, " implementation-defined bytes"}));
+    if (li_ > 0)
+      report(errc::unsupported_entry_map, severity::repair, 22,
+             concat({"leader/22 gives each directory entry ", li_,
+                     " implementation-defined bytes; they are dropped and leader/22 is set to 0"}));
+    // Kept only when every one was listed (none fell past max_per_kind).
+    leader_notes_.clear();
+    leader_notes_valid_ = false;
+    for (std::size_t i = before; i < out_->diags_.size(); ++i) {
+      const diagnostic& d = out_->diags_[i];
+      leader_notes_.push_back({d.code, d.level, static_cast<std::size_t>(d.offset - x_.offset), d.message});
+    }
+    const std::size_t made = std::size_t{bad_ic} + (ind_declared_ > 2) + bad_cl + (code_len_ > 2) + bad_map + (li_ > 0);
+    if (leader_notes_.size() == made) {
+      std::memcpy(leader_key_, key, sizeof key);
+      leader_notes_valid_ = true;
+    }
   }
 
   bool locate_directory() {
@@ -433,15 +456,44 @@ class iso2709_parser {
     const std::size_t area = data_end_ - base_;
     const char* a = p_ + base_;
     auto& fields = out_->fields_;
-    fields.reserve(n);
+    // Every field is written in place below; on a false return the caller
+    // clears them.
+    fields.resize(n, boost::container::default_init);
+    field_view* const fv = fields.data();
     const char* dir = p_ + 24;
     const bool usual_map = lf_ == 4 && ls_ == 5;
     // The usual layout (two indicators, one-byte codes) takes the leanest
     // paths; a record either path cannot take whole goes to the slow path.
     const bool usual = ind_ == 2 && ind_declared_ == 2 && code_len_ == 2;
+    const unsigned ind_declared = ind_declared_;
     bool shaped = usual;  // every field so far has the regular shape (see regular_field)
     std::size_t expected = 0;
-    for (std::size_t i = 0; i < n; ++i, dir += entry_size_) {
+    // Field i from its entry; false if the record is not of the shape.
+    auto set = [&](std::size_t i, marcpp::tag t, std::int64_t len, std::int64_t start) MARCPP_LAMBDA_INLINE {
+      if (len < 1 || start != static_cast<std::int64_t>(expected)) return false;
+      const std::size_t end = expected + static_cast<std::size_t>(len);
+      if (end > area) return false;
+      const auto size = static_cast<std::uint32_t>(len - 1);
+      const char* d = a + expected;
+      fv[i] = field_view(t, d, size, t.is_control() && !(size > ind_declared && d[ind_declared] == subfield_delimiter));
+      if (shaped) shaped = regular_field(fv[i]);
+      expected = end;
+      return true;
+    };
+    std::size_t i = 0;
+#if MARCPP_AVX2_DISPATCH
+    // Entries of twelve digits, decoded together before the fields are
+    // built; the rest, from the first entry that is not, one by one below.
+    if (usual_map && entry_size_ == 12 && n >= 2 && cpu_has_avx2) {
+      if (decoded_.size() < n) decoded_.resize(n);
+      const entry_digits* e = decoded_.data();
+      const std::size_t m = decode_entries_avx2(dir, n, p_ + x_.size, decoded_.data());
+      for (; i < m; ++i, ++e)
+        if (!set(i, marcpp::tag::numeric(e->tag), e->len, std::int64_t{e->start_hi} + e->start_lo)) return false;
+      dir += 12 * m;
+    }
+#endif
+    for (; i < n; ++i, dir += entry_size_) {
       marcpp::tag t;
       std::int64_t len, start;
       if (!usual_map || !entry12(dir, t, len, start)) {
@@ -450,26 +502,17 @@ class iso2709_parser {
         start = usual_map ? digits5(dir + 7) : parse_digits(dir + 3 + lf_, ls_);
         if (!t.is_valid()) return false;
       }
-      if (len < 1 || start != static_cast<std::int64_t>(expected)) return false;
-      const std::size_t end = expected + static_cast<std::size_t>(len);
-      if (end > area) return false;
-      const auto size = static_cast<std::uint32_t>(len - 1);
-      const char* d = a + expected;
-      field_view& f = fields.emplace_back(
-          field_view(t, d, size, t.is_control() && !(size > ind_declared_ && d[ind_declared_] == subfield_delimiter)));
-      if (shaped) shaped = regular_field(f);
-      expected = end;
+      if (!set(i, t, len, start)) return false;
     }
     if (expected != area) return false;
     if (n == 0) return true;
-    field_view* fv = fields.data();
 
     if (shaped && regular_area(a, area, n)) return true;
-    for (std::size_t i = 0; i < n; ++i)  // the sweeps below rely on each field's terminator
-      if (fv[i].data_[fv[i].size_] != field_terminator) return false;
-    for (std::size_t i = 0; i < n; ++i) {
-      fv[i].split_ = false;
-      fv[i].ind_ = marcpp::indicators();
+    for (std::size_t k = 0; k < n; ++k)  // the sweeps below rely on each field's terminator
+      if (fv[k].data_[fv[k].size_] != field_terminator) return false;
+    for (std::size_t k = 0; k < n; ++k) {
+      fv[k].split_ = false;
+      fv[k].ind_ = marcpp::indicators();
     }
     return usual ? sweep<true>(a, area, fv, n) : sweep<false>(a, area, fv, n);
   }
@@ -954,9 +997,21 @@ class iso2709_parser {
   std::size_t base_ = 0;
   unsigned ind_ = 2, ind_declared_ = 2, code_len_ = 2;
   unsigned lf_ = 4, ls_ = 5, li_ = 0, entry_size_ = 12;
+  struct leader_note {
+    errc code;
+    severity level;
+    std::size_t pos;
+    std::string message;
+  };
+  boost::container::small_vector<leader_note, 2> leader_notes_;  // see report_leader_faults
+  char leader_key_[5] = {};
+  bool leader_notes_valid_ = false;
   bool high_ = false;
   std::size_t dir_rem_ = 0;
   boost::container::small_vector<entry, 64> entries_, wide_;
+#if MARCPP_AVX2_DISPATCH
+  std::vector<entry_digits> decoded_;  // the directory's entries, as numbers (fast path)
+#endif
   boost::container::small_vector<std::uint32_t, 256> seps_;
   boost::container::small_vector<chunk, 64> chunks_;
   boost::container::small_vector<std::uint32_t, 64> order_;

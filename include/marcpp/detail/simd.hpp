@@ -6,6 +6,7 @@
 
 #include <marcpp/config.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -158,6 +159,69 @@ __attribute__((target("avx2,popcnt"))) inline area_scan scan_area_avx2(const cha
   r.high = _mm256_movemask_epi8(hv) != 0;
   r.bad = !_mm256_testz_si256(bv, bv);
   return r;
+}
+
+/// A directory entry of the usual map (a 3-digit tag, a 4-digit length, a
+/// 5-digit starting position) as numbers; the start is `start_hi + start_lo`
+/// (its first three digits' worth and its last two digits).
+struct entry_digits {
+  std::uint32_t tag;
+  std::uint32_t len;
+  std::uint32_t start_hi;
+  std::uint32_t start_lo;
+};
+
+/// Two directory entries' twelve digits each (at `p` and `p + 12`, one per
+/// 128-bit lane), with '0' taken off and shuffled by `shuf`: above 9 for
+/// any byte that is no digit (the shuffle's zeros are none).
+__attribute__((target("avx2"))) MARCPP_ALWAYS_INLINE __m256i entry_pair_digits(const char* p, __m256i zero,
+                                                                                __m256i shuf) noexcept {
+  const __m256i v = _mm256_inserti128_si256(
+      _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 12)), 1);
+  return _mm256_shuffle_epi8(_mm256_sub_epi8(v, zero), shuf);
+}
+
+/// Decodes the entries at `dir`, `dir + 12`, ... into `out`, two at a time,
+/// while the 16-byte loads stay before `limit`, and returns how many entries
+/// from the first are twelve digits and decoded; the caller reads the rest
+/// another way.
+///
+/// Each entry's digits are moved by one shuffle into byte pairs that one
+/// multiply-add per pair turns into 16-bit numbers (t0 t1 | t2 | l0 l1 |
+/// l2 l3 | s0 | s1 s2 | s3 s4), and a second multiply-add per pair of those
+/// into the four 32-bit numbers of `entry_digits`. Whether every byte was a
+/// digit is checked once for the whole directory; only a directory with
+/// some other byte is looked at again, pair by pair, to find the first.
+__attribute__((target("avx2"))) inline std::size_t decode_entries_avx2(const char* dir, std::size_t n,
+                                                                        const char* limit,
+                                                                        entry_digits* out) noexcept {
+  static_assert(sizeof(entry_digits) == 16);
+  const __m256i zero = _mm256_set1_epi8('0');
+  const __m256i nine = _mm256_set1_epi8(9);
+  const __m256i shuf = _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, 6, -1, 7, 8, 9, 10, 11, -1, -1,  //
+                                        0, 1, 2, -1, 3, 4, 5, 6, -1, 7, 8, 9, 10, 11, -1, -1);
+  const __m256i w8 = _mm256_setr_epi8(100, 10, 1, 0, 10, 1, 10, 1, 0, 1, 10, 1, 10, 1, 0, 0,  //
+                                      100, 10, 1, 0, 10, 1, 10, 1, 0, 1, 10, 1, 10, 1, 0, 0);
+  const __m256i w16 = _mm256_setr_epi16(1, 1, 100, 1, 10000, 100, 1, 0,  //
+                                        1, 1, 100, 1, 10000, 100, 1, 0);
+  // Pair k reads [dir + 24k, dir + 24k + 28).
+  const auto room = static_cast<std::size_t>(limit - dir);
+  const std::size_t pairs = room < 28 ? 0 : std::min(n / 2, (room - 28) / 24 + 1);
+  __m256i over = _mm256_setzero_si256();
+  const char* p = dir;
+  for (std::size_t k = 0; k < pairs; ++k, p += 24) {
+    const __m256i d = entry_pair_digits(p, zero, shuf);
+    over = _mm256_or_si256(over, _mm256_subs_epu8(d, nine));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * k), _mm256_madd_epi16(_mm256_maddubs_epi16(d, w8), w16));
+  }
+  if (_mm256_testz_si256(over, over)) return 2 * pairs;
+  p = dir;
+  for (std::size_t k = 0;; ++k, p += 24) {
+    const auto ok = static_cast<std::uint32_t>(
+        _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_subs_epu8(entry_pair_digits(p, zero, shuf), nine), _mm256_setzero_si256())));
+    if (ok != 0xFFFFFFFFu) return 2 * k + ((ok & 0xFFFF) == 0xFFFF ? 1 : 0);
+  }
 }
 
 /// Whether this processor runs the AVX2 kernels. False until static
