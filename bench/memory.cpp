@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -52,11 +53,20 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) {
-      threads = static_cast<unsigned>(std::stoul(argv[++i]));
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(argv[++i], &end, 10);
+      if (*end != '\0' || n > 1024) {
+        std::fprintf(stderr, "marcpp_memory: --threads wants a number of threads, not \"%s\"\n", argv[i]);
+        return 2;
+      }
+      threads = static_cast<unsigned>(n);
     } else if (a == "--mmap") {
       use_mmap = true;
     } else if (a == "--file") {
       use_file = true;
+    } else if (a.size() > 1 && a[0] == '-') {
+      file.clear();  // --help, or an option it does not know: the usage
+      break;
     } else {
       file = a;
     }
@@ -74,6 +84,15 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
+  // The sampler stops on every way out, an error's included.
+  struct stop_sampler {
+    std::atomic<bool>& done;
+    std::thread& t;
+    ~stop_sampler() {
+      done.store(true);
+      if (t.joinable()) t.join();
+    }
+  } stop{done, sampler};
 
   std::uint64_t records = 0, bytes_out = 0;
   bool failed = false;
@@ -103,19 +122,24 @@ int main(int argc, char** argv) {
     }
   };
   std::ifstream in;
-  if (use_mmap) {
-    run(marcpp::mmap_source{file});
-  } else if (use_file) {
-    run(marcpp::file_source{file});
-  } else if (file == "-") {
-    run(marcpp::stream_source{std::cin});
-  } else {
-    in.open(file, std::ios::binary);
-    if (!in) {
-      std::fprintf(stderr, "%s: cannot open\n", file.c_str());
-      return 2;
+  try {
+    if (use_mmap) {
+      run(marcpp::mmap_source{file});
+    } else if (use_file) {
+      run(marcpp::file_source{file});
+    } else if (file == "-") {
+      run(marcpp::stream_source{std::cin});
+    } else {
+      in.open(file, std::ios::binary);
+      if (!in) {
+        std::fprintf(stderr, "%s: cannot open\n", file.c_str());
+        return 2;
+      }
+      run(marcpp::stream_source{in});
     }
-    run(marcpp::stream_source{in});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "marcpp_memory: %s\n", e.what());
+    return 2;
   }
   done.store(true);
   sampler.join();
