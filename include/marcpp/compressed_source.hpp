@@ -40,7 +40,7 @@ class basic_decompressing_source {
 
   explicit basic_decompressing_source(std::istream& in, std::size_t chunk = default_chunk)
       : in_(&in), dec_(std::make_unique<Decoder>()), win_(chunk), chunk_(std::max<std::size_t>(chunk, 64)),
-        inbuf_(std::make_unique<char[]>(chunk_)) {}
+        inbuf_(new char[chunk_]) {}  // not zeroed: only what is read into it is used
 
   [[nodiscard]] source_window window() const noexcept { return win_.window(); }
   bool fill(std::size_t n) {

@@ -127,7 +127,9 @@ class window_buffer {
     }
     if (n + chunk_ > cap_) {
       std::size_t cap = n + chunk_;
-      auto nb = std::make_unique<char[]>(cap);
+      // Not zeroed: only the bytes `produce` writes are used, and a
+      // large buffer is touched page by page as it fills, not all at once.
+      std::unique_ptr<char[]> nb(new char[cap]);
       if (end_) std::memcpy(nb.get(), buf_.get(), end_);
       buf_ = std::move(nb);
       cap_ = cap;
