@@ -72,17 +72,23 @@ class byte_buffer {
   void clear() noexcept { size_ = 0; }
   /// Makes the size `n`, keeping the first bytes; new bytes are unset.
   void resize(std::size_t n) {
-    if (n > cap_) {
-      std::size_t cap = std::max(n, cap_ + cap_ / 2);
-      std::unique_ptr<char[]> nb(new char[cap]);
-      if (size_) std::memcpy(nb.get(), buf_.get(), size_);
-      buf_ = std::move(nb);
-      cap_ = cap;
-    }
+    if (n > cap_) grow(std::max(n, cap_ + cap_ / 2));
     size_ = n;
   }
+  /// Makes room for `n` bytes, keeping the first bytes.
+  void reserve(std::size_t n) {
+    if (n > cap_) grow(n);
+  }
+  [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
 
  private:
+  void grow(std::size_t cap) {
+    std::unique_ptr<char[]> nb(new char[cap]);
+    if (size_) std::memcpy(nb.get(), buf_.get(), size_);
+    buf_ = std::move(nb);
+    cap_ = cap;
+  }
+
   std::unique_ptr<char[]> buf_;
   std::size_t size_ = 0, cap_ = 0;
 };
@@ -120,6 +126,10 @@ struct batch {
   // batch, so that their scratch space is reused from batch to batch.
   iso2709_parser parser;
   record_view view;
+  /// The input bytes the batch holds.
+  [[nodiscard]] std::size_t input_bytes() const noexcept {
+    return owned.size() + std::max(span.size(), static_cast<std::size_t>(to - from));
+  }
   void clear() {
     items.clear();
     diags.clear();
@@ -316,6 +326,9 @@ class read_ranges {
   /// before it (through some filler), and after it, to see a whole leader
   /// near its end. A guess that needed more is found wrong by the check.
   static constexpr std::uint64_t margin = 256;
+  /// Room kept in a batch's buffer past its range, for the record that
+  /// begins in the range and ends after it.
+  static constexpr std::size_t overhang = std::size_t{32} << 10;
 
   explicit read_ranges(const Source& src) noexcept : src_(&src), first_(src.window().offset), end_(src.size()) {}
   [[nodiscard]] std::uint64_t first() const noexcept { return first_; }
@@ -326,6 +339,10 @@ class read_ranges {
     const std::uint64_t lo = at_first ? from : std::max(first_, from - std::min(from, margin));
     const std::uint64_t hi = std::min(end_, to + margin);
     b.span_begin = lo;
+    // Room, from the start, for the record that runs past the range's end
+    // (most are shorter than `overhang`): a buffer that grows is copied into
+    // fresh memory, and fresh pages cost more than the copy.
+    b.span.reserve(static_cast<std::size_t>(hi - lo) + overhang);
     b.span.resize(static_cast<std::size_t>(hi - lo));
     b.input_error = src_->read_at(lo, b.span.data(), b.span.size());
     if (!b.input_error.empty()) {
@@ -522,11 +539,22 @@ class parallel_reader {
     const std::size_t batch_bytes = std::max<std::size_t>(po_.batch_bytes, 1);
     const std::size_t batch_records = std::max<std::size_t>(po_.batch_records, 1);
     std::atomic<bool> stopped{false};
+    // The most output a batch has held so far.
+    std::atomic<std::size_t> out_most{0};
 
     auto parse_batch = [&](batch_t* b) -> batch_t* {
       detail::iso2709_parser& parser = b->parser;
       parser.set_options(detail::parse_options{ro_.validate_utf8});
       record_view& view = b->view;
+      if constexpr (detail::has_output<Results>) {
+        // Output that outgrows its string is copied into fresh memory, and
+        // fresh pages cost more than the copy: a batch's string starts with
+        // room for the most any batch has held, or for as many bytes as it
+        // reads. Room never written to costs no memory.
+        std::string& out = b->results.out;
+        const std::size_t room = std::max(out_most.load(std::memory_order_relaxed), b->input_bytes());
+        if (out.capacity() < room) out.reserve(room);
+      }
       for (detail::batch_item& item : b->items) {
         if constexpr (detail::stable_source<Source> || detail::positional_source<Source>) {
           // Cut on a worker, the chunks were numbered from 0 in the batch.
@@ -545,6 +573,12 @@ class parallel_reader {
           if constexpr (detail::has_output<Results>) item.out_begin = b->results.out.size();
           produce(b->results, static_cast<const record_view&>(view));
           if constexpr (detail::has_output<Results>) item.out_end = b->results.out.size();
+        }
+      }
+      if constexpr (detail::has_output<Results>) {
+        const std::size_t held = b->results.out.size();
+        std::size_t most = out_most.load(std::memory_order_relaxed);
+        while (held > most && !out_most.compare_exchange_weak(most, held, std::memory_order_relaxed)) {
         }
       }
       return b;
