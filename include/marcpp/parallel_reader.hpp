@@ -9,6 +9,7 @@
 #include <marcpp/byte_range.hpp>
 #include <marcpp/config.hpp>
 #include <marcpp/detail/iso2709_parser.hpp>
+#include <marcpp/detail/pages.hpp>
 #include <marcpp/detail/parallel.hpp>
 #include <marcpp/detail/scanner.hpp>
 #include <marcpp/reader.hpp>
@@ -84,6 +85,7 @@ class byte_buffer {
  private:
   void grow(std::size_t cap) {
     std::unique_ptr<char[]> nb(new char[cap]);
+    (void)prefault(nb.get(), cap);
     if (size_) std::memcpy(nb.get(), buf_.get(), size_);
     buf_ = std::move(nb);
     cap_ = cap;
@@ -552,8 +554,14 @@ class parallel_reader {
         // room for the most any batch has held, or for as many bytes as it
         // reads. Room never written to costs no memory.
         std::string& out = b->results.out;
-        const std::size_t room = std::max(out_most.load(std::memory_order_relaxed), b->input_bytes());
-        if (out.capacity() < room) out.reserve(room);
+        const std::size_t most = out_most.load(std::memory_order_relaxed);
+        const std::size_t room = std::max(most, b->input_bytes());
+        if (out.capacity() < room) {
+          out.reserve(room);
+          // What will be written, mapped at once: the most a batch held,
+          // or for the first batches as much as they read.
+          (void)detail::prefault(out.data() + out.size(), (most ? most : room) - out.size());
+        }
       }
       for (detail::batch_item& item : b->items) {
         if constexpr (detail::stable_source<Source> || detail::positional_source<Source>) {
