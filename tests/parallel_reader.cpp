@@ -21,9 +21,13 @@ struct transcript {
   bool operator==(const transcript&) const = default;
 };
 
+// A record as its reader hands it on, with the diagnostics it carries (a
+// transform sees them as the sequential reader's caller does).
 std::string describe(const marcpp::record_view& v) {
-  return std::to_string(v.index()) + "@" + std::to_string(v.offset()) + ":" + std::string(v.raw()) + "|" +
-         marcpp::to_line(v);
+  std::string s = std::to_string(v.index()) + "@" + std::to_string(v.offset()) + ":" + std::string(v.raw()) + "|" +
+                  marcpp::to_line(v);
+  for (const marcpp::diagnostic& d : v.diagnostics()) s += "[" + marcpp::to_string(d) + "]";
+  return s;
 }
 
 template <class Source>

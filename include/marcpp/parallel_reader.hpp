@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -574,14 +575,17 @@ class parallel_reader {
         std::size_t stopper = 0;
         item.v = detail::judge(ro_.policy, parsed, diags, &stopper);
         item.stopper = static_cast<std::uint32_t>(stopper);
-        item.diag_begin = static_cast<std::uint32_t>(b->diags.size());
-        b->diags.insert(b->diags.end(), diags.begin(), diags.end());
-        item.diag_end = static_cast<std::uint32_t>(b->diags.size());
         if (item.v == detail::verdict::deliver) {
           if constexpr (detail::has_output<Results>) item.out_begin = b->results.out.size();
           produce(b->results, static_cast<const record_view&>(view));
           if constexpr (detail::has_output<Results>) item.out_end = b->results.out.size();
         }
+        // The record's diagnostics go with the batch, moved (their messages
+        // are not copied): the transform has seen the record, and the view
+        // is parsed afresh for the next one.
+        item.diag_begin = static_cast<std::uint32_t>(b->diags.size());
+        b->diags.insert(b->diags.end(), std::make_move_iterator(diags.begin()), std::make_move_iterator(diags.end()));
+        item.diag_end = static_cast<std::uint32_t>(b->diags.size());
       }
       if constexpr (detail::has_output<Results>) {
         const std::size_t held = b->results.out.size();
