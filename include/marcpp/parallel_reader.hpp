@@ -81,7 +81,6 @@ class byte_buffer {
   void reserve(std::size_t n) {
     if (n > cap_) grow(n);
   }
-  [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
 
  private:
   void grow(std::size_t cap) {
@@ -561,7 +560,8 @@ class parallel_reader {
           out.reserve(room);
           // What will be written, mapped at once: the most a batch held,
           // or for the first batches as much as they read.
-          (void)detail::prefault(out.data() + out.size(), (most ? most : room) - out.size());
+          const std::size_t will = std::min(out.capacity(), most ? most : room);
+          if (will > out.size()) (void)detail::prefault(out.data() + out.size(), will - out.size());
         }
       }
       for (detail::batch_item& item : b->items) {
