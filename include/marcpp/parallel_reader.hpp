@@ -21,7 +21,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -108,7 +107,10 @@ struct batch_item {
 template <class Result>
 struct batch {
   std::vector<batch_item> items;
+  // The diagnostics of the batch's records: the first `ndiags`. The others
+  // are kept from earlier batches, so that their strings' room is reused.
   std::vector<diagnostic> diags;
+  std::size_t ndiags = 0;
   std::string owned;           // the bytes, for a source that cannot keep them
   std::string input_error;     // the input failed after the last item
   Result results;
@@ -134,7 +136,7 @@ struct batch {
   }
   void clear() {
     items.clear();
-    diags.clear();
+    ndiags = 0;
     owned.clear();
     input_error.clear();
     results.clear();
@@ -582,10 +584,19 @@ class parallel_reader {
         }
         // The record's diagnostics go with the batch, moved (their messages
         // are not copied): the transform has seen the record, and the view
-        // is parsed afresh for the next one.
-        item.diag_begin = static_cast<std::uint32_t>(b->diags.size());
-        b->diags.insert(b->diags.end(), std::make_move_iterator(diags.begin()), std::make_move_iterator(diags.end()));
-        item.diag_end = static_cast<std::uint32_t>(b->diags.size());
+        // is parsed afresh for the next one. A slot kept from an earlier
+        // batch is moved into, so a string hands its room back to the view,
+        // whose strings are freed as the next record is parsed: memory is
+        // taken and given back in turn, not a batch's worth at once.
+        item.diag_begin = static_cast<std::uint32_t>(b->ndiags);
+        for (diagnostic& d : diags) {
+          if (b->ndiags < b->diags.size())
+            b->diags[b->ndiags] = std::move(d);
+          else
+            b->diags.push_back(std::move(d));
+          ++b->ndiags;
+        }
+        item.diag_end = static_cast<std::uint32_t>(b->ndiags);
       }
       if constexpr (detail::has_output<Results>) {
         const std::size_t held = b->results.out.size();
