@@ -103,6 +103,39 @@ TEST_CASE("stream_source and file_source keep memory bounded by the largest reco
   check_bounded(marcpp::file_source{file.path, 4096}, rec);
 }
 
+TEST_CASE("a source's buffer grows seldom, however its records grow") {
+  // 300 records, each a field (43 bytes) longer than the one before (about
+  // 80 bytes to 13 KB): a buffer sized for each request exactly would grow
+  // at each record, and every growth is a copy into fresh memory.
+  std::string all;
+  std::size_t largest = 0;
+  for (int i = 0; i < 300; ++i) {
+    marcpp::record rec;
+    rec.add(marcpp::field::control("001", std::to_string(1000 + i)));
+    for (int j = 0; j <= i; ++j) rec.add(marcpp::field("500", "  ", {{'a', std::string(26, 'n')}}));
+    const std::string bytes = marcpp::to_iso2709(rec);
+    largest = std::max(largest, bytes.size());
+    all += bytes;
+  }
+  auto check = [&](auto src) {
+    marcpp::reader r{std::move(src)};
+    marcpp::record_view v;
+    std::size_t n = 0, grows = 0, cap = 0;
+    while (r.next(v)) {
+      ++n;
+      if (r.source().capacity() != cap) ++grows;
+      cap = r.source().capacity();
+    }
+    CHECK(n == 300);
+    CHECK(grows <= 6);
+    CHECK(cap <= 2 * 4096 + 2 * largest);
+  };
+  std::istringstream in(all);
+  check(marcpp::stream_source{in, 4096});
+  test::temp_file file("growing.mrc", all);
+  check(marcpp::file_source{file.path, 4096});
+}
+
 TEST_CASE("file_source") {
   const auto path = test::crafted("ok-three.mrc");
   const std::string bytes = test::slurp(path);

@@ -30,8 +30,9 @@ enum class compression : std::uint8_t { none, gzip, zstd };
 }
 
 /// A source that reads compressed bytes from a `std::istream` and shows the
-/// decompressed bytes, holding at most the largest record plus one chunk
-/// of each. Corrupt or truncated compressed data ends reading with an
+/// decompressed bytes, holding at most one chunk of compressed bytes, and
+/// two chunks and twice the largest record of decompressed ones. Corrupt
+/// or truncated compressed data ends reading with an
 /// `io_error` naming the problem.
 template <class Decoder>
 class basic_decompressing_source {

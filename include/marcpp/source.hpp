@@ -16,12 +16,14 @@
 
 #include <marcpp/config.hpp>
 #include <marcpp/detail/file.hpp>
+#include <marcpp/detail/pages.hpp>
 #if MARCPP_HAS_EXCEPTIONS
 #  include <marcpp/detail/mmap.hpp>
 #endif
 #include <marcpp/error.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -104,9 +106,10 @@ namespace detail {
 
 /// The sliding window of a source that produces its bytes in pieces (a
 /// stream, a decompressor): it keeps the unread bytes, compacts them to the
-/// front, and grows only as far as one request needs, so memory stays bounded
-/// by the largest record plus one chunk. `Produce` is called as
-/// `produce(char* dst, std::size_t room) -> std::size_t`, returning 0 at the end.
+/// front, and grows only as far as one request needs, rounded up, so memory
+/// stays bounded by two chunks and twice the largest record. `Produce` is
+/// called as `produce(char* dst, std::size_t room) -> std::size_t`,
+/// returning 0 at the end.
 class window_buffer {
  public:
   explicit window_buffer(std::size_t chunk) noexcept : chunk_(std::max<std::size_t>(chunk, 64)) {}
@@ -126,10 +129,15 @@ class window_buffer {
       pos_ = 0;
     }
     if (n + chunk_ > cap_) {
-      std::size_t cap = n + chunk_;
-      // Not zeroed: only the bytes `produce` writes are used, and a
-      // large buffer is touched page by page as it fills, not all at once.
+      // Room for a chunk past the request, the request rounded up to a
+      // power of two and to at least a chunk: a buffer that grows is copied
+      // into fresh memory, and fresh pages cost more than the copy, so it
+      // grows seldom (not at each record longer than any before it). Not
+      // zeroed: only the bytes `produce` writes are used. Mapped at once,
+      // since the reads below fill it whole.
+      const std::size_t cap = chunk_ + std::max(std::bit_ceil(n), chunk_);
       std::unique_ptr<char[]> nb(new char[cap]);
+      (void)prefault(nb.get(), cap);
       if (end_) std::memcpy(nb.get(), buf_.get(), end_);
       buf_ = std::move(nb);
       cap_ = cap;
@@ -188,8 +196,8 @@ class stream_source {
 
 #if MARCPP_HAS_EXCEPTIONS
 /// A regular file, read in pieces into a buffer that is reused (`pread(2)`
-/// on POSIX systems), not mapped: memory stays bounded by the largest record
-/// plus one chunk, and record views are valid until the next read, as with
+/// on POSIX systems), not mapped: memory stays bounded by two chunks and
+/// twice the largest record, and record views are valid until the next read, as with
 /// `stream_source`. Reading a file this way touches no new memory pages as
 /// it goes, which on a virtual machine can cost less than mapping it (see
 /// docs/reading.md). The parallel reader reads such a file on every worker
