@@ -130,6 +130,9 @@ struct batch {
   // batch, so that their scratch space is reused from batch to batch.
   iso2709_parser parser;
   record_view view;
+  // How much of the output string's buffer (at `out_base`) is mapped.
+  const char* out_base = nullptr;
+  std::size_t out_mapped = 0;
   /// The input bytes the batch holds.
   [[nodiscard]] std::size_t input_bytes() const noexcept {
     return owned.size() + std::max(span.size(), static_cast<std::size_t>(to - from));
@@ -546,6 +549,29 @@ class parallel_reader {
     // The most output a batch has held so far.
     std::atomic<std::size_t> out_most{0};
 
+    // Maps the output string's next pages, a step at a time, before a record
+    // is written there: one system call for many pages is cheaper than a
+    // fault for each (see detail::prefault).
+    auto map_ahead = [](batch_t& b) {
+      if constexpr (detail::has_output<Results>) {
+        constexpr std::size_t ahead = std::size_t{64} << 10, step = std::size_t{256} << 10;
+        std::string& out = b.results.out;
+        if (out.data() != b.out_base) {  // a new buffer
+          b.out_base = out.data();
+          b.out_mapped = 0;
+        }
+        if (out.size() + ahead <= b.out_mapped || b.out_mapped >= out.capacity()) return;
+        const std::size_t from = std::max(out.size(), b.out_mapped);
+        std::size_t to = std::min(out.capacity(), from + step);
+        if (to < out.capacity()) {  // end on a page boundary, where the next step starts
+          const auto at = reinterpret_cast<std::uintptr_t>(out.data());
+          to = static_cast<std::size_t>(((at + to) & ~std::uintptr_t{4095}) - at);
+        }
+        (void)detail::prefault(out.data() + from, to - from);
+        b.out_mapped = to;
+      }
+    };
+
     auto parse_batch = [&](batch_t* b) -> batch_t* {
       detail::iso2709_parser& parser = b->parser;
       parser.set_options(detail::parse_options{ro_.validate_utf8});
@@ -553,18 +579,14 @@ class parallel_reader {
       if constexpr (detail::has_output<Results>) {
         // Output that outgrows its string is copied into fresh memory, and
         // fresh pages cost more than the copy: a batch's string starts with
-        // room for the most any batch has held, or for as many bytes as it
-        // reads. Room never written to costs no memory.
+        // room for the most any batch has held (and an eighth), or, before
+        // any batch is done, for four times as many bytes as it reads. Room
+        // never written to costs no memory.
         std::string& out = b->results.out;
         const std::size_t most = out_most.load(std::memory_order_relaxed);
-        const std::size_t room = std::max(most, b->input_bytes());
-        if (out.capacity() < room) {
-          out.reserve(room);
-          // What will be written, mapped at once: the most a batch held,
-          // or for the first batches as much as they read.
-          const std::size_t will = std::min(out.capacity(), most ? most : room);
-          if (will > out.size()) (void)detail::prefault(out.data() + out.size(), will - out.size());
-        }
+        const std::size_t in = b->input_bytes();
+        const std::size_t room = most ? std::max(most + most / 8, in) : 4 * in;
+        if (out.capacity() < room) out.reserve(room);
       }
       for (detail::batch_item& item : b->items) {
         if constexpr (detail::stable_source<Source> || detail::positional_source<Source>) {
@@ -578,7 +600,10 @@ class parallel_reader {
         item.v = detail::judge(ro_.policy, parsed, diags, &stopper);
         item.stopper = static_cast<std::uint32_t>(stopper);
         if (item.v == detail::verdict::deliver) {
-          if constexpr (detail::has_output<Results>) item.out_begin = b->results.out.size();
+          if constexpr (detail::has_output<Results>) {
+            map_ahead(*b);
+            item.out_begin = b->results.out.size();
+          }
           produce(b->results, static_cast<const record_view&>(view));
           if constexpr (detail::has_output<Results>) item.out_end = b->results.out.size();
         }
