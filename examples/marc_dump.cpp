@@ -34,8 +34,13 @@
 
 namespace {
 
+// Standard output, written a piece at a time: `buf` is written out once it
+// holds `piece` bytes. It keeps its room: a buffer that grows is copied
+// into fresh memory, and fresh pages cost more than the copy.
 struct output {
+  static constexpr std::size_t piece = std::size_t{256} << 10;
   std::string buf;
+  output() { buf.reserve(piece + (std::size_t{64} << 10)); }
   void write(std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); }
   void flush() {
     if (!buf.empty()) write(buf);
@@ -191,7 +196,7 @@ int main(int argc, char** argv) {
         } else {
           marcpp::write_line(rec, out.buf);
         }
-        if (out.buf.size() >= (std::size_t{1} << 20)) out.flush();
+        if (out.buf.size() >= output::piece) out.flush();
       }
       out.flush();
       return r.failed();
