@@ -565,7 +565,8 @@ class parallel_reader {
         std::size_t to = std::min(out.capacity(), from + step);
         if (to < out.capacity()) {  // end on a page boundary, where the next step starts
           const auto at = reinterpret_cast<std::uintptr_t>(out.data());
-          to = static_cast<std::size_t>(((at + to) & ~std::uintptr_t{4095}) - at);
+          const std::uintptr_t page = detail::page_size();
+          to = static_cast<std::size_t>(((at + to) & ~(page - 1)) - at);
         }
         (void)detail::prefault(out.data() + from, to - from);
         b.out_mapped = to;

@@ -109,7 +109,8 @@ namespace detail {
 /// front, and grows only as far as one request needs, rounded up, so memory
 /// stays bounded by two chunks and twice the largest record. `Produce` is
 /// called as `produce(char* dst, std::size_t room) -> std::size_t`,
-/// returning 0 at the end.
+/// returning 0 at the end; `available`, if not 0, is how many bytes it
+/// can still give (a file's rest), which the buffer maps at once.
 class window_buffer {
  public:
   explicit window_buffer(std::size_t chunk) noexcept : chunk_(std::max<std::size_t>(chunk, 64)) {}
@@ -119,7 +120,7 @@ class window_buffer {
   [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
 
   template <class Produce>
-  bool fill(std::size_t n, Produce&& produce) {
+  bool fill(std::size_t n, Produce&& produce, std::uint64_t available = 0) {
     if (end_ - pos_ >= n) return true;
     if (done_) return false;
     if (pos_ > 0) {  // keep only the unread bytes
@@ -133,11 +134,11 @@ class window_buffer {
       // power of two and to at least a chunk: a buffer that grows is copied
       // into fresh memory, and fresh pages cost more than the copy, so it
       // grows seldom (not at each record longer than any before it). Not
-      // zeroed: only the bytes `produce` writes are used. Mapped at once,
-      // since the reads below fill it whole.
+      // zeroed: only the bytes `produce` writes are used. What the copy and
+      // the reads below will surely fill is mapped at once.
       const std::size_t cap = chunk_ + std::max(std::bit_ceil(n), chunk_);
       std::unique_ptr<char[]> nb(new char[cap]);
-      (void)prefault(nb.get(), cap);
+      (void)prefault(nb.get(), static_cast<std::size_t>(std::min<std::uint64_t>(cap, end_ + available)));
       if (end_) std::memcpy(nb.get(), buf_.get(), end_);
       buf_ = std::move(nb);
       cap_ = cap;
@@ -164,8 +165,8 @@ class window_buffer {
 }  // namespace detail
 
 /// A source over a `std::istream` (a pipe, standard input, any stream). It
-/// holds only the record being read and one read-ahead chunk, so memory
-/// stays bounded by the largest record, not by the input. Record views read
+/// holds only the record being read and what is read ahead (a chunk or
+/// two), so memory stays bounded by the largest record, not by the input. Record views read
 /// from it are valid until the next read.
 class stream_source {
  public:
@@ -228,7 +229,7 @@ class file_source {
       if (!error_.empty()) return 0;
       next_ += k;
       return k;
-    });
+    }, next_ < file_->size() ? file_->size() - next_ : 0);
   }
   void consume(std::size_t n) noexcept { win_.consume(n); }
   [[nodiscard]] std::string_view error() const noexcept { return error_; }
