@@ -4,19 +4,9 @@
 
 #include <doctest/doctest.h>
 
-#include <algorithm>
 #include <atomic>
-#include <map>
-#include <mutex>
-#include <set>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
-
-#if defined(__linux__)
-#  include <pthread.h>
-#  include <sched.h>
-#endif
 
 namespace {
 
@@ -420,90 +410,3 @@ TEST_CASE("parallel_reader: a file_source read from where it stands, and an empt
   CHECK(n == 0);
   CHECK_FALSE(e.failed());
 }
-
-#if defined(__linux__)
-namespace {
-// The cores the calling thread may run on; empty if they cannot be read.
-std::vector<int> cores_of_this_thread() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cores;
-  if (pthread_getaffinity_np(pthread_self(), sizeof set, &set) != 0) return cores;
-  for (std::size_t c = 0; c < static_cast<std::size_t>(CPU_SETSIZE); ++c)
-    if (CPU_ISSET(c, &set)) cores.push_back(static_cast<int>(c));
-  return cores;
-}
-
-// The cores each thread that parsed records of a run could run on, as it
-// parsed them; and how many records were handed on.
-struct binding_seen {
-  std::map<std::thread::id, std::vector<int>> cores;
-  std::uint64_t records = 0;
-};
-binding_seen run_seeing_cores(unsigned threads, marcpp::thread_binding binding) {
-  std::string bytes;
-  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
-  for (int i = 0; i < 4000; ++i) bytes += good;
-  binding_seen seen;
-  std::mutex m;
-  marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, {.threads = threads, .batch_bytes = 4000, .binding = binding}};
-  r.run(
-      [&](const marcpp::record_view&) {
-        std::vector<int> c = cores_of_this_thread();
-        std::lock_guard<std::mutex> lock(m);
-        seen.cores[std::this_thread::get_id()] = std::move(c);
-        return 1;
-      },
-      [&](int) { ++seen.records; });
-  return seen;
-}
-}  // namespace
-
-TEST_CASE("parallel_reader: threads bound to cores of their own while a run lasts, and unbound after") {
-  const std::vector<int> before = cores_of_this_thread();
-  REQUIRE(!before.empty());
-
-  binding_seen bound = run_seeing_cores(2, marcpp::thread_binding::cores);
-  CHECK(bound.records == 4000);
-  REQUIRE(!bound.cores.empty());
-  std::set<int> used;
-  for (const auto& entry : bound.cores) {
-    const std::vector<int>& cores = entry.second;
-    CAPTURE(cores.size());
-    REQUIRE(cores.size() == 1);  // bound to one core
-    CHECK(std::find(before.begin(), before.end(), cores[0]) != before.end());
-    used.insert(cores[0]);
-  }
-  if (before.size() >= 2) CHECK(used.size() == bound.cores.size());  // each thread a core of its own
-  CHECK(cores_of_this_thread() == before);  // the caller's binding back
-
-  // Never bound: every thread, the workers of the run before included (they
-  // got their binding back as they left it), may run on every core.
-  binding_seen free = run_seeing_cores(2, marcpp::thread_binding::none);
-  CHECK(free.records == 4000);
-  for (const auto& entry : free.cores) CHECK(entry.second == before);
-  CHECK(cores_of_this_thread() == before);
-}
-
-TEST_CASE("parallel_reader: automatic binding only with one thread for each core") {
-  const std::vector<int> before = cores_of_this_thread();
-  REQUIRE(!before.empty());
-  const auto n = static_cast<unsigned>(before.size());
-
-  // One thread, or more threads than cores: not bound.
-  for (unsigned threads : {1u, n + 1}) {
-    CAPTURE(threads);
-    binding_seen seen = run_seeing_cores(threads, marcpp::thread_binding::automatic);
-    CHECK(seen.records == 4000);
-    for (const auto& entry : seen.cores) CHECK(entry.second == before);
-  }
-  if (n >= 2) {  // one thread for each core: bound
-    binding_seen seen = run_seeing_cores(n, marcpp::thread_binding::automatic);
-    CHECK(seen.records == 4000);
-    for (const auto& entry : seen.cores) CHECK(entry.second.size() == 1);
-  } else {
-    MESSAGE("one core: the case of one thread for each core is the one-thread case above");
-  }
-  CHECK(cores_of_this_thread() == before);
-}
-#endif
