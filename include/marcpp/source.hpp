@@ -166,8 +166,8 @@ class window_buffer {
 
 /// A source over a `std::istream` (a pipe, standard input, any stream). It
 /// holds only the record being read and what is read ahead (a chunk or
-/// two), so memory stays bounded by the largest record, not by the input. Record views read
-/// from it are valid until the next read.
+/// two), so memory stays bounded by the largest record, not by the input.
+/// Record views read from it are valid until the next read.
 class stream_source {
  public:
   static constexpr std::size_t default_chunk = std::size_t{1} << 16;
@@ -223,13 +223,13 @@ class file_source {
   [[nodiscard]] source_window window() const noexcept { return win_.window(); }
   bool fill(std::size_t n) {
     return win_.fill(n, [this](char* dst, std::size_t room) -> std::size_t {
-      if (!error_.empty() || next_ >= file_->size()) return 0;
-      const auto k = static_cast<std::size_t>(std::min<std::uint64_t>(room, file_->size() - next_));
+      if (!error_.empty() || rest() == 0) return 0;
+      const auto k = static_cast<std::size_t>(std::min<std::uint64_t>(room, rest()));
       error_ = file_->read_at(next_, dst, k);
       if (!error_.empty()) return 0;
       next_ += k;
       return k;
-    }, next_ < file_->size() ? file_->size() - next_ : 0);
+    }, rest());
   }
   void consume(std::size_t n) noexcept { win_.consume(n); }
   [[nodiscard]] std::string_view error() const noexcept { return error_; }
@@ -243,6 +243,8 @@ class file_source {
   [[nodiscard]] std::size_t capacity() const noexcept { return win_.capacity(); }
 
  private:
+  // The bytes of the file not yet read.
+  [[nodiscard]] std::uint64_t rest() const noexcept { return next_ < file_->size() ? file_->size() - next_ : 0; }
   std::shared_ptr<detail::positional_file> file_;  // shared: moving the source keeps it open
   detail::window_buffer win_;
   std::uint64_t next_ = 0;  // the file position the next read starts at
