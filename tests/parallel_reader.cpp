@@ -4,9 +4,19 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+
+#if defined(__linux__)
+#  include <pthread.h>
+#  include <sched.h>
+#endif
 
 namespace {
 
@@ -410,3 +420,212 @@ TEST_CASE("parallel_reader: a file_source read from where it stands, and an empt
   CHECK(n == 0);
   CHECK_FALSE(e.failed());
 }
+
+#if defined(__linux__)
+namespace {
+// The cores the calling thread may run on; empty if they cannot be read.
+std::vector<int> cores_of_this_thread() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cores;
+  if (pthread_getaffinity_np(pthread_self(), sizeof set, &set) != 0) return cores;
+  for (std::size_t c = 0; c < static_cast<std::size_t>(CPU_SETSIZE); ++c)
+    if (CPU_ISSET(c, &set)) cores.push_back(static_cast<int>(c));
+  return cores;
+}
+
+// The cores each thread that parsed records of a run could run on, as it
+// parsed them; and how many records were handed on.
+struct binding_seen {
+  std::map<std::thread::id, std::vector<int>> cores;
+  std::uint64_t records = 0;
+};
+binding_seen run_seeing_cores(unsigned threads, marcpp::thread_binding binding) {
+  std::string bytes;
+  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
+  for (int i = 0; i < 4000; ++i) bytes += good;
+  binding_seen seen;
+  std::mutex m;
+  marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, {.threads = threads, .batch_bytes = 4000, .binding = binding}};
+  r.run(
+      [&](const marcpp::record_view&) {
+        std::vector<int> c = cores_of_this_thread();
+        std::lock_guard<std::mutex> lock(m);
+        seen.cores[std::this_thread::get_id()] = std::move(c);
+        return 1;
+      },
+      [&](int) { ++seen.records; });
+  return seen;
+}
+}  // namespace
+
+TEST_CASE("parallel_reader: threads bound to cores of their own while a run lasts, and unbound after") {
+  const std::vector<int> before = cores_of_this_thread();
+  REQUIRE(!before.empty());
+
+  binding_seen bound = run_seeing_cores(2, marcpp::thread_binding::cores);
+  CHECK(bound.records == 4000);
+  REQUIRE(!bound.cores.empty());
+  std::set<int> used;
+  for (const auto& entry : bound.cores) {
+    const std::vector<int>& cores = entry.second;
+    CAPTURE(cores.size());
+    REQUIRE(cores.size() == 1);  // bound to one core
+    CHECK(std::find(before.begin(), before.end(), cores[0]) != before.end());
+    used.insert(cores[0]);
+  }
+  if (before.size() >= 2) CHECK(used.size() == bound.cores.size());  // each thread a core of its own
+  CHECK(cores_of_this_thread() == before);  // the caller's binding back
+
+  // Never bound: every thread, the workers of the run before included (they
+  // got their binding back as they left it), may run on every core.
+  binding_seen free = run_seeing_cores(2, marcpp::thread_binding::none);
+  CHECK(free.records == 4000);
+  for (const auto& entry : free.cores) CHECK(entry.second == before);
+  CHECK(cores_of_this_thread() == before);
+}
+
+TEST_CASE("parallel_reader: automatic binding only with one thread for each core") {
+  const std::vector<int> before = cores_of_this_thread();
+  REQUIRE(!before.empty());
+  const auto n = static_cast<unsigned>(before.size());
+
+  // One thread, or more threads than cores: not bound.
+  for (unsigned threads : {1u, n + 1}) {
+    CAPTURE(threads);
+    binding_seen seen = run_seeing_cores(threads, marcpp::thread_binding::automatic);
+    CHECK(seen.records == 4000);
+    for (const auto& entry : seen.cores) CHECK(entry.second == before);
+  }
+  if (n >= 2) {  // one thread for each core: bound
+    binding_seen seen = run_seeing_cores(n, marcpp::thread_binding::automatic);
+    CHECK(seen.records == 4000);
+    for (const auto& entry : seen.cores) CHECK(entry.second.size() == 1);
+  } else {
+    MESSAGE("one core: the case of one thread for each core is the one-thread case above");
+  }
+  CHECK(cores_of_this_thread() == before);
+}
+#endif
+
+#if defined(__linux__)
+TEST_CASE("parallel_reader: a bound run that throws gives every binding back") {
+  const std::vector<int> before = cores_of_this_thread();
+  REQUIRE(!before.empty());
+  std::string bytes;
+  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
+  for (int i = 0; i < 2000; ++i) bytes += good;
+  std::atomic<int> seen{0};
+  marcpp::parallel_reader r{marcpp::memory_source{bytes}, {},
+                            {.threads = 2, .batch_bytes = 4000, .binding = marcpp::thread_binding::cores}};
+  CHECK_THROWS_AS(r.run(
+                      [&](const marcpp::record_view&) {
+                        if (seen.fetch_add(1) == 500) throw std::runtime_error("transform failed");
+                        return 1;
+                      },
+                      [](int) {}),
+                  std::runtime_error);
+  CHECK(cores_of_this_thread() == before);
+  // The workers of the failed run are unbound in the next.
+  binding_seen free = run_seeing_cores(2, marcpp::thread_binding::none);
+  CHECK(free.records == 4000);
+  for (const auto& entry : free.cores) CHECK(entry.second == before);
+}
+
+TEST_CASE("parallel_reader: a run started inside a bound run binds nothing, and the outer run still gives its bindings back") {
+  const std::vector<int> before = cores_of_this_thread();
+  REQUIRE(!before.empty());
+  std::string bytes;
+  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
+  for (int i = 0; i < 200; ++i) bytes += good;
+  std::vector<std::vector<int>> inner_cores;
+  std::mutex m;
+  bool inner_ran = false;
+  marcpp::parallel_reader outer{marcpp::memory_source{bytes}, {},
+                                {.threads = 2, .batch_bytes = 4000, .binding = marcpp::thread_binding::cores}};
+  outer.run([](const marcpp::record_view&) { return 1; },
+            [&](int) {
+              if (inner_ran) return;
+              inner_ran = true;
+              // The sink runs on a thread the outer run bound. An inner run
+              // that asks for binding binds nothing: the thread it runs on
+              // keeps the outer run's binding, and its other threads keep
+              // what they had.
+              const std::vector<int> outer_core = cores_of_this_thread();
+              CHECK(outer_core.size() == 1);
+              binding_seen inner = run_seeing_cores(2, marcpp::thread_binding::cores);
+              CHECK(inner.records == 4000);
+              CHECK(cores_of_this_thread() == outer_core);
+              std::lock_guard<std::mutex> lock(m);
+              for (auto& entry : inner.cores) inner_cores.push_back(entry.second);
+            });
+  CHECK(inner_ran);
+  CHECK(!inner_cores.empty());
+  CHECK(cores_of_this_thread() == before);
+  binding_seen free = run_seeing_cores(2, marcpp::thread_binding::none);
+  for (const auto& entry : free.cores) CHECK(entry.second == before);
+}
+
+TEST_CASE("core_binder: binds each thread once, in turn, and gives the bindings back from the thread that made it") {
+  const std::vector<int> before = cores_of_this_thread();
+  REQUIRE(!before.empty());
+  std::vector<std::size_t> cores;
+  for (int c : before) cores.push_back(static_cast<std::size_t>(c));
+  std::vector<int> a_bound, a_after, b_bound;
+  {
+    marcpp::detail::core_binder binder(cores);
+    // Another thread, started before anything is bound (a thread starts
+    // with the binding of the thread that starts it).
+    std::atomic<int> step{0};
+    std::thread t([&] {
+      while (step.load() != 1) std::this_thread::yield();
+      binder.enter();
+      a_bound = cores_of_this_thread();
+      step.store(2);
+      while (step.load() != 3) std::this_thread::yield();
+      a_after = cores_of_this_thread();
+    });
+    binder.enter();
+    binder.enter();  // once is enough: still one thread bound
+    const std::vector<int> mine = cores_of_this_thread();
+    REQUIRE(mine.size() == 1);
+    CHECK(binder.bound() == 1);
+    // A second binder while this one lives binds nothing.
+    {
+      marcpp::detail::core_binder second(cores);
+      second.enter();
+      CHECK(second.bound() == 0);
+      CHECK(cores_of_this_thread() == mine);
+    }
+    // The other thread is bound to the next core, and stays bound until the
+    // binder gives the binding back, from this thread.
+    step.store(1);
+    while (step.load() != 2) std::this_thread::yield();
+    CHECK(binder.bound() == 2);
+    binder.release();
+    CHECK(binder.bound() == 0);
+    step.store(3);
+    t.join();
+    REQUIRE(a_bound.size() == 1);
+    if (before.size() >= 2) CHECK(a_bound != mine);
+    CHECK(a_after == before);
+    CHECK(cores_of_this_thread() == before);
+    // Released: no more binding.
+    std::thread u([&] {
+      binder.enter();
+      b_bound = cores_of_this_thread();
+    });
+    u.join();
+    CHECK(b_bound == before);
+    CHECK(binder.bound() == 0);
+  }
+  // Once it is gone, a new binder binds again (and gives back as it goes).
+  {
+    marcpp::detail::core_binder third(cores);
+    third.enter();
+    CHECK(third.bound() == 1);
+    CHECK(cores_of_this_thread().size() == 1);
+  }
+  CHECK(cores_of_this_thread() == before);
+}
+#endif

@@ -31,6 +31,17 @@
 
 MARCPP_NAMESPACE_BEGIN
 
+/// Whether a parallel reader binds its threads to cores while it runs.
+enum class thread_binding : std::uint8_t {
+  /// Bind them when there is one thread for each core the process may use
+  /// (the default `threads` = 0 on an unconstrained process), and more than
+  /// one: the scheduler may otherwise leave two on one core while another
+  /// idles.
+  automatic,
+  none,   ///< never bind
+  cores,  ///< always bind, each thread to a core of its own (cores are shared in turn when there are fewer)
+};
+
 /// How a parallel reader works.
 struct parallel_options {
   /// Threads to run on; 0 for every hardware thread.
@@ -47,6 +58,12 @@ struct parallel_options {
   /// Hand results on in input order (true), or as batches finish (false:
   /// diagnostics then come in batch order too).
   bool ordered = true;
+  /// Whether each thread is bound to a core of its own while a run lasts
+  /// (Linux; elsewhere threads are never bound). The thread that calls
+  /// `run` keeps the core it is on, and every thread's earlier binding is
+  /// set back before `run` returns. A run started while another binds its
+  /// threads binds none.
+  thread_binding binding = thread_binding::automatic;
 };
 
 namespace detail {
@@ -718,7 +735,8 @@ class parallel_reader {
         }
         return b;
       };
-      detail::run_pipeline<batch_t>(threads, in_flight, po_.ordered, read_batch, parse_batch, hand_on);
+      detail::run_pipeline<batch_t>(threads, in_flight, po_.ordered, bind_cores(threads), read_batch, parse_batch,
+                                    hand_on);
     }
   }
 
@@ -837,10 +855,19 @@ class parallel_reader {
         throw;
       }
     };
-    detail::run_pipeline<Batch>(threads, in_flight, po_.ordered, cut_range, work, hand);
+    detail::run_pipeline<Batch>(threads, in_flight, po_.ordered, bind_cores(threads), cut_range, work, hand);
   }
 
   [[nodiscard]] std::size_t max_record_size() const noexcept { return ro_.max_record_size; }
+  // Whether a run on `threads` threads binds them to cores.
+  [[nodiscard]] bool bind_cores(unsigned threads) const {
+    switch (po_.binding) {
+      case thread_binding::none: return false;
+      case thread_binding::cores: return true;
+      case thread_binding::automatic: return threads > 1 && detail::allowed_cores().size() == threads;
+    }
+    return false;
+  }
 
   Source src_;
   read_options ro_;
