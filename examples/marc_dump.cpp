@@ -48,6 +48,26 @@ struct output {
   }
 };
 
+// Standard error, for diagnostics: lines gather until `piece` bytes have
+// (a file with hundreds of thousands of warnings then costs a few hundred
+// writes, not one or more for each line), or go out at once when `at_once`
+// (standard output and error both on a terminal, where their order shows).
+struct error_output {
+  static constexpr std::size_t piece = std::size_t{64} << 10;
+  std::string buf;
+  bool at_once = false;
+  void line(std::string_view text) {
+    buf += "marc-dump: ";
+    buf += text;
+    buf += '\n';
+    if (at_once || buf.size() >= piece) flush();
+  }
+  void flush() {
+    if (!buf.empty()) std::fwrite(buf.data(), 1, buf.size(), stderr);
+    buf.clear();
+  }
+};
+
 // "START:END" in bytes; either side may be empty (0, the end).
 bool parse_range(const std::string& s, std::uint64_t& start, std::uint64_t& end) {
   auto colon = s.find(':');
@@ -120,8 +140,10 @@ int main(int argc, char** argv) {
   const marcpp::encoding target = to == "marc8" ? marcpp::encoding::marc8 : marcpp::encoding::utf8;
 
   output out;
+  error_output diag_out;
   bool troubled = false;
   const bool interleave = ::isatty(1) && ::isatty(2);
+  diag_out.at_once = interleave;
   for (const std::string& file : files) {
     const std::string name = file == "-" ? std::string("<stdin>") : file;
     // Diagnostics are printed as they come; stdout is flushed first only
@@ -133,7 +155,7 @@ int main(int argc, char** argv) {
           out.flush();
           std::fflush(stdout);
         }
-        std::cerr << "marc-dump: " << name << ": " << marcpp::to_string(d) << '\n';
+        diag_out.line(name + ": " + marcpp::to_string(d));
       }
     };
     // A record converted to the asked-for character set, with what the
@@ -206,7 +228,9 @@ int main(int argc, char** argv) {
       if (!range.empty()) {
         marcpp::mmap_source whole{file};
         if (marcpp::detect_compression(whole.bytes().substr(0, 4)) != marcpp::compression::none) {
-          std::cerr << "marc-dump: " << name << ": --range needs a plain (uncompressed) file\n";
+          out.flush();
+          diag_out.line(name + ": --range needs a plain (uncompressed) file");
+          diag_out.flush();
           return 2;
         }
         stopped = dump(marcpp::range_source(whole.bytes(), range_start, range_end));
@@ -219,11 +243,13 @@ int main(int argc, char** argv) {
       }
     } catch (const marcpp::error& e) {
       out.flush();
-      std::cerr << "marc-dump: " << e.diagnostic().message << '\n';
+      diag_out.line(e.diagnostic().message);
+      diag_out.flush();
       return 2;
     }
   }
   out.flush();
   std::fflush(stdout);
+  diag_out.flush();
   return troubled ? 1 : 0;
 }
