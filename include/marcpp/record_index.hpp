@@ -9,6 +9,7 @@
 
 #include <marcpp/config.hpp>
 #include <marcpp/detail/mmap.hpp>
+#include <marcpp/detail/pages.hpp>
 #include <marcpp/detail/xxhash.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/parallel_reader.hpp>
@@ -122,8 +123,28 @@ inline diagnostic build_index(const std::filesystem::path& data, const std::file
   auto id_of = [&](const entry& e) { return std::string_view(id_bytes.data() + e.id_at, e.id_len); };
   // Records come in file order: a record the reader delivers, or the error
   // that made it skip one.
+  // The table is filled in the pipeline's serial stage, where every page
+  // fault holds the whole run up: it starts with room for a record in each
+  // KiB of the file (growing by doubling past that), and its pages are
+  // mapped a step at a time, in one call each, before they are written.
+  entries.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(size / 1024 + 1, std::uint64_t{1} << 22)));
+  std::size_t mapped = 0;  // entries whose pages are mapped
+  const entry* mapped_in = entries.data();
   auto place = [&](std::uint64_t index, std::uint64_t offset, std::string_view id, std::uint64_t hash) {
-    if (index >= entries.size()) entries.resize(index + 1, entry{0});
+    if (index >= entries.size()) {
+      if (index >= entries.capacity()) entries.reserve(std::max<std::size_t>(2 * entries.capacity(), index + 1));
+      if (entries.data() != mapped_in) {  // moved: the part copied is mapped
+        mapped_in = entries.data();
+        mapped = entries.size();
+      }
+      if (index >= mapped) {
+        constexpr std::size_t step = (std::size_t{256} << 10) / sizeof(entry);
+        const std::size_t to = std::min<std::size_t>(entries.capacity(), static_cast<std::size_t>(index) + step);
+        (void)detail::prefault(entries.data() + mapped, (to - mapped) * sizeof(entry));
+        mapped = to;
+      }
+      entries.resize(index + 1, entry{0});
+    }
     entries[index] = entry{offset, id_bytes.size(), static_cast<std::uint32_t>(id.size()), hash};
     id_bytes.append(id);
   };
