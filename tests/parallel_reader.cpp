@@ -440,10 +440,16 @@ struct binding_seen {
   std::map<std::thread::id, std::vector<int>> cores;
   std::uint64_t records = 0;
 };
-binding_seen run_seeing_cores(unsigned threads, marcpp::thread_binding binding) {
-  std::string bytes;
+// `n` copies of one sound record, one after another.
+std::string basic_records(int n) {
   const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
-  for (int i = 0; i < 4000; ++i) bytes += good;
+  std::string bytes;
+  for (int i = 0; i < n; ++i) bytes += good;
+  return bytes;
+}
+
+binding_seen run_seeing_cores(unsigned threads, marcpp::thread_binding binding) {
+  const std::string bytes = basic_records(4000);
   binding_seen seen;
   std::mutex m;
   marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, {.threads = threads, .batch_bytes = 4000, .binding = binding}};
@@ -512,9 +518,7 @@ TEST_CASE("parallel_reader: automatic binding only with one thread for each core
 TEST_CASE("parallel_reader: a bound run that throws gives every binding back") {
   const std::vector<int> before = cores_of_this_thread();
   REQUIRE(!before.empty());
-  std::string bytes;
-  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
-  for (int i = 0; i < 2000; ++i) bytes += good;
+  const std::string bytes = basic_records(2000);
   std::atomic<int> seen{0};
   marcpp::parallel_reader r{marcpp::memory_source{bytes}, {},
                             {.threads = 2, .batch_bytes = 4000, .binding = marcpp::thread_binding::cores}};
@@ -535,9 +539,7 @@ TEST_CASE("parallel_reader: a bound run that throws gives every binding back") {
 TEST_CASE("parallel_reader: a run started inside a bound run binds nothing, and the outer run still gives its bindings back") {
   const std::vector<int> before = cores_of_this_thread();
   REQUIRE(!before.empty());
-  std::string bytes;
-  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
-  for (int i = 0; i < 200; ++i) bytes += good;
+  const std::string bytes = basic_records(200);
   std::vector<std::vector<int>> inner_cores;
   std::mutex m;
   bool inner_ran = false;
