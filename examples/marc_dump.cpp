@@ -56,9 +56,10 @@ struct error_output {
   static constexpr std::size_t piece = std::size_t{64} << 10;
   std::string buf;
   bool at_once = false;
-  void line(std::string_view text) {
+  template <class... Parts>
+  void line(const Parts&... parts) {
     buf += "marc-dump: ";
-    buf += text;
+    (buf += ... += parts);
     buf += '\n';
     if (at_once || buf.size() >= piece) flush();
   }
@@ -155,7 +156,7 @@ int main(int argc, char** argv) {
           out.flush();
           std::fflush(stdout);
         }
-        diag_out.line(name + ": " + marcpp::to_string(d));
+        diag_out.line(name, ": ", marcpp::to_string(d));
       }
     };
     // A record converted to the asked-for character set, with what the
@@ -229,7 +230,7 @@ int main(int argc, char** argv) {
         marcpp::mmap_source whole{file};
         if (marcpp::detect_compression(whole.bytes().substr(0, 4)) != marcpp::compression::none) {
           out.flush();
-          diag_out.line(name + ": --range needs a plain (uncompressed) file");
+          diag_out.line(name, ": --range needs a plain (uncompressed) file");
           diag_out.flush();
           return 2;
         }

@@ -423,6 +423,15 @@ TEST_CASE("marc-dump: --range splits a file between processes") {
   CHECK(run(marc_dump + " --range 10:" + " " + q(file)).out.size() < whole.out.size());
   CHECK(run(marc_dump + " --range nonsense " + q(file)).status == 2);
   CHECK(run(marc_dump + " --range 5:1 " + q(file)).status == 2);
+
+  // A compressed file cannot be split by byte ranges: a clear message, status 2, no output.
+  const auto gz = temp_path("range-three.mrc.gz");
+  REQUIRE(run("gzip -c " + q(file) + " > " + q(gz)).status == 0);
+  auto refused = run(marc_dump + " --range 0: " + q(gz));
+  CHECK(refused.status == 2);
+  CHECK(refused.out.empty());
+  CHECK(refused.err == "marc-dump: " + gz.string() + ": --range needs a plain (uncompressed) file\n");
+  std::filesystem::remove(gz);
 }
 
 TEST_CASE("marc-index: build, get by number and by 001") {

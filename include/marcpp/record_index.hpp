@@ -121,8 +121,6 @@ inline diagnostic build_index(const std::filesystem::path& data, const std::file
   std::vector<entry> entries;
   std::string id_bytes;
   auto id_of = [&](const entry& e) { return std::string_view(id_bytes.data() + e.id_at, e.id_len); };
-  // Records come in file order: a record the reader delivers, or the error
-  // that made it skip one.
   // The table is filled in the pipeline's serial stage, where every page
   // fault holds the whole run up: it starts with room for a record in each
   // KiB of the file (growing by doubling past that), and its pages are
@@ -130,6 +128,8 @@ inline diagnostic build_index(const std::filesystem::path& data, const std::file
   entries.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(size / 1024 + 1, std::uint64_t{1} << 22)));
   std::size_t mapped = 0;  // entries whose pages are mapped
   const entry* mapped_in = entries.data();
+  // Records come in file order: a record the reader delivers, or the error
+  // that made it skip one.
   auto place = [&](std::uint64_t index, std::uint64_t offset, std::string_view id, std::uint64_t hash) {
     if (index >= entries.size()) {
       if (index >= entries.capacity()) entries.reserve(std::max<std::size_t>(2 * entries.capacity(), index + 1));
