@@ -47,6 +47,36 @@ TEST_CASE("record_view: a typical record allocates nothing") {
   CHECK(allocs == 0);
 }
 
+TEST_CASE("record_view: a leader fault that every record repeats allocates nothing after the first") {
+  // A whole authority file may carry the same odd leader; each record still
+  // gets its own diagnostic, in the room the one before it had.
+  std::string bytes;
+  const std::string odd = test::slurp(test::crafted("bad-entry-map.mrc"));
+  for (int i = 0; i < 1000; ++i) bytes += odd;
+  marcpp::reader r{marcpp::memory_source{bytes}};
+  marcpp::record_view v;
+  REQUIRE(r.next(v));
+  REQUIRE(v.diagnostics().size() == 1);
+  const marcpp::diagnostic first = v.diagnostics()[0];
+  CHECK(first.code == marcpp::errc::bad_entry_map);
+  CHECK(!first.message.empty());
+  std::size_t n = 1, wrong = 0;
+  allocations = 0;
+  counting = true;
+  while (r.next(v)) {
+    const auto ds = v.diagnostics();
+    if (ds.size() != 1 || ds[0].code != first.code || ds[0].message != first.message ||
+        ds[0].record_index != n || ds[0].record_offset != n * odd.size() ||
+        ds[0].offset != first.offset + n * odd.size() || ds[0].control_number != first.control_number)
+      ++wrong;
+    ++n;
+  }
+  counting = false;
+  CHECK(n == 1000);
+  CHECK(wrong == 0);
+  CHECK(allocations == 0);
+}
+
 TEST_CASE("record_view: the corpus's large bibliographic files, a record at a time") {
   if (!test::have_corpus()) return;
   // Allocation happens only for records beyond the inline capacities

@@ -333,3 +333,40 @@ TEST_CASE("record_view: a canonical record is written as its bytes") {
     CHECK(any);
   }
 }
+
+TEST_CASE("record_view: copies and moves carry the diagnostics of the record, and only those") {
+  // A view keeps diagnostics for reuse past those of its record; a copy or
+  // a move must hold the record's own, however many the view kept.
+  std::string two = test::slurp(test::crafted("invalid-tag.mrc"));
+  const std::string one = test::slurp(test::crafted("bad-entry-map.mrc"));
+  record_view many;
+  {
+    marcpp::reader r{marcpp::memory_source{two}};
+    REQUIRE(r.next(many));
+  }
+  const std::size_t before = many.diagnostics().size();
+  REQUIRE(before >= 1);
+  record_view few = many;  // same record, then read again with fewer diagnostics
+  {
+    marcpp::reader r{marcpp::memory_source{one}};
+    REQUIRE(r.next(few));
+  }
+  REQUIRE(few.diagnostics().size() == 1);
+  CHECK(few.diagnostics()[0].code == marcpp::errc::bad_entry_map);
+
+  record_view copied = few;
+  REQUIRE(copied.diagnostics().size() == 1);
+  CHECK(copied.diagnostics()[0].message == few.diagnostics()[0].message);
+  copied = many;  // assigned over: the record's diagnostics replace them
+  CHECK(copied.diagnostics().size() == before);
+  copied = few;
+  CHECK(copied.diagnostics().size() == 1);
+  CHECK(copied.diagnostics()[0].code == marcpp::errc::bad_entry_map);
+  record_view moved = std::move(copied);
+  CHECK(moved.diagnostics().size() == 1);
+  CHECK(copied.diagnostics().empty());
+  few.clear();
+  CHECK(few.diagnostics().empty());
+  record_view after_clear = few;
+  CHECK(after_clear.diagnostics().empty());
+}

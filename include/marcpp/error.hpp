@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 MARCPP_NAMESPACE_BEGIN
 
@@ -119,6 +120,7 @@ struct diagnostic {
   std::string control_number;          ///< the record's 001, when known
   std::string original;                ///< the offending bytes, when short (a bad tag...)
   std::string message;                 ///< what happened, in words a cataloguer reads
+  // A member added here is also reset in detail::diagnostic_list::reset.
 
   explicit operator bool() const noexcept { return code != errc::ok; }
 };
@@ -173,6 +175,107 @@ inline std::string concat(std::initializer_list<msg_part> parts) {
   for (const msg_part& p : parts) r.append(p.view());
   return r;
 }
+}  // namespace detail
+
+namespace detail {
+
+/// The diagnostics of a record that a parser fills again for every record.
+/// Cleared, it keeps its diagnostics, and the room their strings hold, for
+/// the next record: a file whose every record draws the same warning costs
+/// no allocation for it after the first few records. A contiguous range:
+/// `std::span<diagnostic>` views it.
+class diagnostic_list {
+ public:
+  diagnostic_list() = default;
+  diagnostic_list(const diagnostic_list& o) : items_(o.begin(), o.end()), n_(o.n_) {}
+  diagnostic_list(diagnostic_list&& o) noexcept : items_(std::move(o.items_)), n_(std::exchange(o.n_, 0)) {
+    o.items_.clear();
+  }
+  diagnostic_list& operator=(const diagnostic_list& o) {
+    if (this == &o) return *this;
+    clear();
+    for (const diagnostic& d : o) push_back(d);
+    return *this;
+  }
+  diagnostic_list& operator=(diagnostic_list&& o) noexcept {
+    if (this == &o) return *this;
+    items_ = std::move(o.items_);
+    n_ = std::exchange(o.n_, 0);
+    o.items_.clear();
+    return *this;
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return n_; }
+  [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
+  [[nodiscard]] diagnostic* data() noexcept { return items_.data(); }
+  [[nodiscard]] const diagnostic* data() const noexcept { return items_.data(); }
+  [[nodiscard]] diagnostic* begin() noexcept { return items_.data(); }
+  [[nodiscard]] diagnostic* end() noexcept { return items_.data() + n_; }
+  [[nodiscard]] const diagnostic* begin() const noexcept { return items_.data(); }
+  [[nodiscard]] const diagnostic* end() const noexcept { return items_.data() + n_; }
+  [[nodiscard]] diagnostic& operator[](std::size_t i) noexcept { return items_[i]; }
+  [[nodiscard]] const diagnostic& operator[](std::size_t i) const noexcept { return items_[i]; }
+
+  /// Forgets the diagnostics, keeping them for reuse.
+  void clear() noexcept { n_ = 0; }
+  /// Keeps the first `n` (no more than there are).
+  void shrink_to(std::size_t n) noexcept {
+    if (n < n_) n_ = n;
+  }
+  /// A diagnostic with every member at its default, added at the end.
+  diagnostic& emplace_back() {
+    if (n_ < items_.size()) {
+      reset(items_[n_]);
+      return items_[n_++];
+    }
+    items_.emplace_back();
+    return items_[n_++];
+  }
+  /// The same, except that `message` may still hold the text an earlier
+  /// record's diagnostic had there, for the caller to set (often to the
+  /// same text, which it then need not copy).
+  diagnostic& emplace_back_for_message() {
+    if (n_ < items_.size()) {
+      reset(items_[n_], false);
+      return items_[n_++];
+    }
+    items_.emplace_back();
+    return items_[n_++];
+  }
+  void push_back(const diagnostic& d) {
+    if (n_ < items_.size()) {
+      items_[n_] = d;
+    } else {
+      items_.push_back(d);
+    }
+    ++n_;
+  }
+  void push_back(diagnostic&& d) {
+    if (n_ < items_.size()) {
+      items_[n_] = std::move(d);
+    } else {
+      items_.push_back(std::move(d));
+    }
+    ++n_;
+  }
+
+ private:
+  static void reset(diagnostic& d, bool message = true) noexcept {
+    d.code = errc::ok;
+    d.level = severity::error;
+    d.record_index = d.record_offset = d.offset = npos;
+    d.tag = {};
+    d.field_index = -1;
+    d.line = d.column = 0;
+    d.control_number.clear();
+    d.original.clear();
+    if (message) d.message.clear();
+  }
+
+  std::vector<diagnostic> items_;  // items_[n_...] are kept for reuse
+  std::size_t n_ = 0;
+};
+
 }  // namespace detail
 
 /// The stable name of an error kind (`"missing_field_terminator"`).

@@ -61,7 +61,7 @@ enum class verdict : std::uint8_t { deliver, skip, stop };
 /// Applies `policy` to a record the parser produced (`parsed`) or gave up on,
 /// setting the final level of each of its diagnostics. On `stop`, `*stopper`
 /// is the index of the diagnostic that stopped reading.
-inline verdict judge(error_policy policy, bool parsed, std::vector<diagnostic>& diags, std::size_t* stopper) {
+inline verdict judge(error_policy policy, bool parsed, std::span<diagnostic> diags, std::size_t* stopper) {
   if (!parsed) {
     *stopper = diags.size() - 1;
     if (policy == error_policy::strict) {

@@ -231,7 +231,7 @@ class record_view : public detail::record_reads<record_view> {
   [[nodiscard]] auto end() const noexcept { return fields_.end(); }
 
   /// Warnings and repairs found while reading this record.
-  [[nodiscard]] std::span<const diagnostic> diagnostics() const noexcept { return {diags_.data(), diags_.size()}; }
+  [[nodiscard]] std::span<const diagnostic> diagnostics() const noexcept { return diags_; }
   /// True if the lenient policy changed or flagged anything in this record.
   [[nodiscard]] bool repaired() const noexcept {
     for (const auto& d : diags_)
@@ -305,7 +305,7 @@ class record_view : public detail::record_reads<record_view> {
   marcpp::leader leader_;
   fields_container fields_;
   subfields_container subfields_;
-  std::vector<diagnostic> diags_;
+  detail::diagnostic_list diags_;
   std::string_view raw_;
   std::uint64_t offset_ = npos;
   std::uint64_t index_ = npos;
@@ -315,7 +315,7 @@ class record_view : public detail::record_reads<record_view> {
 
 namespace detail {
 struct record_view_access {
-  static std::vector<diagnostic>& diagnostics(record_view& r) noexcept { return r.diags_; }
+  static diagnostic_list& diagnostics(record_view& r) noexcept { return r.diags_; }
   /// True if the field has the usual shape (two indicators, then subfields
   /// that each begin with a delimiter and a code) and its subfields are
   /// found as they are iterated: `raw()` from its third byte is the subfields.

@@ -99,6 +99,7 @@ class iso2709_parser {
     out_ = &out;
     x_ = x;
     kind_counts_.clear();
+    overflow_ = false;
     p_ = x.data;
     out.raw_ = {x.data, x.size};
     out.offset_ = x.offset;
@@ -127,18 +128,32 @@ class iso2709_parser {
   static constexpr unsigned max_per_kind = 16;
 
   diagnostic& report(errc code, severity level, std::size_t pos, std::string message) {
+    diagnostic& d = add(code, level, pos);
+    d.message = std::move(message);
+    return d;
+  }
+  // The same with a message that is copied. A diagnostic kept from an
+  // earlier record often holds that message already (the same leader fault,
+  // record after record), and then nothing is copied.
+  diagnostic& report_copy(errc code, severity level, std::size_t pos, std::string_view message) {
+    diagnostic& d = add(code, level, pos);
+    if (d.message != message) d.message.assign(message);
+    return d;
+  }
+  // A new diagnostic of the record, with every member but `message` set.
+  diagnostic& add(errc code, severity level, std::size_t pos) {
     unsigned& seen = kind_count(code);
     if (++seen > max_per_kind) {
+      overflow_ = true;
       scratch_ = diagnostic{};
       return scratch_;
     }
-    diagnostic& d = out_->diags_.emplace_back();
+    diagnostic& d = out_->diags_.emplace_back_for_message();
     d.code = code;
     d.level = level;
     d.record_index = x_.index;
     d.record_offset = x_.offset;
     d.offset = pos == std::size_t(-1) ? npos : x_.offset + pos;
-    d.message = std::move(message);
     return d;
   }
   diagnostic& report_field(errc code, severity level, std::size_t pos, const entry& e, std::size_t field_index,
@@ -161,7 +176,8 @@ class iso2709_parser {
     return false;
   }
   void finish_diagnostics() {
-    for (std::size_t i = 0, n = out_->diags_.size(); i < n; ++i) {
+    // Only when some kind went past max_per_kind.
+    for (std::size_t i = 0, n = overflow_ ? out_->diags_.size() : 0; i < n; ++i) {
       const diagnostic& d = out_->diags_[i];
       unsigned& seen = kind_count(d.code);
       if (seen > max_per_kind) {
@@ -230,8 +246,9 @@ class iso2709_parser {
       // Start over: drop what the fast path built and reported.
       out_->fields_.clear();
       out_->subfields_.clear();
-      out_->diags_.resize(diags_before);
+      out_->diags_.shrink_to(diags_before);
       kind_counts_.clear();
+      overflow_ = false;  // the ones kept were all listed
       for (const auto& d : out_->diags_) ++kind_count(d.code);
       if (!slow_path()) return false;
     }
@@ -286,7 +303,7 @@ class iso2709_parser {
   MARCPP_NOINLINE void report_leader_faults(bool bad_ic, bool bad_cl, bool bad_map) {
     const char key[5] = {p_[10], p_[11], p_[20], p_[21], p_[22]};
     if (leader_notes_valid_ && std::memcmp(key, leader_key_, sizeof key) == 0) {
-      for (const auto& d : leader_notes_) report(d.code, d.level, d.pos, d.message);
+      for (const auto& d : leader_notes_) report_copy(d.code, d.level, d.pos, d.message);
       return;
     }
     const std::size_t before = out_->diags_.size();
@@ -990,6 +1007,7 @@ class iso2709_parser {
   parse_options opts_;
   boost::container::small_vector<std::pair<errc, unsigned>, 8> kind_counts_;
   diagnostic scratch_;
+  bool overflow_ = false;  // some kind of diagnostic went past max_per_kind in this record
   record_view* out_ = nullptr;
   extent x_;
   const char* p_ = nullptr;
