@@ -120,7 +120,8 @@ struct diagnostic {
   std::string control_number;          ///< the record's 001, when known
   std::string original;                ///< the offending bytes, when short (a bad tag...)
   std::string message;                 ///< what happened, in words a cataloguer reads
-  // A member added here is also reset in detail::diagnostic_list::reset.
+  // A member added here is also reset in
+  // detail::diagnostic_list::reset_but_message.
 
   explicit operator bool() const noexcept { return code != errc::ok; }
 };
@@ -222,21 +223,13 @@ class diagnostic_list {
   void shrink_to(std::size_t n) noexcept {
     if (n < n_) n_ = n;
   }
-  /// A diagnostic with every member at its default, added at the end.
-  diagnostic& emplace_back() {
-    if (n_ < items_.size()) {
-      reset(items_[n_]);
-      return items_[n_++];
-    }
-    items_.emplace_back();
-    return items_[n_++];
-  }
-  /// The same, except that `message` may still hold the text an earlier
-  /// record's diagnostic had there, for the caller to set (often to the
-  /// same text, which it then need not copy).
+  /// A diagnostic added at the end with every member at its default,
+  /// except that `message` may still hold the text an earlier record's
+  /// diagnostic had there, for the caller to set (often to the same text,
+  /// which it then need not copy).
   diagnostic& emplace_back_for_message() {
     if (n_ < items_.size()) {
-      reset(items_[n_], false);
+      reset_but_message(items_[n_]);
       return items_[n_++];
     }
     items_.emplace_back();
@@ -260,7 +253,7 @@ class diagnostic_list {
   }
 
  private:
-  static void reset(diagnostic& d, bool message = true) noexcept {
+  static void reset_but_message(diagnostic& d) noexcept {
     d.code = errc::ok;
     d.level = severity::error;
     d.record_index = d.record_offset = d.offset = npos;
@@ -269,7 +262,6 @@ class diagnostic_list {
     d.line = d.column = 0;
     d.control_number.clear();
     d.original.clear();
-    if (message) d.message.clear();
   }
 
   std::vector<diagnostic> items_;  // items_[n_...] are kept for reuse
