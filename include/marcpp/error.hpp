@@ -235,15 +235,7 @@ class diagnostic_list {
     items_.emplace_back();
     return items_[n_++];
   }
-  void push_back(const diagnostic& d) {
-    if (n_ < items_.size()) {
-      items_[n_] = d;
-    } else {
-      items_.push_back(d);
-    }
-    ++n_;
-  }
-  void push_back(diagnostic&& d) {
+  void push_back(diagnostic d) {
     if (n_ < items_.size()) {
       items_[n_] = std::move(d);
     } else {

@@ -147,9 +147,8 @@ struct batch {
   // batch, so that their scratch space is reused from batch to batch.
   iso2709_parser parser;
   record_view view;
-  // How much of the output string's buffer (at `out_base`) is mapped.
-  const char* out_base = nullptr;
-  std::size_t out_mapped = 0;
+  // Maps the output string's buffer ahead of its writing.
+  pages_ahead out_pages;
   /// The input bytes the batch holds.
   [[nodiscard]] std::size_t input_bytes() const noexcept {
     return owned.size() + std::max(span.size(), static_cast<std::size_t>(to - from));
@@ -571,22 +570,9 @@ class parallel_reader {
     // fault for each (see detail::prefault).
     auto map_ahead = [](batch_t& b) {
       if constexpr (detail::has_output<Results>) {
-        constexpr std::size_t ahead = std::size_t{64} << 10, step = std::size_t{256} << 10;
         std::string& out = b.results.out;
-        if (out.data() != b.out_base) {  // a new buffer
-          b.out_base = out.data();
-          b.out_mapped = 0;
-        }
-        if (out.size() + ahead <= b.out_mapped || b.out_mapped >= out.capacity()) return;
-        const std::size_t from = std::max(out.size(), b.out_mapped);
-        std::size_t to = std::min(out.capacity(), from + step);
-        if (to < out.capacity()) {  // end on a page boundary, where the next step starts
-          const auto at = reinterpret_cast<std::uintptr_t>(out.data());
-          const std::uintptr_t page = detail::page_size();
-          to = static_cast<std::size_t>(((at + to) & ~(page - 1)) - at);
-        }
-        (void)detail::prefault(out.data() + from, to - from);
-        b.out_mapped = to;
+        b.out_pages.before_write(out.data(), out.size(), out.capacity(), std::size_t{64} << 10,
+                                 std::size_t{256} << 10);
       }
     };
 

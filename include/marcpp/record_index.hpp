@@ -126,23 +126,15 @@ inline diagnostic build_index(const std::filesystem::path& data, const std::file
   // KiB of the file (growing by doubling past that), and its pages are
   // mapped a step at a time, in one call each, before they are written.
   entries.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(size / 1024 + 1, std::uint64_t{1} << 22)));
-  std::size_t mapped = 0;  // entries whose pages are mapped
-  const entry* mapped_in = entries.data();
+  detail::pages_ahead pages;
   // Records come in file order: a record the reader delivers, or the error
   // that made it skip one.
   auto place = [&](std::uint64_t index, std::uint64_t offset, std::string_view id, std::uint64_t hash) {
     if (index >= entries.size()) {
       if (index >= entries.capacity()) entries.reserve(std::max<std::size_t>(2 * entries.capacity(), index + 1));
-      if (entries.data() != mapped_in) {  // moved: the part copied is mapped
-        mapped_in = entries.data();
-        mapped = entries.size();
-      }
-      if (index >= mapped) {
-        constexpr std::size_t step = (std::size_t{256} << 10) / sizeof(entry);
-        const std::size_t to = std::min<std::size_t>(entries.capacity(), static_cast<std::size_t>(index) + step);
-        (void)detail::prefault(entries.data() + mapped, (to - mapped) * sizeof(entry));
-        mapped = to;
-      }
+      pages.before_write(entries.data(), entries.size() * sizeof(entry), entries.capacity() * sizeof(entry),
+                         (static_cast<std::size_t>(index) + 1 - entries.size()) * sizeof(entry),
+                         std::size_t{256} << 10);
       entries.resize(index + 1, entry{0});
     }
     entries[index] = entry{offset, id_bytes.size(), static_cast<std::uint32_t>(id.size()), hash};

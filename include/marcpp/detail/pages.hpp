@@ -6,6 +6,7 @@
 
 #include <marcpp/config.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -51,6 +52,36 @@ inline bool prefault(void* p, std::size_t n) noexcept {
   return false;
 #endif
 }
+
+/// Maps a growing buffer's pages a step at a time, just before they are
+/// written: one `prefault` call for many pages instead of a fault for each.
+/// It remembers how much of the buffer is mapped, and starts over when the
+/// buffer moves (what was copied there is mapped already).
+class pages_ahead {
+ public:
+  /// Before bytes [used, used + ahead) of the buffer at `data`, which has
+  /// room for `capacity`, are written: maps `step` bytes from there (ending
+  /// on a page boundary, where the next step starts), unless they are
+  /// mapped already.
+  void before_write(void* data, std::size_t used, std::size_t capacity, std::size_t ahead,
+                    std::size_t step) noexcept {
+    if (data != base_) {
+      base_ = data;
+      mapped_ = 0;
+    }
+    if (used + ahead <= mapped_ || mapped_ >= capacity) return;
+    const std::size_t from = std::max(used, mapped_);
+    std::size_t to = std::min(capacity, from + step);
+    const auto at = reinterpret_cast<std::uintptr_t>(data);
+    if (to < capacity) to = static_cast<std::size_t>(((at + to) & ~(page_size() - 1)) - at);
+    (void)prefault(static_cast<char*>(data) + from, to - from);
+    mapped_ = std::max(to, from);
+  }
+
+ private:
+  void* base_ = nullptr;
+  std::size_t mapped_ = 0;  // bytes from base_ on that are mapped
+};
 
 }  // namespace detail
 MARCPP_NAMESPACE_END
