@@ -370,3 +370,98 @@ TEST_CASE("record_view: copies and moves carry the diagnostics of the record, an
   record_view after_clear = few;
   CHECK(after_clear.diagnostics().empty());
 }
+
+TEST_CASE("record_view: a view that holds the diagnostics of earlier records shows only its record's") {
+  // The parallel reader's workers parse a batch's records into one view
+  // whose list holds every record's diagnostics until the batch is handed
+  // on. The view, its copies and its moves must still show only the
+  // diagnostics of the record it holds.
+  const std::string tags = test::slurp(test::crafted("invalid-tag.mrc"));
+  const std::string map = test::slurp(test::crafted("bad-entry-map.mrc"));
+  const std::string clean = test::slurp(test::crafted("ok-basic.mrc"));
+  const std::string all = tags + map + clean + map;
+  record_view v;
+  auto& list = marcpp::detail::record_view_access::diagnostics(v);
+  list.hold_on_clear(true);
+
+  // What a fresh view shows for each record, read on its own.
+  std::vector<std::vector<marcpp::diagnostic>> expected;
+  std::vector<bool> canonical;
+  std::size_t total = 0;
+  for (const std::string* bytes : {&tags, &map, &clean, &map}) {
+    record_view fresh;
+    marcpp::reader r{marcpp::memory_source{*bytes}};
+    REQUIRE(r.next(fresh));
+    expected.emplace_back(fresh.diagnostics().begin(), fresh.diagnostics().end());
+    canonical.push_back(fresh.is_canonical());
+    total += fresh.diagnostics().size();
+  }
+  REQUIRE(expected[0].size() >= 1);
+  REQUIRE(expected[1].size() == 1);
+  REQUIRE(expected[2].empty());
+
+  const auto same = [](std::span<const marcpp::diagnostic> got, const std::vector<marcpp::diagnostic>& want) {
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CAPTURE(i);
+      CHECK(marcpp::to_string(got[i]) == marcpp::to_string(want[i]));
+      CHECK(got[i].offset == want[i].offset);
+      CHECK(got[i].control_number == want[i].control_number);
+      CHECK(got[i].original == want[i].original);
+    }
+  };
+  std::vector<marcpp::diagnostic> last_want;
+  const auto run = [&] {
+    marcpp::reader r{marcpp::memory_source{all}};
+    std::vector<std::size_t> starts;
+    for (std::size_t k = 0; k < expected.size(); ++k) {
+      CAPTURE(k);
+      REQUIRE(r.next(v));
+      starts.push_back(static_cast<std::size_t>(v.diagnostics().data() - list.held().data()));
+      // Offsets differ from a fresh read by where the record starts in `all`.
+      std::vector<marcpp::diagnostic> want = expected[k];
+      for (auto& d : want) {
+        if (d.offset != marcpp::npos) d.offset += v.offset();
+        d.record_offset = v.offset();
+        d.record_index = k;
+      }
+      same(v.diagnostics(), want);
+      CHECK(v.is_canonical() == canonical[k]);
+      last_want = want;
+      record_view copied = v;
+      same(copied.diagnostics(), want);
+      record_view assigned;
+      assigned = v;
+      same(assigned.diagnostics(), want);
+      // A copy does not hold: cleared, it shows nothing and holds nothing.
+      copied.clear();
+      CHECK(copied.diagnostics().empty());
+      CHECK(marcpp::detail::record_view_access::diagnostics(copied).held().empty());
+    }
+    // Every record's diagnostics are still there, one after the other.
+    CHECK(list.held().size() == total);
+    for (std::size_t k = 0; k < expected.size(); ++k) {
+      const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : total;
+      CHECK(end - starts[k] == expected[k].size());
+      if (!expected[k].empty()) CHECK(list.held()[starts[k]].code == expected[k][0].code);
+    }
+  };
+  run();
+  // Forgotten, the slots are written over by the next records, and nothing
+  // of the earlier diagnostics shows through.
+  list.forget_held();
+  CHECK(list.held().empty());
+  CHECK(v.diagnostics().empty());
+  run();
+
+  // A move carries the record's diagnostics; the moved-from view has none.
+  const std::size_t last = v.diagnostics().size();
+  REQUIRE(last == 1);
+  record_view moved = std::move(v);
+  same(moved.diagnostics(), last_want);
+  CHECK(moved.diagnostics()[0].record_index == 3);
+  CHECK(v.diagnostics().empty());
+  CHECK(list.held().empty());
+  moved.clear();
+  CHECK(moved.diagnostics().empty());
+}

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <initializer_list>
 #include <limits>
+#include <span>
 #include <type_traits>
 #include <stdexcept>
 #include <string>
@@ -185,11 +186,17 @@ namespace detail {
 /// the next record: a file whose every record draws the same warning costs
 /// no allocation for it after the first few records. A contiguous range:
 /// `std::span<diagnostic>` views it.
+///
+/// It can also hold on to the diagnostics of the records before (see
+/// `hold_on_clear`): a parallel reader's worker parses a batch's records
+/// into one view, and the batch keeps their diagnostics where the parser
+/// wrote them, with nothing moved or copied.
 class diagnostic_list {
  public:
   diagnostic_list() = default;
-  diagnostic_list(const diagnostic_list& o) : items_(o.begin(), o.end()), n_(o.n_) {}
-  diagnostic_list(diagnostic_list&& o) noexcept : items_(std::move(o.items_)), n_(std::exchange(o.n_, 0)) {
+  diagnostic_list(const diagnostic_list& o) : items_(o.begin(), o.end()), n_(o.size()) {}
+  diagnostic_list(diagnostic_list&& o) noexcept
+      : items_(std::move(o.items_)), base_(std::exchange(o.base_, 0)), n_(std::exchange(o.n_, 0)) {
     o.items_.clear();
   }
   diagnostic_list& operator=(const diagnostic_list& o) {
@@ -201,27 +208,34 @@ class diagnostic_list {
   diagnostic_list& operator=(diagnostic_list&& o) noexcept {
     if (this == &o) return *this;
     items_ = std::move(o.items_);
+    base_ = std::exchange(o.base_, 0);
     n_ = std::exchange(o.n_, 0);
     o.items_.clear();
     return *this;
   }
 
-  [[nodiscard]] std::size_t size() const noexcept { return n_; }
-  [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
-  [[nodiscard]] diagnostic* data() noexcept { return items_.data(); }
-  [[nodiscard]] const diagnostic* data() const noexcept { return items_.data(); }
-  [[nodiscard]] diagnostic* begin() noexcept { return items_.data(); }
+  // The list's own diagnostics: those added since the last clear().
+  [[nodiscard]] std::size_t size() const noexcept { return n_ - base_; }
+  [[nodiscard]] bool empty() const noexcept { return n_ == base_; }
+  [[nodiscard]] diagnostic* data() noexcept { return items_.data() + base_; }
+  [[nodiscard]] const diagnostic* data() const noexcept { return items_.data() + base_; }
+  [[nodiscard]] diagnostic* begin() noexcept { return data(); }
   [[nodiscard]] diagnostic* end() noexcept { return items_.data() + n_; }
-  [[nodiscard]] const diagnostic* begin() const noexcept { return items_.data(); }
+  [[nodiscard]] const diagnostic* begin() const noexcept { return data(); }
   [[nodiscard]] const diagnostic* end() const noexcept { return items_.data() + n_; }
-  [[nodiscard]] diagnostic& operator[](std::size_t i) noexcept { return items_[i]; }
-  [[nodiscard]] const diagnostic& operator[](std::size_t i) const noexcept { return items_[i]; }
+  [[nodiscard]] diagnostic& operator[](std::size_t i) noexcept { return items_[base_ + i]; }
+  [[nodiscard]] const diagnostic& operator[](std::size_t i) const noexcept { return items_[base_ + i]; }
 
-  /// Forgets the diagnostics, keeping them for reuse.
-  void clear() noexcept { n_ = 0; }
+  /// Forgets the diagnostics, keeping them for reuse; or, while
+  /// `hold_on_clear(true)`, holds them (see `held`) and starts anew after
+  /// them.
+  void clear() noexcept {
+    if (!hold_) n_ = 0;
+    base_ = n_;
+  }
   /// Keeps the first `n` (no more than there are).
   void shrink_to(std::size_t n) noexcept {
-    if (n < n_) n_ = n;
+    if (n < size()) n_ = base_ + n;
   }
   /// A diagnostic added at the end with every member at its default,
   /// except that `message` may still hold the text an earlier record's
@@ -244,6 +258,16 @@ class diagnostic_list {
     ++n_;
   }
 
+  /// Whether clear() holds the diagnostics it clears (until `forget_held`).
+  /// Off in a list constructed (new, copied or moved); an assignment leaves
+  /// it as it was.
+  void hold_on_clear(bool on) noexcept { hold_ = on; }
+  /// Every diagnostic since the last `forget_held`: those held, then the
+  /// list's own. The list's own begin at `data() - held().data()`.
+  [[nodiscard]] std::span<const diagnostic> held() const noexcept { return {items_.data(), n_}; }
+  /// Forgets the held diagnostics and the list's own, keeping them for reuse.
+  void forget_held() noexcept { base_ = n_ = 0; }
+
  private:
   static void reset_but_message(diagnostic& d) noexcept {
     d.code = errc::ok;
@@ -257,7 +281,9 @@ class diagnostic_list {
   }
 
   std::vector<diagnostic> items_;  // items_[n_...] are kept for reuse
+  std::size_t base_ = 0;           // items_[0, base_) are held, [base_, n_) the list's own
   std::size_t n_ = 0;
+  bool hold_ = false;
 };
 
 }  // namespace detail

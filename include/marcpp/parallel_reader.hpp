@@ -124,10 +124,6 @@ struct batch_item {
 template <class Result>
 struct batch {
   std::vector<batch_item> items;
-  // The diagnostics of the batch's records: the first `ndiags`. The others
-  // are kept from earlier batches, so that their strings' room is reused.
-  std::vector<diagnostic> diags;
-  std::size_t ndiags = 0;
   std::string owned;           // the bytes, for a source that cannot keep them
   std::string input_error;     // the input failed after the last item
   Result results;
@@ -155,7 +151,6 @@ struct batch {
   }
   void clear() {
     items.clear();
-    ndiags = 0;
     owned.clear();
     input_error.clear();
     results.clear();
@@ -580,6 +575,14 @@ class parallel_reader {
       detail::iso2709_parser& parser = b->parser;
       parser.set_options(detail::parse_options{ro_.validate_utf8});
       record_view& view = b->view;
+      // The view holds the diagnostics of the batch's records, each
+      // record's where the parser wrote them, until the batch is handed on.
+      // Slots kept from an earlier batch are written over, their strings'
+      // room reused (and a message that is the same, record after record,
+      // not copied again).
+      auto& diags = detail::record_view_access::diagnostics(view);
+      diags.hold_on_clear(true);
+      diags.forget_held();
       if constexpr (detail::has_output<Results>) {
         // Output that outgrows its string is copied into fresh memory, and
         // fresh pages cost more than the copy: a batch's string starts with
@@ -599,7 +602,6 @@ class parallel_reader {
         }
         if (item.kind != detail::chunk_kind::record) continue;
         bool parsed = parser.parse(item.x, view);
-        auto& diags = detail::record_view_access::diagnostics(view);
         std::size_t stopper = 0;
         item.v = detail::judge(ro_.policy, parsed, diags, &stopper);
         item.stopper = static_cast<std::uint32_t>(stopper);
@@ -611,21 +613,8 @@ class parallel_reader {
           produce(b->results, static_cast<const record_view&>(view));
           if constexpr (detail::has_output<Results>) item.out_end = b->results.out.size();
         }
-        // The record's diagnostics go with the batch, moved (their messages
-        // are not copied): the transform has seen the record, and the view
-        // is parsed afresh for the next one. A slot kept from an earlier
-        // batch is moved into, so a string hands its room back to the view,
-        // whose strings are freed as the next record is parsed: memory is
-        // taken and given back in turn, not a batch's worth at once.
-        item.diag_begin = static_cast<std::uint32_t>(b->ndiags);
-        for (diagnostic& d : diags) {
-          if (b->ndiags < b->diags.size())
-            b->diags[b->ndiags] = std::move(d);
-          else
-            b->diags.push_back(std::move(d));
-          ++b->ndiags;
-        }
-        item.diag_end = static_cast<std::uint32_t>(b->ndiags);
+        item.diag_begin = static_cast<std::uint32_t>(diags.data() - diags.held().data());
+        item.diag_end = static_cast<std::uint32_t>(item.diag_begin + diags.size());
       }
       if constexpr (detail::has_output<Results>) {
         const std::size_t held = b->results.out.size();
@@ -655,7 +644,9 @@ class parallel_reader {
             if (go) go = skipped(b->results);
             break;
           case detail::chunk_kind::record: {
-            std::span<const diagnostic> diags{b->diags.data() + item.diag_begin, item.diag_end - item.diag_begin};
+            std::span<const diagnostic> diags =
+                detail::record_view_access::diagnostics(b->view).held().subspan(item.diag_begin,
+                                                                                item.diag_end - item.diag_begin);
             detail::verdict final_v = acct_->record(item.v, item.stopper, diags, item.x);
             if (final_v == detail::verdict::deliver) {
               go = deliver(b->results, item, k);

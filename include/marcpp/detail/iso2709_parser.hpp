@@ -195,7 +195,7 @@ class iso2709_parser {
     std::string_view cn = out_->control_number();
     if (cn.empty()) return;
     for (auto& d : out_->diags_)
-      if (d.control_number.empty()) d.control_number.assign(cn);
+      if (d.control_number.empty()) d.control_number.append(cn);  // append: no overlap to check
   }
 
   // ---- the record -------------------------------------------------------
