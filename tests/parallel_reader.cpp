@@ -36,7 +36,11 @@ struct transcript {
 std::string describe(const marcpp::record_view& v) {
   std::string s = std::to_string(v.index()) + "@" + std::to_string(v.offset()) + ":" + std::string(v.raw()) + "|" +
                   marcpp::to_line(v);
-  for (const marcpp::diagnostic& d : v.diagnostics()) s += "[" + marcpp::to_string(d) + "]";
+  for (const marcpp::diagnostic& d : v.diagnostics()) {
+    s += '[';
+    s += marcpp::to_string(d);
+    s += ']';
+  }
   return s;
 }
 
@@ -162,6 +166,34 @@ TEST_CASE("parallel_reader: the same records and diagnostics as the sequential r
   po.threads = 2;
   po.batch_bytes = 1;
   CHECK(parallel(marcpp::memory_source{all}, ro, po).diags == sequential(marcpp::memory_source{all}, ro).diags);
+}
+
+TEST_CASE("parallel_reader: a leader fault's message written over one of the same length from a batch before") {
+  // A batch object is used again for later batches, and its view writes
+  // each record's diagnostics over those the slot held the time before. A
+  // leader fault repeated from the record before copies its message only
+  // where the slot holds a different one: here the slot holds the message
+  // of another entry map ("4 y"), of the same length, which must not stay.
+  std::string x = test::slurp(test::crafted("bad-entry-map.mrc"));
+  REQUIRE(x.substr(20, 3) == "4 x");
+  std::string y = x;
+  y[22] = 'y';
+  const std::string bytes = y + y + y + x + x + x;
+  marcpp::parallel_options po;
+  po.threads = 1;
+  po.max_batches = 1;  // one batch object, used for every batch
+  for (std::size_t records : {std::size_t{2}, std::size_t{3}}) {
+    CAPTURE(records);
+    po.batch_records = records;
+    const transcript par = parallel(marcpp::memory_source{bytes}, {}, po);
+    const transcript seq = sequential(marcpp::memory_source{bytes}, {});
+    check_same(par, seq);
+    REQUIRE(par.records.size() == 6);
+    for (std::size_t i = 0; i < 6; ++i) {
+      CAPTURE(i);
+      CHECK(par.records[i].find(i < 3 ? "(\"4 y\")" : "(\"4 x\")") != std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("parallel_reader: a range that begins inside a record holding what looks like the start of another") {
