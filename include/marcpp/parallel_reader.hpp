@@ -633,6 +633,8 @@ class parallel_reader {
       } guard{pool, b};
       if (stopped.load(std::memory_order_relaxed)) return;
       std::size_t k = 0;  // index among the records the parallel stage delivered
+      // Every record's diagnostics, as the batch's view holds them.
+      const std::span<const diagnostic> batch_diags = detail::record_view_access::diagnostics(b->view).held();
       for (detail::batch_item& item : b->items) {
         bool go = true;
         switch (item.kind) {
@@ -644,9 +646,7 @@ class parallel_reader {
             if (go) go = skipped(b->results);
             break;
           case detail::chunk_kind::record: {
-            std::span<const diagnostic> diags =
-                detail::record_view_access::diagnostics(b->view).held().subspan(item.diag_begin,
-                                                                                item.diag_end - item.diag_begin);
+            const auto diags = batch_diags.subspan(item.diag_begin, item.diag_end - item.diag_begin);
             detail::verdict final_v = acct_->record(item.v, item.stopper, diags, item.x);
             if (final_v == detail::verdict::deliver) {
               go = deliver(b->results, item, k);

@@ -60,9 +60,9 @@ inline bool prefault(void* p, std::size_t n) noexcept {
 class pages_ahead {
  public:
   /// Before bytes [used, used + ahead) of the buffer at `data`, which has
-  /// room for `capacity`, are written: maps `step` bytes from there (ending
-  /// on a page boundary, where the next step starts), unless they are
-  /// mapped already.
+  /// room for `capacity`, are written: maps `step` bytes from there (at
+  /// least a page; ending on a page boundary, where the next step starts),
+  /// unless they are mapped already.
   void before_write(void* data, std::size_t used, std::size_t capacity, std::size_t ahead,
                     std::size_t step) noexcept {
     if (data != base_) {
@@ -70,12 +70,14 @@ class pages_ahead {
       mapped_ = 0;
     }
     if (used + ahead <= mapped_ || mapped_ >= capacity) return;
+    const std::size_t page = page_size();
     const std::size_t from = std::max(used, mapped_);
-    std::size_t to = std::min(capacity, from + step);
+    std::size_t to = std::min(capacity, from + std::max(step, page));
     const auto at = reinterpret_cast<std::uintptr_t>(data);
-    if (to < capacity) to = static_cast<std::size_t>(((at + to) & ~(page_size() - 1)) - at);
+    // A step of a page or more ends past `from` once rounded down.
+    if (to < capacity) to = static_cast<std::size_t>(((at + to) & ~(page - 1)) - at);
     (void)prefault(static_cast<char*>(data) + from, to - from);
-    mapped_ = std::max(to, from);
+    mapped_ = to;
   }
 
  private:
