@@ -10,8 +10,9 @@
 // written as MARCXML), the output thrown away; each on the parallel reader
 // reading the file (`/file`: marcpp::file_source) or the bytes in memory
 // (`/memory`); the first argument is the number of threads, the second the
-// batch size in KiB. In one process, these leave out what a whole program
-// pays once (starting, loading its libraries, its first touch of memory).
+// batch size in KiB, the third the batches in flight (0: the default). In
+// one process, these leave out what a whole program pays once (starting,
+// loading its libraries, its first touch of memory).
 #include <marcpp/marcpp.hpp>
 
 #include <benchmark/benchmark.h>
@@ -61,6 +62,7 @@ marcpp::parallel_options options(const benchmark::State& st) {
   marcpp::parallel_options po;
   po.threads = static_cast<unsigned>(st.range(0));
   po.batch_bytes = static_cast<std::size_t>(st.range(1)) << 10;
+  po.max_batches = static_cast<std::size_t>(st.range(2));
   return po;
 }
 
@@ -143,11 +145,16 @@ void marcxml_parallel(benchmark::State& st) {
   write_parallel<Source>(st, [](const marcpp::record_view& v, std::string& o) { return marcpp::write_marcxml(v, o); });
 }
 
+// Batches in flight (the third argument): 0 for the library's default
+// (two a thread); on the default batch size, also one a thread (2) and three
+// for two threads.
 #define MARCPP_PARALLEL_BENCHMARK(fn, source, name)                     \
   BENCHMARK(fn<source>)                                                 \
       ->Name(name)                                                      \
-      ->ArgNames({"threads", "batch_kib"})                              \
-      ->ArgsProduct({{1, 2}, {64, 256, 1024}})                          \
+      ->ArgNames({"threads", "batch_kib", "batches"})                   \
+      ->ArgsProduct({{1, 2}, {64, 256, 1024}, {0}})                     \
+      ->Args({2, 256, 2})                                               \
+      ->Args({2, 256, 3})                                               \
       ->Unit(benchmark::kMillisecond)                                   \
       ->UseRealTime()
 MARCPP_PARALLEL_BENCHMARK(extract_parallel, from::file, "extract_parallel/file");
