@@ -145,9 +145,9 @@ void marcxml_parallel(benchmark::State& st) {
   write_parallel<Source>(st, [](const marcpp::record_view& v, std::string& o) { return marcpp::write_marcxml(v, o); });
 }
 
-// Batches in flight (the third argument): 0 for the library's default
-// (two a thread); on the default batch size, also one a thread (2) and three
-// for two threads.
+// Batches in flight (the third argument): 0 for the library's default (two
+// a thread); with two threads and 256 KiB batches, also 2 (one a thread)
+// and 3.
 #define MARCPP_PARALLEL_BENCHMARK(fn, source, name)                     \
   BENCHMARK(fn<source>)                                                 \
       ->Name(name)                                                      \
