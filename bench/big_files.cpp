@@ -145,9 +145,10 @@ void marcxml_parallel(benchmark::State& st) {
   write_parallel<Source>(st, [](const marcpp::record_view& v, std::string& o) { return marcpp::write_marcxml(v, o); });
 }
 
-// Batches in flight (the third argument): 0 for the library's default (two
-// a thread); with two threads and 256 KiB batches, also 2 (one a thread)
-// and 3.
+// Batches in flight (the third argument): 0 for the library's default (on
+// two threads, one a thread while the threads keep pace, two a thread while
+// they do not); with two threads and 256 KiB batches, also 2 (one a thread
+// throughout), 3 and 4 (two a thread throughout).
 #define MARCPP_PARALLEL_BENCHMARK(fn, source, name)                     \
   BENCHMARK(fn<source>)                                                 \
       ->Name(name)                                                      \
@@ -155,6 +156,7 @@ void marcxml_parallel(benchmark::State& st) {
       ->ArgsProduct({{1, 2}, {64, 256, 1024}, {0}})                     \
       ->Args({2, 256, 2})                                               \
       ->Args({2, 256, 3})                                               \
+      ->Args({2, 256, 4})                                               \
       ->Unit(benchmark::kMillisecond)                                   \
       ->UseRealTime()
 MARCPP_PARALLEL_BENCHMARK(extract_parallel, from::file, "extract_parallel/file");

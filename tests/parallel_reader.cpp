@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <set>
@@ -663,3 +664,62 @@ TEST_CASE("core_binder: binds each thread once, in turn, and gives the bindings 
   CHECK(cores_of_this_thread() == before);
 }
 #endif
+
+TEST_CASE("pace_meter: the threads keep pace when each did some work and none took 1.15 times the fastest's time") {
+  marcpp::detail::pace_meter meter(2);
+  meter.add(0, 100);
+  meter.add(0, 100);
+  meter.add(1, 110);
+  meter.add(1, 118);
+  CHECK(meter.kept_pace());  // 114 against 100 on average
+  // Each call starts afresh: nothing since, so not every thread worked.
+  CHECK_FALSE(meter.kept_pace());
+  meter.add(0, 100);
+  meter.add(1, 116);
+  CHECK_FALSE(meter.kept_pace());
+  meter.add(1, 500);  // one thread did it all
+  CHECK_FALSE(meter.kept_pace());
+  meter.add(0, 300);
+  meter.add(1, 270);  // the first thread the slower now, by 1.11
+  CHECK(meter.kept_pace());
+}
+
+TEST_CASE("run_filters: epochs hand on every item once, in order, within each epoch's items in flight") {
+  for (const int count : {0, 1, 20, 23}) {
+    CAPTURE(count);
+    std::vector<int> items(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) items[static_cast<std::size_t>(i)] = i;
+    const marcpp::detail::flight_plan plan{.narrow = 1, .wide = 3, .epoch = 5};
+    std::size_t next = 0, epoch = 0, calls = 0;
+    std::atomic<int> live{0};
+    std::vector<int> most(16, 0), seen;
+    auto produce = [&]() -> int* {
+      if (next == items.size()) return nullptr;
+      const int now = live.fetch_add(1) + 1;
+      most[epoch] = std::max(most[epoch], now);
+      return &items[next++];
+    };
+    auto consume = [&](int* x) {
+      seen.push_back(*x);
+      live.fetch_sub(1);
+    };
+    const auto middle = tbb::make_filter<int*, int*>(tbb::filter_mode::parallel, [](int* x) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // time for the input to run ahead, if it may
+      return x;
+    });
+    marcpp::detail::run_filters<int>(2, plan, true, nullptr, produce, middle, consume, [&] {
+      ++calls;
+      ++epoch;
+      return epoch % 2 == 1;  // narrow, wide, narrow, ...
+    });
+    std::vector<int> expected(items);
+    CHECK(seen == expected);
+    // An epoch of 5 items each, and a last one that the input's end cuts
+    // short (or finds empty): one call before each epoch but the first.
+    CHECK(calls == (count == 0 ? 0u : (static_cast<std::size_t>(count) - 1) / 5 + (count % 5 == 0 ? 1u : 0u)));
+    for (std::size_t e = 0; e <= epoch; ++e) {
+      CAPTURE(e);
+      CHECK(most[e] <= (e % 2 == 0 ? 1 : 3));
+    }
+  }
+}

@@ -53,7 +53,13 @@ struct parallel_options {
   /// Records per batch, at most.
   std::size_t batch_records = 16384;
   /// Batches alive at once (read, being parsed, or waiting to be handed
-  /// on); 0 for twice the number of threads. This bounds the memory.
+  /// on). This bounds the memory. 0 lets the reader choose, at most twice
+  /// the number of threads: on one thread, two; on several, one a thread
+  /// while the threads keep pace with each other (each then reuses the
+  /// buffers its core's caches hold), and two a thread while one falls
+  /// behind (so that the others go on with the next batches meanwhile),
+  /// chosen again every 32 batches a thread from how long each thread took
+  /// over its batches.
   std::size_t max_batches = 0;
   /// Hand results on in input order (true), or as batches finish (false:
   /// diagnostics then come in batch order too).
@@ -553,7 +559,7 @@ class parallel_reader {
     acct_ = std::make_unique<detail::accountant>(ro_, &handler_);
     const unsigned threads = po_.threads ? po_.threads : detail::hardware_threads();
     detail::batch_pool<batch_t> pool(threads);
-    const std::size_t in_flight = po_.max_batches ? po_.max_batches : 2 * std::size_t{threads};
+    const detail::flight_plan in_flight = plan(threads);
     const std::size_t batch_bytes = std::max<std::size_t>(po_.batch_bytes, 1);
     const std::size_t batch_records = std::max<std::size_t>(po_.batch_records, 1);
     std::atomic<bool> stopped{false};
@@ -730,7 +736,7 @@ class parallel_reader {
   // `Ranges` (detail::mapped_ranges or detail::read_ranges) says how a
   // batch reaches its bytes.
   template <class Batch, class Ranges, class Parse, class HandOn>
-  void run_ranges(Ranges ranges, detail::batch_pool<Batch>& pool, unsigned threads, std::size_t in_flight,
+  void run_ranges(Ranges ranges, detail::batch_pool<Batch>& pool, unsigned threads, detail::flight_plan in_flight,
                   std::size_t batch_bytes, std::size_t batch_records, std::atomic<bool>& stopped, Parse& parse_batch,
                   HandOn& hand_on) {
     const std::uint64_t first = ranges.first(), end = ranges.end();
@@ -836,6 +842,17 @@ class parallel_reader {
   }
 
   [[nodiscard]] std::size_t max_record_size() const noexcept { return ro_.max_record_size; }
+  // Batches in flight: `max_batches` if set. Otherwise, on several
+  // threads, one a thread while the threads keep pace with each other, and
+  // two a thread while they do not, chosen afresh every `epoch_batches`
+  // batches a thread (see parallel_options::max_batches).
+  static constexpr std::size_t epoch_batches = 32;
+  [[nodiscard]] detail::flight_plan plan(unsigned threads) const noexcept {
+    if (po_.max_batches) return detail::flight_plan::fixed(po_.max_batches);
+    const std::size_t t = threads;
+    if (t < 2) return detail::flight_plan::fixed(2 * t);
+    return {t, 2 * t, epoch_batches * t};
+  }
   // Whether a run on `threads` threads binds them to cores.
   [[nodiscard]] bool bind_cores(unsigned threads) const {
     switch (po_.binding) {

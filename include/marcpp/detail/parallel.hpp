@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -169,15 +170,75 @@ class core_binder {
   std::mutex m_;
 };
 
+/// How many items a pipeline keeps in flight. With `epoch` 0, `wide`
+/// throughout, in one pipeline. Otherwise the run goes in epochs of `epoch`
+/// items, each a pipeline of its own (the items of one are all consumed
+/// before the next begins), the first with `narrow` items in flight and
+/// each later one with `narrow` or `wide`, as the caller decides after the
+/// epoch before.
+struct flight_plan {
+  std::size_t narrow = 2;
+  std::size_t wide = 2;
+  std::size_t epoch = 0;
+  /// `n` in flight throughout.
+  [[nodiscard]] static flight_plan fixed(std::size_t n) noexcept { return {n, n, 0}; }
+};
+
+/// How long each thread of a pipeline took over its items, epoch by epoch:
+/// whether they kept pace with each other. Each thread adds to a slot of
+/// its own (its index in the arena).
+class pace_meter {
+ public:
+  /// The mean time of the slowest thread over the fastest's above which
+  /// the threads did not keep pace.
+  static constexpr double tolerance = 1.15;
+
+  explicit pace_meter(std::size_t threads) : n_(std::max<std::size_t>(threads, 1)), slots_(new slot[n_]) {}
+
+  void add(std::size_t thread, std::uint64_t ns) noexcept {
+    slot& s = slots_[thread % n_];
+    s.ns.fetch_add(ns, std::memory_order_relaxed);
+    s.items.fetch_add(1, std::memory_order_relaxed);
+  }
+  /// Whether, since the last call, every thread did some of the work and
+  /// none took more than `tolerance` times as long an item, on average, as
+  /// the fastest; then starts afresh.
+  [[nodiscard]] bool kept_pace() noexcept {
+    double fastest = 0, slowest = 0;
+    bool all = true;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const std::uint64_t ns = slots_[i].ns.exchange(0, std::memory_order_relaxed);
+      const std::uint64_t items = slots_[i].items.exchange(0, std::memory_order_relaxed);
+      if (items == 0) {
+        all = false;
+        continue;
+      }
+      const double mean = static_cast<double>(ns) / static_cast<double>(items);
+      if (fastest == 0 || mean < fastest) fastest = mean;
+      slowest = std::max(slowest, mean);
+    }
+    return all && slowest <= tolerance * fastest;
+  }
+
+ private:
+  struct alignas(64) slot {  // a cache line each: the threads never write to the same line
+    std::atomic<std::uint64_t> ns{0}, items{0};
+  };
+  std::size_t n_;
+  std::unique_ptr<slot[]> slots_;
+};
+
 /// Runs `middle` (the filters between the first and the last) in a
 /// pipeline on `threads` threads: `produce() -> T*` serially first (null at
 /// the end), `consume(T*)` serially last (in input order, or as items come
-/// when `ordered` is false), with at most `in_flight` items alive at once.
+/// when `ordered` is false), with at most as many items alive at once as
+/// `plan` says. After each epoch of the plan, `go_wide()` says whether the
+/// next keeps `plan.wide` items in flight (true) or `plan.narrow`.
 /// `binder`, when given, binds each thread that runs a filter (see
 /// core_binder); its bindings are given back before this returns.
-template <class T, class Produce, class Middle, class Consume>
-void run_filters(unsigned threads, std::size_t in_flight, bool ordered, core_binder* binder, Produce& produce,
-                 Middle&& middle, Consume& consume) {
+template <class T, class Produce, class Middle, class Consume, class GoWide>
+void run_filters(unsigned threads, flight_plan plan, bool ordered, core_binder* binder, Produce& produce,
+                 const Middle& middle, Consume& consume, GoWide&& go_wide) {
   const std::size_t n = threads ? threads : hardware_threads();
   // Lets TBB run as many threads as asked for, even beyond the cores (it
   // otherwise caps its workers and warns).
@@ -192,37 +253,61 @@ void run_filters(unsigned threads, std::size_t in_flight, bool ordered, core_bin
     }
   } release_guard{binder};
   arena.execute([&] {
-    tbb::parallel_pipeline(in_flight,
-                           tbb::make_filter<void, T*>(tbb::filter_mode::serial_in_order,
-                                                      [&](tbb::flow_control& fc) -> T* {
-                                                        if (binder) binder->enter();
-                                                        T* item = produce();
-                                                        if (!item) fc.stop();
-                                                        return item;
-                                                      }) &
-                               middle &
-                               tbb::make_filter<T*, void>(ordered ? tbb::filter_mode::serial_in_order
-                                                                  : tbb::filter_mode::serial_out_of_order,
-                                                          [&](T* item) {
-                                                            if (binder) binder->enter();
-                                                            consume(item);
-                                                          }));
+    bool ended = false, wide = plan.epoch == 0;
+    while (!ended) {
+      std::size_t taken = 0;
+      tbb::parallel_pipeline(std::max<std::size_t>(wide ? plan.wide : plan.narrow, 1),
+                             tbb::make_filter<void, T*>(tbb::filter_mode::serial_in_order,
+                                                        [&](tbb::flow_control& fc) -> T* {
+                                                          if (binder) binder->enter();
+                                                          if (plan.epoch && taken == plan.epoch) {
+                                                            fc.stop();  // the epoch is over, not the input
+                                                            return nullptr;
+                                                          }
+                                                          T* item = produce();
+                                                          if (item) {
+                                                            ++taken;
+                                                          } else {
+                                                            ended = true;
+                                                            fc.stop();
+                                                          }
+                                                          return item;
+                                                        }) &
+                                 middle &
+                                 tbb::make_filter<T*, void>(ordered ? tbb::filter_mode::serial_in_order
+                                                                    : tbb::filter_mode::serial_out_of_order,
+                                                            [&](T* item) {
+                                                              if (binder) binder->enter();
+                                                              consume(item);
+                                                            }));
+      if (!ended) wide = go_wide();
+    }
   });
 }
 
-/// Runs `produce`, then `work(T*) -> T*` in parallel, then `consume`;
-/// `bind` binds each thread to a core of its own while they run.
+/// Runs `produce`, then `work(T*) -> T*` in parallel, then `consume`, with
+/// as many items in flight as `plan` says: in an epoch after one where the
+/// threads kept pace with each other (pace_meter), `plan.narrow`, else
+/// `plan.wide`. `bind` binds each thread to a core of its own while they run.
 template <class T, class Produce, class Work, class Consume>
-void run_pipeline(unsigned threads, std::size_t in_flight, bool ordered, bool bind, Produce&& produce, Work&& work,
+void run_pipeline(unsigned threads, flight_plan plan, bool ordered, bool bind, Produce&& produce, Work&& work,
                   Consume&& consume) {
   std::unique_ptr<core_binder> binder;
   if (bind) binder = std::make_unique<core_binder>(allowed_cores());
   core_binder* b = binder.get();
-  run_filters<T>(threads, in_flight, ordered, b, produce, tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) {
-                   if (b) b->enter();
-                   return work(item);
-                 }),
-                 consume);
+  const bool adapt = plan.epoch != 0 && plan.narrow != plan.wide;
+  pace_meter meter(adapt ? (threads ? threads : hardware_threads()) : 1);
+  run_filters<T>(
+      threads, plan, ordered, b, produce, tbb::make_filter<T*, T*>(tbb::filter_mode::parallel, [&](T* item) {
+        if (b) b->enter();
+        if (!adapt) return work(item);
+        const auto t0 = std::chrono::steady_clock::now();
+        T* done = work(item);
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0);
+        meter.add(thread_index(), static_cast<std::uint64_t>(ns.count()));
+        return done;
+      }),
+      consume, [&] { return !meter.kept_pace(); });
 }
 
 }  // namespace detail
