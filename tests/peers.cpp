@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -516,5 +517,6 @@ TEST_CASE("peers: on every malformed file marcpp returns at least the complete f
                  << best_reader << " " << best.records << " / " << best.fields << " / " << best.complete);
   }
   // Every recorded file is still in the corpus.
-  for (const auto& [name, _] : table) CHECK_MESSAGE(seen.count(name), name << " is in peer_counts.tsv but not in the corpus");
+  for (const auto& entry : table)
+    CHECK_MESSAGE(seen.count(entry.first), entry.first << " is in peer_counts.tsv but not in the corpus");
 }
