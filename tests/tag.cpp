@@ -127,6 +127,9 @@ TEST_CASE("tag") {
     CHECK(tag("z99").value() == 55455);
     CHECK(tag("m01").value() == 47656 + 5200 + 12 * 100 + 1);
     CHECK(tag("ZZZ").value() == 47655);
+    CHECK(tag("00A").value() == 1010);
+    CHECK(tag("CAT").value() == 16941);
+    CHECK(tag("m01").value() == 54057);
   }
 
   SUBCASE("legal tags") {

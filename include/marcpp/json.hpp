@@ -207,8 +207,9 @@ MARCPP_NOINLINE diagnostic write_json_marc8(const Record& rec, std::string& out,
 /// strict or skip charset policy) or that is not to be converted
 /// (`marc8_needs_conversion`), bytes that are not UTF-8, an indicator or
 /// code byte that is no character, data before the first subfield
-/// (`value_not_representable`), an invalid tag (`invalid_tag`). A subfield
-/// delimiter without a code is written with an empty key and a
+/// (`value_not_representable`), a field with no tag at all (`invalid_tag`;
+/// a tag `tag` cannot hold is written as the bytes the field keeps). A
+/// subfield delimiter without a code is written with an empty key and a
 /// `schema_pattern` warning appended to `warnings`.
 ///
 ///     std::string line;

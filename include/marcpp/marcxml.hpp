@@ -423,10 +423,11 @@ MARCPP_NOINLINE diagnostic write_marcxml_marc8(const Record& rec, std::string& o
 /// strict or skip charset policy) or that is not to be converted
 /// (`marc8_needs_conversion`), bytes that are not UTF-8, a subfield code or
 /// indicator that is no character, data before the first subfield
-/// (`value_not_representable`), an invalid tag (`invalid_tag`). Content the
-/// schema's patterns do not allow is written as it is with a
-/// `schema_pattern` warning appended to `warnings` (or refused, with
-/// `strict_schema`).
+/// (`value_not_representable`), a field with no tag at all (`invalid_tag`;
+/// a tag `tag` cannot hold is written as the bytes the field keeps, escaped
+/// as an attribute value). Content the schema's patterns do not allow is
+/// written as it is with a `schema_pattern` warning appended to `warnings`
+/// (or refused, with `strict_schema`).
 ///
 ///     std::string xml;
 ///     if (auto err = marcpp::write_marcxml(rec, xml)) std::cerr << marcpp::to_string(err) << '\n';

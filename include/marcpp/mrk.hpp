@@ -225,9 +225,11 @@ inline void append_mrk(std::string& out, std::string_view v, bool blank_as_backs
 /// become `{dollar}`, `{lcub}` and `{rcub}`, ESC `{esc}`;
 /// a MARC-8 record's ANSEL bytes their LoC names (`{acute}`); other control
 /// bytes, and bytes of a UTF-8 record that are not UTF-8, `{XX}` in
-/// hexadecimal. Every record can be written except one with an invalid
-/// tag (`invalid_tag`) or a field tagged LDR (`value_not_representable`);
-/// `out` is then unchanged.
+/// hexadecimal. A tag `tag` cannot hold is written as the bytes the field
+/// keeps, control bytes, bytes from 0x7F up and `{` as `{XX}`. Every record
+/// can be written except one with a field with no tag at all
+/// (`invalid_tag`) or a field tagged LDR (`value_not_representable`); `out`
+/// is then unchanged.
 template <class Record>
 [[nodiscard]] diagnostic write_mrk(const Record& rec, std::string& out, const mrk_options& opts = {}) {
   const std::size_t old = out.size();

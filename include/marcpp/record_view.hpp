@@ -162,7 +162,7 @@ class field_view : public detail::field_reads<field_view> {
   /// for a default-constructed field, which has none.
   [[nodiscard]] std::array<char, 3> tag_chars() const noexcept {
     if (MARCPP_LIKELY(tag_.is_valid()) || !odd_tag_) return tag_.chars();
-    return {odd_[0], odd_[1], odd_[2]};
+    return {odd0_, odd1_, odd2_};
   }
   /// False only for a field with neither a tag nor tag bytes (a
   /// default-constructed one): no writer can write it.
@@ -195,9 +195,9 @@ class field_view : public detail::field_reads<field_view> {
       : data_(data), size_(size), tag_(t), control_(control) {}
   // Keeps the bytes of a tag `tag` cannot hold (`tag_` is then invalid).
   void set_odd_tag(const char* p) noexcept {
-    odd_[0] = p[0];
-    odd_[1] = p[1];
-    odd_[2] = p[2];
+    odd0_ = p[0];
+    odd1_ = p[1];
+    odd2_ = p[2];
     odd_tag_ = true;
   }
 
@@ -208,11 +208,13 @@ class field_view : public detail::field_reads<field_view> {
   marcpp::tag tag_;
   marcpp::indicators ind_;
   // The three bytes of a tag `tag_` cannot hold; the flags are bits so that
-  // they fit with these in the 32 bytes a view took before.
-  char odd_[3] = {};
+  // they fit with these in the 32 bytes a view took before. Three members,
+  // not an array: with an array, g++ 12 built each view of the fast path on
+  // the stack and copied it, stalling on the copy (the reader lost 40%).
+  char odd0_ = 0, odd1_ = 0, odd2_ = 0;
   bool control_ : 1 = false;
   bool split_ : 1 = false;    // the usual shape: subfields are found as they are iterated
-  bool odd_tag_ : 1 = false;  // odd_ holds the tag's bytes
+  bool odd_tag_ : 1 = false;  // odd0_-odd2_ hold the tag's bytes
 };
 static_assert(sizeof(void*) != 8 || sizeof(field_view) == 32, "a field_view is 32 bytes on 64-bit targets");
 
