@@ -1121,7 +1121,9 @@ TEST_CASE("marc-convert and marc-dump: every tag as it is") {
     if (!yaz) MESSAGE("yaz-marcdump is not installed (Debian package yaz): the comparison with it is skipped");
     const std::pair<const char*, const char*> files[] = {{"file_marc-bad_example.mrc", "30-"},
                                                          {"pymarc-bad_indicator.dat", "0 2"}};
-    for (const auto& [name, odd] : files) {
+    for (const auto& file : files) {
+      const char* name = file.first;
+      const char* odd = file.second;
       CAPTURE(name);
       const auto path = test::corpus_dir() / "malformed" / name;
       auto in = test::read_all(marcpp::mmap_source{path});
