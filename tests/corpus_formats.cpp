@@ -98,7 +98,6 @@ const text_case fault_cases[] = {
     {"marcxml/marc2bibframe2-ConvSpec-880-marc.xml", errc::xml_not_marcxml, 0, 13, 0, 1, 0, 0, 1},
     {"marcxml/marc4j-1474920681_KOHA_LFL_5.xml", errc::xml_not_marcxml, 0, 1, 0, 1, 0, 0, 1},
     {"marcxml/openlibrary-39002054008678_yale_edu_marc.xml", errc::bad_leader_length, 0, 1, 0, 1, 0, 0, 1},
-    {"marcxml/openlibrary-abhandlungender01ggoog_marc.xml", errc::invalid_tag, 0, 218, 0, 1, 0, 0, 1},
     {"marcxml/php-marc-oaipmh-bibsys.xml", errc::xml_not_marcxml, 0, 80, 0, 89, 0, 82, 7},
     {"large/marc21go-jove.mrk", errc::bad_leader_length, 0, 1, 0, 2820, 0, 0, 2820},
     {"marc-in-json/catmandu-marc-old_new.json", errc::json_not_marc, 0, 1, 0, 0, 2, 0, 2},

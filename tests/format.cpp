@@ -238,6 +238,91 @@ TEST_CASE("record_writer: each format as its own writer writes it") {
   }
 }
 
+TEST_CASE("every format writes each tag as it is, and reads it back") {
+  // Tags of every kind: held by `tag` (upper and lower case), legal but kept
+  // by their bytes (two or three lower-case letters), and no MARC 21 tag at
+  // all (punctuation, a blank, mixed case, a control character, `{`, bytes
+  // of a UTF-8 character, XML markup), one of them on a control field.
+  marcpp::record r{marcpp::leader("00000cam a2200000 a 4500")};
+  r.add(marcpp::field::control("001", "tags-1"));
+  r.add(marcpp::field::control("00-", "odd control"));
+  r.add(marcpp::field("245", "10", {{'a', "Title"}}));
+  r.add(marcpp::field("CAT", "  ", {{'a', "upper"}}));
+  r.add(marcpp::field("m01", "  ", {{'a', "one letter"}}));
+  r.add(marcpp::field("abc", "  ", {{'a', "three letters"}}));
+  r.add(marcpp::field("a1b", "  ", {{'a', "two letters"}}));
+  r.add(marcpp::field("30-", "  ", {{'a', "punctuation"}}));
+  r.add(marcpp::field("0 2", "  ", {{'a', "a blank"}}));
+  r.add(marcpp::field("Ab1", "  ", {{'a', "mixed case"}}));
+  r.add(marcpp::field("\t{1", "  ", {{'a', "a tab and a brace"}}));
+  r.add(marcpp::field("\xC3\xA9" "1", "  ", {{'a', "UTF-8"}}));
+  r.add(marcpp::field("<&\"", "  ", {{'a', "markup"}}));
+  REQUIRE(r[4].tag() == marcpp::tag("m01"));
+  for (std::size_t i : {1u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u}) {
+    CAPTURE(i);
+    CHECK_FALSE(r[i].tag().is_valid());
+    CHECK(r[i].has_tag_chars());
+  }
+  const std::size_t illegal = 7;  // 00-, 30-, 0 2, Ab1, \t{1, é1, <&"
+
+  for (format f : {format::iso2709, format::marcxml, format::json, format::jsonl, format::mrk}) {
+    const std::string name(marcpp::to_string(f));
+    CAPTURE(name);
+    std::ostringstream os;
+    {
+      marcpp::record_writer w{os, f};
+      REQUIRE_FALSE(w.write(r));
+    }
+    const std::string text = os.str();
+    std::vector<marcpp::record> got;
+    std::vector<marcpp::diagnostic> diags;
+    temp_file file("tags", text);
+    marcpp::with_format_reader(file.path.string(), f, test::with(marcpp::error_policy::strict), [&](auto& rd) {
+      rd.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { diags.push_back(d); });
+      marcpp::record rec;
+      while (rd.next(rec)) got.push_back(rec);
+      CHECK_FALSE(rd.failed());
+      return 0;
+    });
+    REQUIRE(got.size() == 1);
+    CHECK(got[0] == r);
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      CAPTURE(i);
+      CHECK(got[0][i].tag_chars() == r[i].tag_chars());
+      CHECK(got[0][i].is_control() == r[i].is_control());
+    }
+    // Only the tags that are no MARC 21 tag are reported, as warnings.
+    std::size_t tags = 0;
+    for (const auto& d : diags) {
+      CHECK(d.level == marcpp::severity::warning);
+      if (d.code != errc::invalid_tag) continue;
+      ++tags;
+      REQUIRE(d.field_index >= 0);
+      CHECK(d.original == std::string(r[static_cast<std::size_t>(d.field_index)].tag_chars().data(), 3));
+    }
+    CHECK(tags == illegal);
+  }
+  SUBCASE("the line format prints the bytes") {
+    const std::string line = marcpp::to_line(r);
+    CHECK(line.find("\n00- odd control\n") != std::string::npos);
+    CHECK(line.find("\nm01    $a one letter\n") != std::string::npos);
+    CHECK(line.find("\nabc    $a three letters\n") != std::string::npos);
+    CHECK(line.find("\n0 2    $a a blank\n") != std::string::npos);
+    CHECK(line.find("\n\t{1    $a a tab and a brace\n") != std::string::npos);
+  }
+  SUBCASE("MARCXML escapes them, and .mrk writes {XX} for the bytes a line cannot show") {
+    const std::string xml = marcpp::to_marcxml(r);
+    CHECK(xml.find("tag=\"&#9;{1\"") != std::string::npos);
+    CHECK(xml.find("tag=\"&lt;&amp;&quot;\"") != std::string::npos);
+    CHECK(xml.find("tag=\"\xC3\xA9" "1\"") != std::string::npos);
+    const std::string mrk = marcpp::to_mrk(r);
+    CHECK(mrk.find("\n={09}{7B}1  ") != std::string::npos);
+    CHECK(mrk.find("\n={C3}{A9}1  ") != std::string::npos);
+    CHECK(mrk.find("\n=0 2  ") != std::string::npos);
+    CHECK(marcpp::to_json(r).find("{\"\\t{1\":{") != std::string::npos);
+  }
+}
+
 TEST_CASE("every reader is a range of records") {
   const marcpp::record r = sample();
   const std::string iso = marcpp::to_iso2709(r);

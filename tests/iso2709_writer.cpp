@@ -109,11 +109,25 @@ TEST_CASE("write_iso2709: what ISO 2709 cannot hold is refused, never corrupted"
     k[1].subfields()[0].set_code('\x1e');
     refused(k, errc::invalid_data_byte);
   }
-  SUBCASE("a bad tag") {
+  SUBCASE("a field without a tag") {
     record r = sample();
     r[1].set_tag(marcpp::tag::invalid());
     auto d = refused(r, errc::invalid_tag);
     CHECK(marcpp::to_string(d).find("field 1 (no valid tag)") != std::string::npos);
+  }
+  SUBCASE("a tag kept by its bytes is written; one holding a delimiter or terminator is refused") {
+    record r = sample();
+    r[1].set_tag_chars("a b");
+    const std::string bytes = marcpp::to_iso2709(r);
+    CHECK(bytes.substr(24, 24) == "001000400000a b001000004");
+    record back = test::one(bytes);
+    CHECK(back == r);
+    for (const char* t : {"\x1d" "45", "2\x1e" "5", "24\x1f"}) {
+      r[1].set_tag_chars(std::string_view(t, 3));
+      auto d = refused(r, errc::invalid_data_byte);
+      CHECK(d.original == std::string(t, 3));
+      CHECK(d.field_index == 1);
+    }
   }
   SUBCASE("subfield shapes that would not read back the same") {
     record r = sample();

@@ -352,8 +352,10 @@ TEST_CASE("MARC-in-JSON reader: faults") {
         {"a field object with two fields",
          R"({"leader":"00000cam a2200000 a 4500","fields":[{"001":"a","003":"b"}]})", errc::json_not_marc,
          severity::warning},
-        {"an invalid tag", R"({"leader":"00000cam a2200000 a 4500","fields":[{"24":"x"}]})", errc::invalid_tag,
-         severity::repair},
+        {"a tag of two characters", R"({"leader":"00000cam a2200000 a 4500","fields":[{"24":"x"}]})",
+         errc::invalid_tag, severity::repair},
+        {"a tag that is no MARC 21 tag", R"({"leader":"00000cam a2200000 a 4500","fields":[{"3-0":"x"}]})",
+         errc::invalid_tag, severity::warning},
         {"a record that is an array", R"([[1,2]])", errc::json_not_marc, severity::error},
     };
     for (const auto& c : cases) {

@@ -67,3 +67,24 @@ TEST_CASE("line format") {
     CHECK(records >= 40);
   }
 }
+
+TEST_CASE("line format: a tag is printed as its bytes, as yaz-marcdump prints it") {
+  const std::string bytes = test::slurp(test::crafted("ok-lower-case-tags.mrc")) +
+                            test::slurp(test::crafted("invalid-tag.mrc"));
+  auto o = test::read_bytes(bytes, test::with(marcpp::error_policy::lenient));
+  REQUIRE(o.records.size() == 2);
+  const std::string lower = marcpp::to_line(o.records[0]);
+  CHECK(lower.find("\nm01    $a one letter\n") != std::string::npos);
+  CHECK(lower.find("\nabc    $a three letters\n") != std::string::npos);
+  CHECK(lower.find("\na1b 10 $a two letters\n") != std::string::npos);
+  CHECK(marcpp::to_line(o.records[1]).find("\na5X  0 $a Cataloging $v Testing.\n") != std::string::npos);
+  // The view prints the same.
+  marcpp::reader rd{marcpp::memory_source{bytes}};
+  marcpp::record_view v;
+  REQUIRE(rd.next(v));
+  CHECK(marcpp::to_line(v) == lower);
+  // A field with no tag at all (made so by hand) prints ???.
+  record r;
+  r.add(field(marcpp::tag::invalid(), "  ", {{'a', "x"}}));
+  CHECK(marcpp::to_line(r).substr(25) == "???    $a x\n\n");
+}

@@ -595,7 +595,11 @@ TEST_CASE("MARCXML reader: repairs and their reports") {
        errc::xml_not_marcxml, severity::repair},
       {"no tag", rec(LDR "<datafield ind1=\" \" ind2=\" \"><subfield code=\"a\">x</subfield></datafield>"),
        errc::invalid_tag, severity::repair},
-      {"a lower-case tag", rec(LDR "<controlfield tag=\"00a\">x</controlfield>"), errc::invalid_tag, severity::repair},
+      {"a tag of two characters", rec(LDR "<controlfield tag=\"01\">x</controlfield>"), errc::invalid_tag,
+       severity::repair},
+      {"a tag that is no MARC 21 tag",
+       rec(LDR "<datafield tag=\"30-\" ind1=\" \" ind2=\" \"><subfield code=\"a\">x</subfield></datafield>"),
+       errc::invalid_tag, severity::warning},
       {"a subfield without code",
        rec(LDR "<datafield tag=\"245\" ind1=\" \" ind2=\" \"><subfield>x</subfield></datafield>"),
        errc::xml_not_marcxml, severity::repair},
@@ -628,9 +632,23 @@ TEST_CASE("MARCXML reader: repairs and their reports") {
     CHECK(o.records[0].leader().str() == "00000    a2200000   4500");  // a blank leader, Unicode
     auto blank = read(rec("<leader>00000cam  2200000 a 4500</leader>"));
     CHECK(blank.records[0].leader().coding_scheme() == 'a');
-    auto tag = read(rec(LDR "<controlfield tag=\"00a\">x</controlfield>"));
-    CHECK(tag.diags[0].original == "00a");
+    auto tag = read(rec(LDR "<controlfield tag=\"01\">x</controlfield>"));
+    CHECK(tag.diags[0].original == "01");
     CHECK_FALSE(tag.records[0][0].tag().is_valid());
+    CHECK_FALSE(tag.records[0][0].has_tag_chars());  // no bytes are invented
+    std::string refused;
+    CHECK(marcpp::write_marcxml(tag.records[0], refused).code == errc::invalid_tag);
+    CHECK(refused.empty());
+    auto odd = read(rec(LDR "<datafield tag=\"30-\" ind1=\" \" ind2=\" \"><subfield code=\"a\">x</subfield></datafield>"));
+    CHECK(odd.diags[0].original == "30-");
+    CHECK(std::string(odd.records[0][0].tag_chars().data(), 3) == "30-");
+    // Lower-case tags are MARC 21 tags: nothing to report.
+    auto lower = read(rec(LDR "<controlfield tag=\"00a\">x</controlfield>"
+                              "<datafield tag=\"abc\" ind1=\" \" ind2=\" \"><subfield code=\"a\">y</subfield></datafield>"));
+    CHECK(lower.diags.empty());
+    CHECK(lower.records[0][0].tag() == marcpp::tag("00a"));
+    CHECK(lower.records[0][0].is_control());
+    CHECK(lower.records[0].value("abc", 'a') == "y");
   }
 #undef LDR
 }

@@ -191,7 +191,8 @@ TEST_CASE(".mrk reader: faults") {
        errc::mrk_syntax, severity::repair, 1},
       {"one blank after the tag", "=LDR  00000cam a2200000 a 4500\n=245 10$aT\n", errc::mrk_syntax, severity::repair,
        1},
-      {"an invalid tag", "=LDR  00000cam a2200000 a 4500\n=24x  10$aT\n", errc::invalid_tag, severity::repair, 1},
+      {"a tag that is no MARC 21 tag", "=LDR  00000cam a2200000 a 4500\n=2-5  10$aT\n", errc::invalid_tag,
+       severity::warning, 1},
       {"no indicators", "=LDR  00000cam a2200000 a 4500\n=245  1\n", errc::missing_indicators, severity::repair, 1},
       {"a '$' with no code", "=LDR  00000cam a2200000 a 4500\n=245  10$aT$\n", errc::missing_subfield_code,
        severity::warning, 1},
@@ -220,9 +221,27 @@ TEST_CASE(".mrk reader: faults") {
     CHECK(wrapped.diags[0].line == 3);
     auto noldr = read("=001  x\n");
     CHECK(noldr.records[0].leader() == marcpp::leader{});
-    auto tag = read("=LDR  00000cam a2200000 a 4500\n=24x  10$aT\n");
-    CHECK(tag.diags[0].original == "24x");
+    auto tag = read("=LDR  00000cam a2200000 a 4500\n=2-5  10$aT\n");
+    CHECK(tag.diags[0].original == "2-5");
     CHECK_FALSE(tag.records[0][0].tag().is_valid());
+    CHECK(std::string(tag.records[0][0].tag_chars().data(), 3) == "2-5");
+    CHECK(tag.records[0][0].value('a') == "T");
+    // A line too short for a tag: the field has none, and no writer writes it.
+    auto shorter = read("=LDR  00000cam a2200000 a 4500\n=24\n");
+    const marcpp::diagnostic* d = nullptr;
+    for (const auto& x : shorter.diags)
+      if (x.code == errc::invalid_tag) d = &x;
+    REQUIRE(d);
+    CHECK(d->level == severity::repair);
+    CHECK(d->original == "24");
+    REQUIRE(shorter.records.size() == 1);
+    CHECK_FALSE(shorter.records[0][0].has_tag_chars());
+    CHECK(read("=LDR  00000cam a2200000 a 4500\n=24\n", error_policy::strict).failed);
+    // Lower-case tags are MARC 21 tags: nothing to report.
+    auto lower = read("=LDR  00000cam a2200000 a 4500\n=m01  \\\\$aone\n=abc  \\\\$athree\n");
+    CHECK(lower.diags.empty());
+    CHECK(lower.records[0][0].tag() == marcpp::tag("m01"));
+    CHECK(lower.records[0].value("abc", 'a') == "three");
   }
   SUBCASE("text between records: reported with its line, the records around it read") {
     auto o = read("=LDR  00000cam a2200000 a 4500\n=001  one\n\ngarbage\nmore\n\n=LDR  00000cam a2200000 a 4500\n=001  two\n");

@@ -51,7 +51,7 @@ const expectation cases[] = {
     {"field-out-of-bounds.mrc", errc::field_out_of_bounds, severity::repair, 1, 0},
     {"field-length-mismatch.mrc", errc::field_length_mismatch, severity::repair, 1, 0},
     {"missing-field-terminator.mrc", errc::missing_field_terminator, severity::repair, 1, 0},
-    {"invalid-tag.mrc", errc::invalid_tag, severity::repair, 1, 0},
+    {"invalid-tag.mrc", errc::invalid_tag, severity::warning, 1, 0},
     {"unreferenced-data.mrc", errc::unreferenced_data, severity::repair, 1, 0},
     {"overlapping-fields.mrc", errc::overlapping_fields, severity::repair, 1, 0},
     {"missing-indicators.mrc", errc::missing_indicators, severity::repair, 1, 0},
@@ -179,25 +179,67 @@ TEST_CASE("reader: what lenient repairs produce") {
     CHECK(r[4].indicators() == marcpp::indicators("  "));
     CHECK(r[4].value('a') == "Cataloging");
   }
-  SUBCASE("an invalid tag keeps its field and its original bytes") {
-    auto o = test::read_bytes(test::slurp(test::crafted("invalid-tag.mrc")), test::with(error_policy::lenient));
+  SUBCASE("a tag that is no MARC 21 tag is kept, reported, and written back") {
+    const std::string bytes = test::slurp(test::crafted("invalid-tag.mrc"));
+    auto o = test::read_bytes(bytes, test::with(error_policy::lenient));
     REQUIRE(o.records.size() == 1);
     const marcpp::record& r = o.records[0];
     CHECK_FALSE(r[4].tag().is_valid());
+    CHECK(r[4].has_tag_chars());
+    CHECK(std::string(r[4].tag_chars().data(), 3) == "a5X");
     CHECK(r[4].value('a') == "Cataloging");
+    CHECK(r.first("a5X") == &r[4]);
+    CHECK(r.first("a5x") == nullptr);
     const marcpp::diagnostic* d = o.find(errc::invalid_tag);
     REQUIRE(d);
-    CHECK(d->original == "a5x");
+    CHECK(d->level == severity::warning);
+    CHECK(d->original == "a5X");
     CHECK(d->field_index == 4);
-    // Writing refuses it, naming the original bytes, until the tag is fixed.
+    CHECK(d->offset == 24 + 4 * 12);  // the directory entry
+    CHECK_FALSE(r.repaired());
+    // The record is written back as it was read, from the view and from the
+    // owning copy.
+    CHECK(marcpp::to_iso2709(r) == bytes);
+    marcpp::reader rd{marcpp::memory_source{bytes}};
+    marcpp::record_view v;
+    REQUIRE(rd.next(v));
+    CHECK(std::string(v[4].tag_chars().data(), 3) == "a5X");
+    CHECK(marcpp::to_iso2709(v) == bytes);
+    // Under strict, a warning: the record is read.
+    CHECK(test::read_bytes(bytes, test::with(error_policy::strict)).records.size() == 1);
+    // Given a tag, the field forgets the bytes.
+    marcpp::record fixed = r;
+    fixed[4].set_tag("650");
+    CHECK(fixed[4].tag() == marcpp::tag("650"));
+    CHECK(test::dump(test::one(marcpp::to_iso2709(fixed))).substr(25) == test::dump(good).substr(25));
+  }
+  SUBCASE("a field without a tag is refused by the writer") {
+    marcpp::record r = lenient("ok-basic.mrc");
+    r[4].set_tag(marcpp::tag::invalid());
+    CHECK_FALSE(r[4].has_tag_chars());
     std::string out;
     marcpp::diagnostic w = marcpp::write_iso2709(r, out);
     CHECK(w.code == errc::invalid_tag);
-    CHECK(w.original == "a5x");
+    CHECK(w.field_index == 4);
+    CHECK(w.original.empty());
     CHECK(out.empty());
-    marcpp::record fixed = r;
-    fixed[4].set_tag("650");
-    CHECK(test::dump(test::one(marcpp::to_iso2709(fixed))).substr(25) == test::dump(good).substr(25));
+  }
+  SUBCASE("lower-case tags are read as they are, without a report") {
+    const std::string bytes = test::slurp(test::crafted("ok-lower-case-tags.mrc"));
+    auto o = test::read_bytes(bytes, test::with(error_policy::strict));
+    REQUIRE(o.records.size() == 1);
+    CHECK(o.diags.empty());
+    const marcpp::record& r = o.records[0];
+    REQUIRE(r.size() == 8);
+    CHECK(r[5].tag() == marcpp::tag("m01"));
+    CHECK(r.value("m01", 'a') == "one letter");
+    CHECK_FALSE(r[6].tag().is_valid());
+    CHECK(std::string(r[6].tag_chars().data(), 3) == "abc");
+    CHECK(r.value("abc", 'a') == "three letters");
+    CHECK(r.value("a1b", 'a') == "two letters");
+    CHECK(r.count(marcpp::tag::invalid()) == 2);
+    CHECK(r[7].indicators() == marcpp::indicators("10"));
+    CHECK(marcpp::to_iso2709(r) == bytes);
   }
   SUBCASE("unreferenced bytes are reported with their content") {
     auto o = test::read_bytes(test::slurp(test::crafted("unreferenced-data.mrc")), test::with(error_policy::lenient));

@@ -163,3 +163,81 @@ TEST_CASE("record: editing") {
     CHECK(subfield::without_code().shape() == marcpp::subfield_shape::no_code);
   }
 }
+
+TEST_CASE("record: tags marcpp::tag cannot hold are kept by their bytes") {
+  SUBCASE("set_tag_chars holds what tag holds, and keeps the bytes of anything else") {
+    field f("245", "10", {{'a', "x"}});
+    CHECK(f.set_tag_chars("m01"));
+    CHECK(f.tag() == marcpp::tag("m01"));
+    CHECK(f.tag_chars() == std::array<char, 3>{'m', '0', '1'});
+    CHECK(f.set_tag_chars("abc"));
+    CHECK_FALSE(f.tag().is_valid());
+    CHECK(f.has_tag_chars());
+    CHECK(f.tag_chars() == std::array<char, 3>{'a', 'b', 'c'});
+    CHECK_FALSE(f.set_tag_chars("42"));  // not three bytes: nothing changes
+    CHECK_FALSE(f.set_tag_chars("2450"));
+    CHECK(f.tag_chars() == std::array<char, 3>{'a', 'b', 'c'});
+    CHECK(f.set_tag_chars(std::string_view("\0" "0-", 3)));
+    CHECK(f.tag_chars() == std::array<char, 3>{'\0', '0', '-'});
+    f.set_tag("650");  // a tag: the bytes are forgotten
+    CHECK(f.tag() == marcpp::tag("650"));
+    f.set_tag(marcpp::tag::invalid());
+    CHECK_FALSE(f.has_tag_chars());
+    CHECK(f.tag_chars() == std::array<char, 3>{'?', '?', '?'});
+    CHECK_FALSE(field().has_tag_chars());
+  }
+  SUBCASE("a literal keeps them too") {
+    CHECK(field("abc", "  ").tag_chars() == std::array<char, 3>{'a', 'b', 'c'});
+    CHECK(field("30-", "  ").has_tag_chars());
+    CHECK(field("245", "  ").tag() == marcpp::tag("245"));
+    CHECK(field::control("00-", "x").tag_chars() == std::array<char, 3>{'0', '0', '-'});
+    CHECK(field::control("00a", "x").tag() == marcpp::tag("00a"));
+    field f("245", "  ");
+    f.set_tag("a1b");
+    CHECK(f.tag_chars() == std::array<char, 3>{'a', '1', 'b'});
+    // Through a `tag` the bytes are lost: the conversion is the tag's.
+    f.set_tag(marcpp::tag("a1b"));
+    CHECK_FALSE(f.has_tag_chars());
+  }
+  SUBCASE("equality, lookups, erasing and sorting see the bytes") {
+    record r;
+    r.add(field("abc", "  ", {{'a', "one"}}));
+    r.add(field("245", "10", {{'a', "Title"}}));
+    r.add(field("30-", "  ", {{'a', "two"}}));
+    r.add(field("abc", "  ", {{'a', "three"}}));
+    CHECK(field("abc", "  ") != field("abd", "  "));
+    CHECK(field("abc", "  ") != field(marcpp::tag::invalid(), "  "));
+    CHECK(field("abc", "  ") == field("abc", "  "));
+    CHECK(r.count("abc") == 2);
+    CHECK(r.count("30-") == 1);
+    CHECK(r.count("abd") == 0);
+    CHECK(r.count(marcpp::tag::invalid()) == 3);  // every tag `tag` cannot hold
+    CHECK(r.first("30-") == &r[2]);
+    CHECK(r.value("abc", 'a') == "one");
+    std::string values;
+    for (const auto& f : r.fields("abc")) values += f.value('a').value_or("?");
+    CHECK(values == "onethree");
+    record sorted = r;
+    sorted.sort_fields();  // the invalid tag sorts last; equal ones keep their order
+    CHECK(tags(sorted) == "245 ??? ??? ???");
+    CHECK(sorted[1].value('a') == "one");
+    CHECK(sorted[2].value('a') == "two");
+    CHECK(r.erase("abc") == 2);
+    REQUIRE(r.size() == 2);
+    CHECK(r[1].value('a') == "two");
+  }
+  SUBCASE("a copy of a view keeps the bytes; assigning a tag drops them") {
+    const std::string bytes = test::slurp(test::crafted("ok-lower-case-tags.mrc"));
+    marcpp::reader rd{marcpp::memory_source{bytes}};
+    marcpp::record_view v;
+    REQUIRE(rd.next(v));
+    record r{v};
+    CHECK(r[5].tag() == marcpp::tag("m01"));
+    CHECK(r[6].tag_chars() == std::array<char, 3>{'a', 'b', 'c'});
+    CHECK(r[7].tag_chars() == std::array<char, 3>{'a', '1', 'b'});
+    CHECK(marcpp::to_iso2709(r) == bytes);
+    r[6].set_tag("500");
+    CHECK(marcpp::to_iso2709(r).find("a1b") != std::string::npos);
+    CHECK(marcpp::to_iso2709(r).find("abc") == std::string::npos);
+  }
+}

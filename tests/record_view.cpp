@@ -465,3 +465,32 @@ TEST_CASE("record_view: a view that holds the diagnostics of earlier records sho
   moved.clear();
   CHECK(moved.diagnostics().empty());
 }
+
+TEST_CASE("record_view: a tag marcpp::tag cannot hold keeps its bytes in the view") {
+  static_assert(sizeof(void*) != 8 || sizeof(marcpp::field_view) == 32);
+  const std::string bytes = test::slurp(test::crafted("ok-lower-case-tags.mrc"));
+  marcpp::reader rd{marcpp::memory_source{bytes}, test::with(marcpp::error_policy::strict)};
+  record_view v;
+  REQUIRE(rd.next(v));
+  CHECK(v.diagnostics().empty());
+  REQUIRE(v.size() == 8);
+  CHECK(v[5].tag() == marcpp::tag("m01"));
+  CHECK(v[5].tag_chars() == std::array<char, 3>{'m', '0', '1'});
+  CHECK_FALSE(v[6].tag().is_valid());
+  CHECK(v[6].has_tag_chars());
+  CHECK(v[6].tag_chars() == std::array<char, 3>{'a', 'b', 'c'});
+  CHECK(v[7].tag_chars() == std::array<char, 3>{'a', '1', 'b'});
+  CHECK(v[7].indicators() == marcpp::indicators("10"));
+  CHECK(v.value("abc", 'a') == "three letters");
+  CHECK(v.first("a1b") == &v[7]);
+  CHECK(v.count(marcpp::tag::invalid()) == 2);
+  CHECK_FALSE(marcpp::field_view().has_tag_chars());
+  CHECK(marcpp::field_view().tag_chars() == std::array<char, 3>{'?', '?', '?'});
+  // Copies and moves of the view keep the bytes.
+  record_view copy = v;
+  record_view moved = std::move(copy);
+  CHECK(moved[6].tag_chars() == std::array<char, 3>{'a', 'b', 'c'});
+  std::string out;
+  REQUIRE_FALSE(marcpp::write_iso2709(moved, out));
+  CHECK(out == bytes);
+}

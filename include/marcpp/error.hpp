@@ -47,7 +47,7 @@ enum class errc : std::uint16_t {
   field_out_of_bounds = 303,        ///< a directory entry points past the data
   field_length_mismatch = 304,      ///< a field terminator is not where the directory says
   missing_field_terminator = 305,   ///< a field does not end with 0x1E
-  invalid_tag = 306,                ///< a tag that is not three characters from 0-9 and A-Z
+  invalid_tag = 306,                ///< a tag that is no MARC 21 tag (kept), or a field without a tag
   unreferenced_data = 307,          ///< data bytes that no directory entry covers
   overlapping_fields = 308,         ///< two directory entries share data bytes
   // 4xx: field content

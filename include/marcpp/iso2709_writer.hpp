@@ -138,11 +138,8 @@ template <class Record>
     if (i != std::size_t(-1)) {
       d.tag = fields[i].tag();
       d.field_index = static_cast<std::int32_t>(i);
-      // A tag the reader could not hold: its original bytes are in the
-      // record's own report of it.
-      if (!d.tag.is_valid())
-        for (const auto& r : rec.diagnostics())
-          if (r.code == errc::invalid_tag && r.field_index == d.field_index) d.original = r.original;
+      // A tag `tag` cannot hold: the field's own bytes name it.
+      if (!d.tag.is_valid() && fields[i].has_tag_chars()) d.original.assign(fields[i].tag_chars().data(), 3);
     }
     d.control_number.assign(rec.control_number());
     d.message = std::move(msg);
@@ -154,8 +151,15 @@ template <class Record>
   std::size_t data_len = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const auto& f = fields[i];
-    if (!f.tag().is_valid())
-      return fault(errc::invalid_tag, i, "the field has no valid tag; ISO 2709 cannot write it");
+    if (MARCPP_UNLIKELY(!f.tag().is_valid())) {
+      if (!f.has_tag_chars()) return fault(errc::invalid_tag, i, "the field has no tag; ISO 2709 cannot write it");
+      const auto t = f.tag_chars();
+      for (char c : t)
+        if (detail::is_structural(c))
+          return fault(errc::invalid_data_byte, i,
+                       "the tag holds a delimiter or terminator byte (0x1D-0x1F), which readers take for the "
+                       "end of the directory or of the record");
+    }
     std::size_t len = 0;
     bool measured = false;
     if constexpr (std::is_same_v<Record, record_view>) {
@@ -271,7 +275,7 @@ template <class Record>
   if (p[22] >= '1' && p[22] <= '9') p[22] = '0';  // implementation-defined parts are not written
   char* d = p + 24;
   for (std::size_t i = 0; i < n; ++i) {
-    auto c = fields[i].tag().chars();
+    auto c = fields[i].tag_chars();
     std::memcpy(d, c.data(), 3);
     detail::format_digits(d + 3, lf, lens[i] > max_field ? 0 : lens[i]);
     detail::format_digits(d + 3 + lf, ls, starts[i] > max_start ? 0 : starts[i]);

@@ -84,14 +84,17 @@ class json_record_writer {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = fields[i];
       const auto fi = static_cast<std::int64_t>(i);
-      if (!f.tag().is_valid()) {
+      if (!f.has_tag_chars()) {
         error_ = writer_diagnostic(rec_, errc::invalid_tag, severity::error, fi,
-                                   "the field has no valid tag; MARC-in-JSON cannot write it");
+                                   "the field has no tag; MARC-in-JSON cannot write it");
         return fail();
       }
-      auto t = f.tag().chars();
+      auto t = f.tag_chars();
       out_.append(i ? ",{\"" : "{\"", i ? 3 : 2);
-      out_.append(t.data(), 3);
+      if (MARCPP_LIKELY(f.tag().is_valid()))
+        out_.append(t.data(), 3);
+      else if (!text(std::string_view(t.data(), 3), fi, "the tag"))  // a tag kept by its bytes, escaped
+        return fail();
       if (f.is_control()) {
         out_.append("\":\"", 3);
         if (!value_text(f.data(), fi, "the control field")) return fail();
@@ -204,8 +207,9 @@ MARCPP_NOINLINE diagnostic write_json_marc8(const Record& rec, std::string& out,
 /// strict or skip charset policy) or that is not to be converted
 /// (`marc8_needs_conversion`), bytes that are not UTF-8, an indicator or
 /// code byte that is no character, data before the first subfield
-/// (`value_not_representable`), an invalid tag (`invalid_tag`). A subfield
-/// delimiter without a code is written with an empty key and a
+/// (`value_not_representable`), a field with no tag at all (`invalid_tag`;
+/// a tag `tag` cannot hold is written as the bytes the field keeps). A
+/// subfield delimiter without a code is written with an empty key and a
 /// `schema_pattern` warning appended to `warnings`.
 ///
 ///     std::string line;
@@ -720,10 +724,8 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
       fault(rec, errc::json_not_marc, severity::warning, start,
             "a field object has " + std::to_string(f.size()) + " members, not one; each is read as a field");
     f.for_each_member([&](std::string_view key, const detail::json_value& v) {
-      auto t = marcpp::tag::parse(key);
-      const marcpp::tag tg = t ? *t : marcpp::tag::invalid();
       if (v.kind() == detail::json_kind::object) {
-        add_data_field(rec, tg, v, start);
+        add_data_field(rec, v, start);
       } else if (v.kind() == detail::json_kind::array) {
         fault(rec, errc::json_not_marc, severity::repair, start,
               "the field \"" + detail::printable(key) + "\" holds an array, neither control data nor a data field; it is left out");
@@ -733,18 +735,18 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
           fault(rec, errc::json_not_marc, severity::repair, start,
                 "the control field \"" + detail::printable(key) + "\" holds " + kind_name(v.kind()) +
                     ", not a string; its JSON text is kept as the data");
-        rec.add(field::control(tg, value_text(v)));
+        rec.add(field::control(marcpp::tag::invalid(), value_text(v)));
       }
-      if (!t)
-        fault(rec, errc::invalid_tag, severity::repair, start,
-              "the field's tag is \"" + detail::printable(key) +
-                  "\", not three characters from 0-9 and A-Z; the field is kept with an invalid tag",
-              static_cast<std::int64_t>(rec.size()) - 1, std::string(key));
+      const detail::tag_text k = detail::set_tag_text(rec.fields().back(), key);
+      if (k == detail::tag_text::illegal || k == detail::tag_text::unusable)
+        fault(rec, errc::invalid_tag, k == detail::tag_text::illegal ? severity::warning : severity::repair, start,
+              detail::tag_text_message(k, "the field", key), static_cast<std::int64_t>(rec.size()) - 1,
+              std::string(key));
     });
   }
 
-  void add_data_field(record& rec, marcpp::tag t, const detail::json_value& v, std::uint64_t start) {
-    field& f = rec.add(field(t, {}));
+  void add_data_field(record& rec, const detail::json_value& v, std::uint64_t start) {
+    field& f = rec.add(field(marcpp::tag::invalid(), {}));
     const auto fi = static_cast<std::int64_t>(rec.size()) - 1;
     bool have_subfields = false, have1 = false, have2 = false;
     char ind[2] = {' ', ' '};

@@ -137,7 +137,7 @@ void write_line(const Record& rec, std::string& out) {
   w = detail::put(w, rec.leader().str());
   *w++ = '\n';
   for (const auto& f : fields) {
-    auto t = f.tag().chars();
+    auto t = f.tag_chars();  // a tag kept by its bytes is printed as it is, as yaz-marcdump does
     w[0] = t[0];
     w[1] = t[1];
     w[2] = t[2];

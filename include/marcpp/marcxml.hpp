@@ -19,6 +19,7 @@
 #include <marcpp/source.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -87,12 +88,24 @@ namespace detail {
   return m == "4500" || m == "    ";
 }
 /// controltagDataType: 00[1-9A-Za-z]
-[[nodiscard]] constexpr bool schema_control_tag(tag t) noexcept {
-  return t.is_numeric() ? t.value() >= 1 && t.value() <= 9 : t.is_alphanumeric() && t.value() - tag::alpha_base < 36;
+[[nodiscard]] constexpr bool schema_control_tag(std::array<char, 3> c) noexcept {
+  return c[0] == '0' && c[1] == '0' && xsd_alnum(c[2]) && c[2] != '0';
 }
-/// tagDataType: 0[1-9A-Z][0-9A-Z] or [1-9A-Z][0-9A-Z]{2} (tags are upper case here): not 00X.
-[[nodiscard]] constexpr bool schema_data_tag(tag t) noexcept {
-  return t.is_numeric() ? t.value() >= 10 : t.is_alphanumeric() && t.value() - tag::alpha_base >= 36;
+/// tagDataType: 0[1-9A-Z][0-9A-Z], 0[1-9a-z][0-9a-z], [1-9A-Z][0-9A-Z]{2} or
+/// [1-9a-z][0-9a-z]{2}: a MARC 21 tag (one case) other than 00X.
+[[nodiscard]] constexpr bool schema_data_tag(std::array<char, 3> c) noexcept {
+  return tag::is_legal(c[0], c[1], c[2]) && !(c[0] == '0' && c[1] == '0');
+}
+/// The same for a field's tag; a numeric tag is answered without its characters.
+template <class Field>
+[[nodiscard]] bool schema_control_tag(const Field& f) noexcept {
+  const tag t = f.tag();
+  return t.is_numeric() ? t.value() >= 1 && t.value() <= 9 : schema_control_tag(f.tag_chars());
+}
+template <class Field>
+[[nodiscard]] bool schema_data_tag(const Field& f) noexcept {
+  const tag t = f.tag();
+  return t.is_numeric() ? t.value() >= 10 : schema_data_tag(f.tag_chars());
 }
 /// indicatorDataType: [\da-z ]
 [[nodiscard]] constexpr bool schema_indicator(char c) noexcept {
@@ -151,32 +164,43 @@ class marcxml_record_writer {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = fields[i];
       const auto fi = static_cast<std::int64_t>(i);
-      if (MARCPP_UNLIKELY(!f.tag().is_valid())) {
+      if (MARCPP_UNLIKELY(!f.has_tag_chars())) {
         error_ = writer_diagnostic(rec_, errc::invalid_tag, severity::error, fi,
-                                   "the field has no valid tag; MARCXML cannot write it");
+                                   "the field has no tag; MARCXML cannot write it");
         return fail();
       }
       if (f.is_control()) {
-        if (!schema_control_tag(f.tag()) &&
-            !schema(fi, "a control field tagged " + f.tag().str() + ": the schema allows control fields only as 001-009"))
+        if (!schema_control_tag(f) &&
+            !schema(fi, "a control field tagged \"" + shown_tag(f) +
+                            "\": the schema allows control fields only as 001-009, 00A-00Z and 00a-00z"))
           return fail();
         if (MARCPP_UNLIKELY(seen_data_) &&
             !schema(fi, "a control field after a data field: the schema wants the control fields first"))
           return fail();
         w = cur_.room(32);
         w = put_markup(w, control_open, skip);
-        put_tag(w, f.tag());
-        w[3] = '"';
-        w[4] = '>';
-        cur_.set(w + 5);
+        if (MARCPP_LIKELY(f.tag().is_valid())) {
+          put_tag(w, f.tag());
+          w += 3;
+        } else {
+          cur_.set(w);
+          if (!odd_tag(f, fi)) return fail();
+          w = cur_.room(8);
+        }
+        w[0] = '"';
+        w[1] = '>';
+        cur_.set(w + 2);
         if (!value_text(f.data(), fi, "the control field")) return fail();
         w = cur_.room(24);
         cur_.set(ind ? put_literal(w, "</controlfield>\n") : put_literal(w, "</controlfield>"));
         continue;
       }
       seen_data_ = true;
-      if (!schema_data_tag(f.tag()) &&
-          !schema(fi, "a data field tagged " + f.tag().str() + ": the schema does not allow data fields tagged 00X"))
+      if (!schema_data_tag(f) &&
+          !schema(fi, "a data field tagged \"" + shown_tag(f) +
+                          (f.tag_chars()[0] == '0' && f.tag_chars()[1] == '0'
+                               ? "\": the schema does not allow data fields tagged 00X"
+                               : "\": the schema allows only tags of digits and letters of one case")))
         return fail();
       const auto is = f.indicators();
       for (std::size_t k = 0; k < 2; ++k)
@@ -186,8 +210,14 @@ class marcxml_record_writer {
           return fail();
       w = cur_.room(64);
       w = put_markup(w, data_open, skip);
-      put_tag(w, f.tag());
-      w += 3;
+      if (MARCPP_LIKELY(f.tag().is_valid())) {
+        put_tag(w, f.tag());
+        w += 3;
+      } else {
+        cur_.set(w);
+        if (!odd_tag(f, fi)) return fail();
+        w = cur_.room(64);
+      }
       if (MARCPP_LIKELY(plain_attribute_byte(is[0]) && plain_attribute_byte(is[1]))) {
         w = put_literal(w, ind1_open);
         *w++ = is[0];
@@ -308,6 +338,18 @@ class marcxml_record_writer {
     std::memcpy(w, markup + skip, n);
     return w + n;
   }
+  // The bytes of a tag `tag` cannot hold (the field keeps them), escaped as
+  // an attribute value; the cursor is where they go, and is there again
+  // after them.
+  template <class Field>
+  MARCPP_NOINLINE bool odd_tag(const Field& f, std::int64_t fi) {
+    const auto c = f.tag_chars();
+    const std::string_view v(c.data(), 3);
+    std::string& out = cur_.commit();
+    const bool ok = check(append_xml_attribute_text(out, v), v, fi, "the tag");
+    cur_.resume();
+    return ok;
+  }
   bool attribute(char c, std::int64_t fi, const char* what) {
     return check(append_xml_attribute_byte(out_, c), std::string_view(&c, 1), fi, what);
   }
@@ -381,10 +423,11 @@ MARCPP_NOINLINE diagnostic write_marcxml_marc8(const Record& rec, std::string& o
 /// strict or skip charset policy) or that is not to be converted
 /// (`marc8_needs_conversion`), bytes that are not UTF-8, a subfield code or
 /// indicator that is no character, data before the first subfield
-/// (`value_not_representable`), an invalid tag (`invalid_tag`). Content the
-/// schema's patterns do not allow is written as it is with a
-/// `schema_pattern` warning appended to `warnings` (or refused, with
-/// `strict_schema`).
+/// (`value_not_representable`), a field with no tag at all (`invalid_tag`;
+/// a tag `tag` cannot hold is written as the bytes the field keeps, escaped
+/// as an attribute value). Content the schema's patterns do not allow is
+/// written as it is with a `schema_pattern` warning appended to `warnings`
+/// (or refused, with `strict_schema`).
 ///
 ///     std::string xml;
 ///     if (auto err = marcpp::write_marcxml(rec, xml)) std::cerr << marcpp::to_string(err) << '\n';
@@ -839,17 +882,32 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
     d.original = std::move(original);
     detail::record_access::diagnostics(building_).push_back(std::move(d));
   }
-  marcpp::tag read_tag(const char** atts, const char* element_name, std::string& original) {
+  // The tag attribute of an element, with Control Pictures turned back into
+  // control characters as in values (the writer writes them so); false if
+  // there is none.
+  bool read_tag(const char** atts, std::string& text) {
     const char* v = attribute(atts, "tag");
-    if (v) {
-      if (auto t = marcpp::tag::parse(v)) return *t;
-      original = v;
-      pending_tag_fault_ = std::string("the ") + element_name + " has the tag \"" + detail::printable(v) +
-                           "\", not three characters from 0-9 and A-Z; the field is kept with an invalid tag";
-    } else {
-      pending_tag_fault_ = std::string("the ") + element_name + " has no tag attribute; the field is kept with an invalid tag";
+    text = v ? v : "";
+    detail::unmap_control_pictures(text);
+    return v != nullptr;
+  }
+  // Gives the last field of the record the tag read by read_tag, reporting
+  // a tag that is no MARC 21 tag or that cannot be kept.
+  void apply_tag(bool have, const std::string& text, const char* element_name, std::uint64_t at) {
+    field& f = building_.fields().back();
+    const auto fi = static_cast<std::int64_t>(building_.fields().size()) - 1;
+    if (!have) {
+      f.set_tag(marcpp::tag::invalid());
+      fault(errc::invalid_tag, severity::repair, at,
+            std::string("the ") + element_name +
+                " has no tag attribute; the field is kept without a tag, and no writer writes it until it is given one",
+            fi);
+      return;
     }
-    return marcpp::tag::invalid();
+    const detail::tag_text k = detail::set_tag_text(f, text);
+    if (k == detail::tag_text::illegal || k == detail::tag_text::unusable)
+      fault(errc::invalid_tag, k == detail::tag_text::illegal ? severity::warning : severity::repair, at,
+            detail::tag_text_message(k, std::string("the ") + element_name, text), fi, text);
   }
   // One byte from an attribute value (an indicator or a subfield code).
   bool one_byte(const char* v, char& out) {
@@ -944,16 +1002,13 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
         elem_ = element::leader;
       } else if (local == "controlfield") {
         elem_ = element::control;
-        std::string original;
-        ctag_ = read_tag(atts, "controlfield", original);
-        ctag_original_ = std::move(original);
+        ctag_have_ = read_tag(atts, ctag_text_);
       } else if (local == "datafield") {
         elem_ = element::data;
-        std::string original;
-        marcpp::tag t = read_tag(atts, "datafield", original);
-        building_.add(field(t, {}));
-        const auto fi = static_cast<std::int64_t>(building_.fields().size()) - 1;
-        if (!t.is_valid()) fault(errc::invalid_tag, severity::repair, at, std::move(pending_tag_fault_), fi, std::move(original));
+        std::string tag_text;
+        const bool have = read_tag(atts, tag_text);
+        building_.add(field(marcpp::tag::invalid(), {}));
+        apply_tag(have, tag_text, "datafield", at);
         char i1 = indicator(atts, "ind1", at);
         char i2 = indicator(atts, "ind2", at);
         building_.fields().back().set_indicators({i1, i2});
@@ -1011,10 +1066,8 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
       switch (elem_) {
         case element::leader: finish_leader(); break;
         case element::control: {
-          building_.add(field::control(ctag_, std::move(text_)));
-          if (!ctag_.is_valid())
-            fault(errc::invalid_tag, severity::repair, elem_start_, std::move(pending_tag_fault_),
-                  static_cast<std::int64_t>(building_.fields().size()) - 1, std::move(ctag_original_));
+          building_.add(field::control(marcpp::tag::invalid(), std::move(text_)));
+          apply_tag(ctag_have_, ctag_text_, "controlfield", elem_start_);
           break;
         }
         default: break;
@@ -1135,8 +1188,8 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
   record building_;
   element elem_ = element::none;
   std::string text_;
-  marcpp::tag ctag_;
-  std::string ctag_original_, pending_tag_fault_;
+  std::string ctag_text_;  // the controlfield's tag attribute (read_tag)
+  bool ctag_have_ = false;
   char sub_code_ = 0;
   subfield_shape sub_shape_ = subfield_shape::normal;
   // what `next` hands on

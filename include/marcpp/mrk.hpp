@@ -225,9 +225,11 @@ inline void append_mrk(std::string& out, std::string_view v, bool blank_as_backs
 /// become `{dollar}`, `{lcub}` and `{rcub}`, ESC `{esc}`;
 /// a MARC-8 record's ANSEL bytes their LoC names (`{acute}`); other control
 /// bytes, and bytes of a UTF-8 record that are not UTF-8, `{XX}` in
-/// hexadecimal. Every record can be written except one with an invalid
-/// tag (`invalid_tag`) or a field tagged LDR (`value_not_representable`);
-/// `out` is then unchanged.
+/// hexadecimal. A tag `tag` cannot hold is written as the bytes the field
+/// keeps, control bytes, bytes from 0x7F up and `{` as `{XX}`. Every record
+/// can be written except one with a field with no tag at all
+/// (`invalid_tag`) or a field tagged LDR (`value_not_representable`); `out`
+/// is then unchanged.
 template <class Record>
 [[nodiscard]] diagnostic write_mrk(const Record& rec, std::string& out, const mrk_options& opts = {}) {
   const std::size_t old = out.size();
@@ -246,18 +248,30 @@ template <class Record>
   const unsigned code_len = detail::effective_code_length(rec.leader());
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const auto& f = fields[i];
-    if (!f.tag().is_valid() || f.tag() == marcpp::tag("LDR")) {
+    if (!f.has_tag_chars() || f.tag() == marcpp::tag("LDR")) {
       out.resize(old);
       const bool ldr = f.tag().is_valid();
       return detail::writer_diagnostic(rec, ldr ? errc::value_not_representable : errc::invalid_tag, severity::error,
                                        static_cast<std::int64_t>(i),
                                        ldr ? "a field tagged LDR cannot be told from the leader in .mrk text; the "
                                              "record is not written"
-                                           : "the field has no valid tag; .mrk text cannot write it");
+                                           : "the field has no tag; .mrk text cannot write it");
     }
-    auto t = f.tag().chars();
     out.push_back('=');
-    out.append(t.data(), 3);
+    if (MARCPP_LIKELY(f.tag().is_valid())) {
+      auto t = f.tag().chars();
+      out.append(t.data(), 3);
+    } else {
+      // A tag kept by its bytes: each as it is, but for those a line cannot
+      // show (and `{`), which the reader reads back as `{XX}`.
+      for (char c : f.tag_chars()) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u >= 0x7F || c == '{')
+          detail::append_hex_mnemonic(out, u);
+        else
+          out.push_back(c);
+      }
+    }
     out.append("  ", 2);
     g1 = true;  // MARC-8 starts every field with ASCII in G0 and ANSEL in G1
     if (f.is_control()) {
@@ -472,7 +486,7 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
     const char c = p[k + 1];
     if (c == '\r' || c == '\n') return false;  // a line break, then another inside the value
     if (c != '=') return false;
-    return k + 5 < n && (std::string_view(p + k + 2, 3) == "LDR" || marcpp::tag::parse(std::string_view(p + k + 2, 3)));
+    return k + 5 < n && (std::string_view(p + k + 2, 3) == "LDR" || marcpp::tag::is_legal(p[k + 2], p[k + 3], p[k + 4]));
   }
   static void strip_bom(line& ln) {
     if (ln.start == 0 && ln.text.substr(0, 3) == "\xEF\xBB\xBF") ln.text.remove_prefix(3);
@@ -646,14 +660,33 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
     return 0;
   }
 
+  // The tag after the `=`: three bytes, each written as it is or, for one
+  // the writer cannot show as it is (in a tag kept by its bytes), as `{XX}`
+  // (hexadecimal). Returns where the tag ends.
+  static std::size_t read_tag_text(std::string_view text, std::string& tag) {
+    tag.clear();
+    std::size_t pos = 1;
+    while (tag.size() < 3 && pos < text.size()) {
+      if (text[pos] == '{' && pos + 3 < text.size() && text[pos + 3] == '}' &&
+          std::isxdigit(static_cast<unsigned char>(text[pos + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(text[pos + 2]))) {
+        tag.push_back(static_cast<char>(std::stoi(std::string(text.substr(pos + 1, 2)), nullptr, 16)));
+        pos += 4;
+      } else {
+        tag.push_back(text[pos++]);
+      }
+    }
+    return pos;
+  }
+
   void read_field(record& rec, const line& ln, std::string& buf) {
-    std::string_view tag_text = ln.text.substr(1, 3);
+    std::string tag_text;
+    std::string_view data = ln.text.substr(read_tag_text(ln.text, tag_text));
     auto t = marcpp::tag::parse(tag_text);
-    std::string_view data = ln.text.substr(std::min<std::size_t>(ln.text.size(), 4));
     const auto fi = static_cast<std::int64_t>(rec.size());
     const bool unicode = rec.leader().is_unicode();
     data.remove_prefix(std::min(separator(data, rec, ln.start, -1), data.size()));
-    const marcpp::tag tg = t ? *t : marcpp::tag::invalid();
+    detail::tag_text tag_kind = detail::tag_text::held;
     // A 00X field is control data unless it begins with two indicators and a
     // delimiter (as the ISO 2709 reader decides).
     const bool control_tag = t ? t->is_control() : tag_text.substr(0, 2) == "00";
@@ -668,9 +701,10 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
     const bool looks_data = data.size() > skip && data[skip] == '$';
     if (control_tag && !looks_data) {
       decode(data, true, unicode, buf, rec, ln.start, fi);
-      rec.add(field::control(tg, buf));
+      tag_kind = detail::set_tag_text(rec.add(field::control(marcpp::tag::invalid(), buf)), tag_text);
     } else {
-      field& f = rec.add(field(tg, {}));
+      field& f = rec.add(field(marcpp::tag::invalid(), {}));
+      tag_kind = detail::set_tag_text(f, tag_text);
       char ind[2] = {' ', ' '};
       std::string_view us[2] = {u1, u2};
       std::string one;
@@ -725,11 +759,9 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
         k = e;
       }
     }
-    if (!t)
-      fault(rec, errc::invalid_tag, severity::repair, ln.start,
-            "the tag is \"" + detail::printable(tag_text) +
-                "\", not three characters from 0-9 and A-Z; the field is kept with an invalid tag",
-            fi, std::string(tag_text));
+    if (tag_kind == detail::tag_text::illegal || tag_kind == detail::tag_text::unusable)
+      fault(rec, errc::invalid_tag, tag_kind == detail::tag_text::illegal ? severity::warning : severity::repair,
+            ln.start, detail::tag_text_message(tag_kind, "the field", tag_text), fi, tag_text);
   }
 
   void continuation(record& rec, const line& ln) {

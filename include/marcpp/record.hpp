@@ -16,6 +16,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <span>
@@ -90,6 +91,12 @@ class field : public detail::field_reads<field> {
   /// A data field, e.g. `field("245", "10", {{'a', "Summerland /"}, {'c', "Michael Chabon."}})`.
   field(marcpp::tag t, marcpp::indicators ind, std::initializer_list<subfield> subs = {})
       : subfields_(subs.begin(), subs.end()), tag_(t), ind_(ind) {}
+  /// The same with the tag as a literal: a tag `tag` cannot hold
+  /// (`field("abc", "  ")`) is kept by its bytes, as `set_tag_chars` does.
+  field(const char (&t)[4], marcpp::indicators ind, std::initializer_list<subfield> subs = {})
+      : subfields_(subs.begin(), subs.end()), ind_(ind) {
+    set_tag_chars(std::string_view(t, 3));
+  }
   /// A control field, e.g. `field::control("001", "12883376")`.
   [[nodiscard]] static field control(marcpp::tag t, std::string data) {
     field f;
@@ -98,8 +105,18 @@ class field : public detail::field_reads<field> {
     f.data_ = std::move(data);
     return f;
   }
-  /// A copy of a viewed field.
+  /// The same with the tag as a literal, kept by its bytes if `tag` cannot hold it.
+  [[nodiscard]] static field control(const char (&t)[4], std::string data) {
+    field f = control(marcpp::tag::invalid(), std::move(data));
+    f.set_tag_chars(std::string_view(t, 3));
+    return f;
+  }
+  /// A copy of a viewed field (tag bytes included).
   explicit field(const field_view& v) : tag_(v.tag()), ind_(v.indicators()), control_(v.is_control()) {
+    if (!tag_.is_valid() && v.has_tag_chars()) {
+      odd_ = v.tag_chars();
+      odd_tag_ = true;
+    }
     if (control_) {
       data_.assign(v.data());
     } else {
@@ -109,8 +126,43 @@ class field : public detail::field_reads<field> {
     }
   }
 
+  /// The tag; `tag::invalid()` for a tag it cannot hold, whose bytes
+  /// `tag_chars()` gives.
   [[nodiscard]] marcpp::tag tag() const noexcept { return tag_; }
-  void set_tag(marcpp::tag t) noexcept { tag_ = t; }
+  /// The tag's three bytes: those of `tag()`, or, for a tag `tag` cannot
+  /// hold (`abc`, `30-`), the bytes the field was read or set with
+  /// (`set_tag_chars`); `???` for a field that has neither.
+  [[nodiscard]] std::array<char, 3> tag_chars() const noexcept {
+    if (MARCPP_LIKELY(tag_.is_valid()) || !odd_tag_) return tag_.chars();
+    return odd_;
+  }
+  /// False only for a field with neither a tag nor tag bytes (a
+  /// default-constructed one, or one given `tag::invalid()`): no writer can
+  /// write it.
+  [[nodiscard]] bool has_tag_chars() const noexcept { return tag_.is_valid() || odd_tag_; }
+  /// Sets the tag (and forgets any tag bytes: `tag::invalid()` leaves the
+  /// field without a tag).
+  void set_tag(marcpp::tag t) noexcept {
+    tag_ = t;
+    odd_ = {};
+    odd_tag_ = false;
+  }
+  /// The same with the tag as a literal, kept by its bytes if `tag` cannot
+  /// hold it (`set_tag("abc")`).
+  void set_tag(const char (&t)[4]) noexcept { set_tag_chars(std::string_view(t, 3)); }
+  /// Sets the tag from its three bytes: as `set_tag` for a tag `tag` holds;
+  /// any other three bytes (`abc`, `30-`) are kept as they are, with
+  /// `tag()` invalid, and every writer writes them. Returns false, changing
+  /// nothing, unless `s` is three bytes.
+  bool set_tag_chars(std::string_view s) noexcept {
+    if (s.size() != 3) return false;
+    set_tag(marcpp::tag::from_chars(s[0], s[1], s[2]));
+    if (!tag_.is_valid()) {
+      odd_ = {s[0], s[1], s[2]};
+      odd_tag_ = true;
+    }
+    return true;
+  }
   [[nodiscard]] bool is_control() const noexcept { return control_; }
   /// The control field's data; empty for a data field.
   [[nodiscard]] std::string_view data() const noexcept { return control_ ? std::string_view(data_) : std::string_view{}; }
@@ -167,7 +219,8 @@ class field : public detail::field_reads<field> {
   }
 
   friend bool operator==(const field& a, const field& b) noexcept {
-    return a.tag_ == b.tag_ && a.control_ == b.control_ && a.ind_ == b.ind_ && a.data_ == b.data_ &&
+    return a.tag_ == b.tag_ && a.odd_tag_ == b.odd_tag_ && a.odd_ == b.odd_ && a.control_ == b.control_ &&
+           a.ind_ == b.ind_ && a.data_ == b.data_ &&
            std::equal(a.subfields_.begin(), a.subfields_.end(), b.subfields_.begin(), b.subfields_.end());
   }
 
@@ -181,6 +234,8 @@ class field : public detail::field_reads<field> {
   std::uint32_t origin_ = no_origin;  // offset of the data in the record it was read from
   marcpp::tag tag_;
   marcpp::indicators ind_;
+  std::array<char, 3> odd_{};  // the bytes of a tag tag_ cannot hold
+  bool odd_tag_ = false;       // odd_ holds them
   bool control_ = false;
 
  public:
@@ -265,8 +320,8 @@ class record : public detail::record_reads<record> {
     if (pos < fields_.size()) fields_.erase(fields_.begin() + static_cast<std::ptrdiff_t>(pos));
   }
   /// Removes every field tagged `t`; returns how many were removed.
-  std::size_t erase(marcpp::tag t) {
-    return remove_if([t](const field& f) { return f.tag() == t; });
+  std::size_t erase(detail::tag_key t) {
+    return remove_if([t](const field& f) { return t.matches(f); });
   }
   /// Removes every field for which `pred(field)` is true; returns how many.
   template <class Pred>

@@ -15,6 +15,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -153,7 +154,19 @@ class field_view : public detail::field_reads<field_view> {
 
   field_view() noexcept = default;
 
+  /// The tag; `tag::invalid()` for a tag it cannot hold, whose bytes
+  /// `tag_chars()` gives.
   [[nodiscard]] marcpp::tag tag() const noexcept { return tag_; }
+  /// The tag's three bytes as read: those of `tag()`, or, for a tag `tag`
+  /// cannot hold (`abc`, `30-`), the bytes of the directory entry; `???`
+  /// for a default-constructed field, which has none.
+  [[nodiscard]] std::array<char, 3> tag_chars() const noexcept {
+    if (MARCPP_LIKELY(tag_.is_valid()) || !odd_tag_) return tag_.chars();
+    return {odd0_, odd1_, odd2_};
+  }
+  /// False only for a field with neither a tag nor tag bytes (a
+  /// default-constructed one): no writer can write it.
+  [[nodiscard]] bool has_tag_chars() const noexcept { return tag_.is_valid() || odd_tag_; }
   /// True for a control field (data, no indicators or subfields).
   [[nodiscard]] bool is_control() const noexcept { return control_; }
   /// The control field's data; empty for a data field.
@@ -180,6 +193,13 @@ class field_view : public detail::field_reads<field_view> {
 
   field_view(marcpp::tag t, const char* data, std::uint32_t size, bool control) noexcept
       : data_(data), size_(size), tag_(t), control_(control) {}
+  // Keeps the bytes of a tag `tag` cannot hold (`tag_` is then invalid).
+  void set_odd_tag(const char* p) noexcept {
+    odd0_ = p[0];
+    odd1_ = p[1];
+    odd2_ = p[2];
+    odd_tag_ = true;
+  }
 
   const char* data_ = nullptr;
   const subfield_view* subs_ = nullptr;
@@ -187,9 +207,16 @@ class field_view : public detail::field_reads<field_view> {
   std::uint32_t nsubs_ = 0;
   marcpp::tag tag_;
   marcpp::indicators ind_;
-  bool control_ = false;
-  bool split_ = false;  // the usual shape: subfields are found as they are iterated
+  // The three bytes of a tag `tag_` cannot hold; the flags are bits so that
+  // they fit with these in the 32 bytes a view took before. Three members,
+  // not an array: with an array, g++ 12 built each view of the fast path on
+  // the stack and copied it, stalling on the copy (the reader lost 40%).
+  char odd0_ = 0, odd1_ = 0, odd2_ = 0;
+  bool control_ : 1 = false;
+  bool split_ : 1 = false;    // the usual shape: subfields are found as they are iterated
+  bool odd_tag_ : 1 = false;  // odd0_-odd2_ hold the tag's bytes
 };
+static_assert(sizeof(void*) != 8 || sizeof(field_view) == 32, "a field_view is 32 bytes on 64-bit targets");
 
 /// A record whose strings all view the input: parsing a typical record
 /// allocates nothing. Obtained from a reader; valid while the bytes it views

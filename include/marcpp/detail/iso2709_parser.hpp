@@ -731,11 +731,13 @@ class iso2709_parser {
       if (!all_sane && !locate_by_terminators(area_begin, area_end)) locate_each(area_begin, area_end);
     }
 
+    // A tag `tag` cannot hold keeps its bytes in the field (build_field);
+    // only one that is no MARC 21 tag is reported.
     for (std::size_t i = 0; i < entries_.size(); ++i)
-      if (!entries_[i].t.is_valid())
-        report_field(errc::invalid_tag, severity::repair, entries_[i].dir_pos, entries_[i], i,
-                     "the tag is not three characters from 0-9 and A-Z; the field is kept with an invalid "
-                     "tag, and the original bytes are in this report");
+      if (const char* t = p_ + entries_[i].dir_pos; !entries_[i].t.is_valid() && !marcpp::tag::is_legal(t[0], t[1], t[2]))
+        report_field(errc::invalid_tag, severity::warning, entries_[i].dir_pos, entries_[i], i,
+                     "the tag is not a MARC 21 tag (three digits or letters, the letters all upper case or "
+                     "all lower case); the field keeps it as it is, and it is written back as it is");
     report_coverage(area_begin, area_end);
     bool any = entries_.empty();
     for (const entry& e : entries_) any |= e.located;
@@ -912,6 +914,7 @@ class iso2709_parser {
   void build_field(const entry& e, std::size_t index, const std::uint32_t* sep, const std::uint32_t* sep_end) {
     field_view& f = out_->fields_.emplace_back();
     f.tag_ = e.t;
+    if (!e.t.is_valid()) f.set_odd_tag(p_ + e.dir_pos);
     f.data_ = p_ + e.fs;
     f.size_ = e.fe - e.fs;
     if (is_control_layout(e)) {

@@ -7,6 +7,7 @@
 #include <marcpp/config.hpp>
 #include <marcpp/tag.hpp>
 
+#include <array>
 #include <cstddef>
 #include <iterator>
 #include <optional>
@@ -76,9 +77,30 @@ class filter_range {
   Pred pred_;
 };
 
+/// The tag a lookup asks for (`first`, `fields`, `count`, `value`,
+/// `record::erase`): a `tag`, or a three-character literal. A literal `tag`
+/// cannot hold (`"abc"`, `"30-"`) finds the fields with those tag bytes;
+/// `tag::invalid()` finds every field whose tag `tag` cannot hold.
+class tag_key {
+ public:
+  constexpr tag_key(marcpp::tag t) noexcept : t_(t) {}  // NOLINT(google-explicit-constructor)
+  constexpr tag_key(const char (&s)[4]) noexcept       // NOLINT(google-explicit-constructor)
+      : t_(s), c_{s[0], s[1], s[2]}, bytes_(!t_.is_valid()) {}
+  [[nodiscard]] constexpr marcpp::tag tag() const noexcept { return t_; }
+  template <class Field>
+  [[nodiscard]] bool matches(const Field& f) const noexcept {
+    return f.tag() == t_ && (MARCPP_LIKELY(!bytes_) || (f.has_tag_chars() && f.tag_chars() == c_));
+  }
+
+ private:
+  marcpp::tag t_;
+  std::array<char, 3> c_{};
+  bool bytes_ = false;  // match by c_: a tag t_ cannot hold
+};
+
 struct tag_is {
-  marcpp::tag t;
-  bool operator()(const auto& f) const noexcept { return f.tag() == t; }
+  tag_key k;
+  bool operator()(const auto& f) const noexcept { return k.matches(f); }
 };
 struct tag_between {
   marcpp::tag lo, hi;
@@ -116,15 +138,15 @@ template <class Record>
 class record_reads {
  public:
   /// The first field with tag `t`, or null.
-  [[nodiscard]] auto first(marcpp::tag t) const noexcept {
+  [[nodiscard]] auto first(tag_key t) const noexcept {
     auto fs = self().fields();
     using F = std::remove_cvref_t<decltype(*fs.data())>;
     for (const F& f : fs)
-      if (f.tag() == t) return &f;
+      if (t.matches(f)) return &f;
     return static_cast<const F*>(nullptr);
   }
   /// The fields with tag `t`, in record order.
-  [[nodiscard]] auto fields(marcpp::tag t) const noexcept {
+  [[nodiscard]] auto fields(tag_key t) const noexcept {
     auto fs = self().fields();
     using F = std::remove_cvref_t<decltype(*fs.data())>;
     return filter_range<const F*, tag_is>(fs.data(), fs.data() + fs.size(), tag_is{t});
@@ -136,14 +158,14 @@ class record_reads {
     return filter_range<const F*, tag_between>(fs.data(), fs.data() + fs.size(), tag_between{lo, hi});
   }
   /// Number of fields with tag `t`.
-  [[nodiscard]] std::size_t count(marcpp::tag t) const noexcept { return fields(t).size(); }
+  [[nodiscard]] std::size_t count(tag_key t) const noexcept { return fields(t).size(); }
   /// The data of the first 001 control field; empty if there is none.
   [[nodiscard]] std::string_view control_number() const noexcept {
     auto f = first(marcpp::tag("001"));
     return f && f->is_control() ? f->data() : std::string_view{};
   }
   /// Value of subfield `code` of the first field tagged `t` that has one.
-  [[nodiscard]] std::optional<std::string_view> value(marcpp::tag t, char code) const noexcept {
+  [[nodiscard]] std::optional<std::string_view> value(tag_key t, char code) const noexcept {
     for (const auto& f : fields(t))
       if (auto v = f.value(code)) return v;
     return std::nullopt;

@@ -60,6 +60,39 @@ namespace detail {
   return leader(text);
 }
 
+/// What a text reader made of the text of a tag (`set_tag_text`).
+enum class tag_text : std::uint8_t {
+  held,      ///< a tag `tag` holds
+  kept,      ///< a MARC 21 tag `tag` cannot hold (`abc`): kept by its bytes, nothing to report
+  illegal,   ///< three bytes that are no MARC 21 tag (`30-`): kept by its bytes, a warning (E306)
+  unusable,  ///< not three bytes (`42`): the field has no tag, a repair (E306)
+};
+
+/// Gives `f` the tag whose text (unescaped as the format does) is `text`.
+/// Three bytes are always kept; text of another length is not made into a
+/// tag (no byte is invented or dropped), and the field is left without one.
+[[nodiscard]] inline tag_text set_tag_text(field& f, std::string_view text) noexcept {
+  if (!f.set_tag_chars(text)) {
+    f.set_tag(tag::invalid());
+    return tag_text::unusable;
+  }
+  if (f.tag().is_valid()) return tag_text::held;
+  return tag::is_legal(text[0], text[1], text[2]) ? tag_text::kept : tag_text::illegal;
+}
+
+/// The message of the E306 for tag text that is `illegal` or `unusable`;
+/// `what` names where the text was ("the datafield", "the field").
+[[nodiscard]] inline std::string tag_text_message(tag_text k, std::string_view what, std::string_view text) {
+  std::string m(what);
+  m += " has the tag \"";
+  m += printable(text);
+  if (k == tag_text::illegal)
+    return m + "\", which is not a MARC 21 tag (three digits or letters, the letters all upper case or all lower "
+               "case); the field keeps it as it is, and it is written back as it is";
+  return m + "\", not three characters; the field is kept without a tag (its text is in this report), and no "
+             "writer writes it until it is given one";
+}
+
 template <class Derived>
 class text_reader_base {
  public:

@@ -47,10 +47,9 @@ template <class Record>
   d.record_offset = rec.offset();
   if (field_index >= 0 && static_cast<std::size_t>(field_index) < rec.fields().size()) {
     d.field_index = static_cast<std::int32_t>(field_index);
-    d.tag = rec.fields()[static_cast<std::size_t>(field_index)].tag();
-    if (!d.tag.is_valid())
-      for (const auto& r : rec.diagnostics())
-        if (r.code == errc::invalid_tag && r.field_index == d.field_index) d.original = r.original;
+    const auto& f = rec.fields()[static_cast<std::size_t>(field_index)];
+    d.tag = f.tag();
+    if (!d.tag.is_valid() && f.has_tag_chars()) d.original.assign(f.tag_chars().data(), 3);
   }
   d.control_number.assign(rec.control_number());
   d.message = std::move(message);
@@ -176,6 +175,13 @@ template <class Record>
 MARCPP_ALWAYS_INLINE void put_tag(char* w, tag t) noexcept {
   const auto c = t.chars();
   std::memcpy(w, c.data(), 3);
+}
+
+/// The tag bytes of field `f` as a message shows them (`245`, `30-`, `\x1F12`).
+template <class Field>
+[[nodiscard]] std::string shown_tag(const Field& f) {
+  const auto c = f.tag_chars();
+  return printable(std::string_view(c.data(), 3));
 }
 
 /// True for a byte that goes into an XML attribute value as it is.
@@ -380,6 +386,31 @@ inline escape_result append_xml_attribute_byte(std::string& out, char ch) {
       out.append(pic, 3);
       r.mapped_control = true;
     }
+  }
+  return r;
+}
+
+/// Appends `v` as (part of) an XML attribute value, each ASCII byte as
+/// `append_xml_attribute_byte` writes it; a character of more than one byte
+/// is checked as UTF-8 and copied (U+FFFE and U+FFFF: `not_a_character`).
+/// At a fault, what was appended of `v` is left for the caller to drop.
+inline escape_result append_xml_attribute_text(std::string& out, std::string_view v) {
+  escape_result r;
+  const std::size_t n = v.size();
+  for (std::size_t i = 0; i < n;) {
+    const auto* s = reinterpret_cast<const unsigned char*>(v.data() + i);
+    if (s[0] < 0x80) {
+      r.mapped_control |= append_xml_attribute_byte(out, v[i]).mapped_control;
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence(s, n - i);
+    if (len == 0) return {escape_result::invalid_utf8, i, r.mapped_control, r.control_picture};
+    if (len == 3 && s[0] == 0xEF && s[1] == 0xBF && s[2] >= 0xBE)
+      return {escape_result::not_a_character, i, r.mapped_control, r.control_picture};
+    if (len == 3 && s[0] == 0xE2 && s[1] == 0x90 && s[2] <= 0x9F) r.control_picture = true;
+    out.append(v.data() + i, len);
+    i += len;
   }
   return r;
 }

@@ -65,6 +65,9 @@ case("ok-local-tags.mrc", "sound: alphanumeric local tags (CAT, LKR, ZZ1) and a 
      record(BASE[:3] + [(b"007", b"ta"), (b"007", b"cr"), BASE[3],
                         (b"CAT", b"  ", [(b"a", b"BATCH"), (b"c", b"20260101")]),
                         (b"LKR", b"  ", [(b"a", b"ITM")]), (b"ZZ1", b"  ", [(b"a", b"x")])]))
+case("ok-lower-case-tags.mrc", "sound: lower-case local tags: m01 (held by marcpp::tag), abc and a1b (kept by their bytes)",
+     record(BASE + [(b"m01", b"  ", [(b"a", b"one letter")]), (b"abc", b"  ", [(b"a", b"three letters")]),
+                    (b"a1b", b"10", [(b"a", b"two letters")])]))
 # data stored in another order than the directory: legal, and kept on writing
 def out_of_order():
     parts = [field_bytes(f) for f in BASE]
@@ -150,8 +153,8 @@ def missing_field_terminator():
     return record(None, raw_fields=parts)
 case("missing-field-terminator.mrc", "E305 missing_field_terminator: the 245 has no 0x1E; its length is right and the 650 follows",
      missing_field_terminator())
-case("invalid-tag.mrc", "E306 invalid_tag: the 650 is tagged 'a5x'",
-     replace_at(GOOD, directory_entry(GOOD, 4), b"a5x"))
+case("invalid-tag.mrc", "E306 invalid_tag (warning): the 650 is tagged 'a5X', mixed case (kept and written back as it is)",
+     replace_at(GOOD, directory_entry(GOOD, 4), b"a5X"))
 def unreferenced():
     parts = [field_bytes(f) for f in BASE]
     parts.insert(4, (None, b"JUNK!" + FT))
