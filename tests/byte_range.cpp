@@ -88,6 +88,42 @@ TEST_CASE("next_record_start") {
     const std::string odd = test::slurp(test::crafted("unexpected-terminator.mrc"));
     CHECK(marcpp::next_record_start(odd, 1) == odd.size());
   }
+  SUBCASE("a terminator inside a leader, followed by digits, is not a record start") {
+    // The second record's leader/05 is 0x1D, and the bytes after it have
+    // five digits where a length goes and five where a base address does.
+    const std::string three = test::slurp(test::crafted("ok-terminator-in-leader.mrc"));
+    REQUIRE(three.size() == 3 * a.size());
+    CHECK(three[a.size() + 5] == '\x1d');
+    CHECK(marcpp::next_record_start(three, a.size() + 1) == 2 * a.size());
+    CHECK(marcpp::next_record_start(three, a.size()) == a.size());
+  }
+  SUBCASE("a record whose last field lost its terminator still ends at its record terminator") {
+    // No field terminator before the record terminator: the next record's
+    // length, which ends on its own terminator, shows where it starts.
+    std::string lost = a;
+    lost.erase(lost.size() - 2, 1);
+    lost.replace(0, 5, "00218");
+    const std::string pair = lost + a;
+    CHECK(marcpp::next_record_start(pair, 1) == lost.size());
+  }
+}
+
+TEST_CASE("range_source: every cut point of a small file yields every record once") {
+  // One cut at every offset, and two at every pair of offsets ten apart:
+  // the records are those the whole file gives, whatever the cuts, even
+  // where a record runs into the next or a leader holds a terminator.
+  for (const char* name : {"ok-three.mrc", "ok-terminator-in-leader.mrc", "truncated-before-next.mrc",
+                           "missing-record-terminator.mrc", "bytes-between-records.mrc"}) {
+    CAPTURE(name);
+    const std::string bytes = test::slurp(test::crafted(name));
+    const auto whole = test::read_bytes(bytes);
+    REQUIRE(!whole.records.empty());
+    for (std::uint64_t cut = 0; cut <= bytes.size(); ++cut) {
+      CAPTURE(cut);
+      check_split(bytes, {cut}, whole.raws, true);
+      if (cut + 10 <= bytes.size()) check_split(bytes, {cut, cut + 10}, whole.raws, true);
+    }
+  }
 }
 
 TEST_CASE("range_source: a file split into ranges yields every record exactly once") {

@@ -198,12 +198,13 @@ TEST_CASE("parallel_reader: a leader fault's message written over one of the sam
 }
 
 TEST_CASE("parallel_reader: a range that begins inside a record holding what looks like the start of another") {
-  // A record whose data holds a record terminator followed by a plausible
-  // leader: a worker whose range begins inside it guesses a record start
-  // there; the in-order check must find the guess wrong and cut again.
+  // A record whose data holds a field terminator and a record terminator
+  // followed by a plausible leader, as a record ends and another begins: a
+  // worker whose range begins inside it guesses a record start there; the
+  // in-order check must find the guess wrong and cut again.
   const std::string plain = test::slurp(test::crafted("ok-basic.mrc"));
   marcpp::record r = test::one(plain);
-  const std::string fake = std::string("\x1D") + "00099nam a2200037 a 4500";
+  const std::string fake = std::string("\x1E\x1D") + "00099nam a2200037 a 4500";
   // The writer refuses a terminator in a value: the bytes are put in after.
   const std::string room(fake.size(), 'x');
   r.add(marcpp::field("500", "  ", {{'a', "before" + room + "after"}}));
@@ -213,7 +214,7 @@ TEST_CASE("parallel_reader: a range that begins inside a record holding what loo
   const std::string bytes = plain + odd + plain + odd + plain;
   const std::size_t inside = plain.size() + odd.find(fake) - 3;
   // The guess from inside the odd record lands on the fake start.
-  CHECK(marcpp::next_record_start(bytes, inside) == plain.size() + odd.find(fake) + 1);
+  CHECK(marcpp::next_record_start(bytes, inside) == plain.size() + odd.find(fake) + 2);
   for (auto policy : {marcpp::error_policy::lenient, marcpp::error_policy::strict}) {
     marcpp::read_options ro;
     ro.policy = policy;

@@ -32,13 +32,16 @@ struct expectation {
 
 // One crafted file per error kind the reader can meet (tests/data/crafted/README.md).
 const expectation cases[] = {
-    {"truncated.mrc", errc::truncated_record, severity::error, 2, 1},
+    {"truncated.mrc", errc::truncated_record, severity::repair, 2, 1},
+    {"truncated-in-directory.mrc", errc::truncated_record, severity::error, 2, 1},
+    {"truncated-before-next.mrc", errc::truncated_record, severity::repair, 3, 1},
     {"bad-record-length.mrc", errc::bad_record_length, severity::repair, 2, 0},
     {"record-length-mismatch.mrc", errc::record_length_mismatch, severity::repair, 2, 0},
     {"missing-record-terminator.mrc", errc::missing_record_terminator, severity::repair, 2, 0},
     {"bytes-between-records.mrc", errc::bytes_between_records, severity::warning, 3, 1},
     {"record-too-short.mrc", errc::record_too_short, severity::error, 3, 1},
     {"bad-base-address.mrc", errc::bad_base_address, severity::repair, 1, 0},
+    {"directory-terminator-wrong.mrc", errc::bad_base_address, severity::repair, 1, 0},
     {"bad-indicator-count.mrc", errc::bad_indicator_count, severity::warning, 1, 0},
     {"bad-subfield-code-length.mrc", errc::bad_subfield_code_length, severity::warning, 1, 0},
     {"bad-entry-map.mrc", errc::bad_entry_map, severity::warning, 1, 0},
@@ -50,6 +53,7 @@ const expectation cases[] = {
     {"wrapped-positions.mrc", errc::field_length_mismatch, severity::repair, 1, 0},
     {"field-out-of-bounds.mrc", errc::field_out_of_bounds, severity::repair, 1, 0},
     {"field-length-mismatch.mrc", errc::field_length_mismatch, severity::repair, 1, 0},
+    {"stray-field-terminator.mrc", errc::field_length_mismatch, severity::repair, 1, 0},
     {"missing-field-terminator.mrc", errc::missing_field_terminator, severity::repair, 1, 0},
     {"invalid-tag.mrc", errc::invalid_tag, severity::warning, 1, 0},
     {"unreferenced-data.mrc", errc::unreferenced_data, severity::repair, 1, 0},
@@ -133,6 +137,7 @@ TEST_CASE("reader: the strict error names the first structural fault precisely")
     CHECK(o.error.record_index == 1);
     CHECK(o.error.record_offset == 219);
     CHECK(o.error.offset == bytes.size());
+    CHECK(o.error.control_number == "ocm00000001");  // its 001 is whole
   }
 }
 
@@ -142,7 +147,8 @@ TEST_CASE("reader: what lenient repairs produce") {
 
   SUBCASE("lengths that lie: the record is recovered whole") {
     for (const char* f : {"bad-record-length.mrc", "record-length-mismatch.mrc", "missing-record-terminator.mrc",
-                          "bad-base-address.mrc", "bad-directory-entry.mrc", "field-out-of-bounds.mrc",
+                          "bad-base-address.mrc", "directory-terminator-wrong.mrc", "bad-directory-entry.mrc",
+                          "field-out-of-bounds.mrc",
                           "missing-field-terminator.mrc", "bad-directory.mrc", "unsupported-entry-map.mrc"}) {
       CAPTURE(f);
       auto o = test::read_bytes(test::slurp(test::crafted(f)), test::with(error_policy::lenient));
@@ -265,6 +271,229 @@ TEST_CASE("reader: what lenient repairs produce") {
     o.validate_utf8 = false;
     auto out = test::read_bytes(test::slurp(test::crafted("invalid-utf8.mrc")), o);
     CHECK(out.diags.empty());
+  }
+}
+
+namespace {
+// The fields of a record, one line each, after its leader.
+std::string fields_of(const marcpp::record& r) { return test::dump(r).substr(25); }
+std::vector<std::string> tags_of(const marcpp::record& r) {
+  std::vector<std::string> t;
+  for (const auto& f : r) t.push_back(f.tag().str());
+  return t;
+}
+}  // namespace
+
+TEST_CASE("reader: a base address the directory agrees with is kept when the byte before it is wrong") {
+  // The directory ends in 0x1F instead of 0x1E, as in marc-perl's
+  // baddir.usmarc: taking the first field terminator for the directory's
+  // end would shift every field by a whole entry (tests/corpus.cpp checks
+  // that file against MARC::Record's reading).
+  const std::string bytes = test::slurp(test::crafted("directory-terminator-wrong.mrc"));
+  const marcpp::record good = test::one(test::slurp(test::crafted("ok-basic.mrc")));
+  auto o = test::read_bytes(bytes, test::with(error_policy::lenient));
+  REQUIRE(o.records.size() == 1);
+  CHECK(fields_of(o.records[0]) == fields_of(good));
+  REQUIRE(o.diags.size() == 1);
+  const marcpp::diagnostic& d = o.diags[0];
+  CHECK(d.code == errc::bad_base_address);
+  CHECK(d.level == severity::repair);
+  CHECK(d.offset == 84);  // the byte before the base address, 85
+  CHECK(d.original == "\x1f");
+  CHECK(d.control_number == "ocm00000001");
+  CHECK(d.message.find("kept") != std::string::npos);
+  auto strict = test::read_bytes(bytes, test::with(error_policy::strict));
+  CHECK(strict.failed);
+  CHECK(strict.error.code == errc::bad_base_address);
+  CHECK(strict.error.offset == 84);
+  auto skip = test::read_bytes(bytes, test::with(error_policy::skip));
+  CHECK(skip.records.empty());
+  CHECK(skip.stats.skipped == 1);
+  // A base address the directory does not agree with is still recomputed
+  // from the first field terminator.
+  auto other = test::read_bytes(test::slurp(test::crafted("bad-base-address.mrc")));
+  REQUIRE(other.records.size() == 1);
+  CHECK(fields_of(other.records[0]) == fields_of(good));
+  REQUIRE(other.find(errc::bad_base_address));
+  CHECK(other.find(errc::bad_base_address)->offset == 12);
+}
+
+TEST_CASE("reader: lengths counted in characters, and a stray terminator, re-synchronised on the terminators") {
+  // Modelled on record 14 of Catmandu's bu_bibs.mrc (tests/corpus.cpp reads
+  // that record too): every length counts UTF-8 characters, and the 999's
+  // length runs over a stray field terminator and the two indicator bytes
+  // after it. The fields are what MARC4J's permissive reader gives for
+  // that record: each field ends on the terminator its length points to,
+  // the stray terminator and its indicators left out of the 999.
+  const std::string bytes = test::slurp(test::crafted("stray-field-terminator.mrc"));
+  auto o = test::read_bytes(bytes, test::with(error_policy::lenient));
+  REQUIRE(o.records.size() == 1);
+  const marcpp::record& r = o.records[0];
+  CHECK(tags_of(r) == std::vector<std::string>{"001", "005", "008", "245", "260", "300", "650", "999"});
+  CHECK(r.value("245", 'a') == "The presence of Teotihuacan in Michoaca\xcc\x81n, Mexico /");
+  CHECK(r.value("245", 'c') == "Agapi Filini.");
+  CHECK(r[4].indicators() == marcpp::indicators("  "));
+  CHECK(r.value("260", 'a') == "Oxford, England :");
+  CHECK(r.value("260", 'b') == "Archaeopress,");
+  CHECK(r.value("260", 'c') == "2004.");
+  CHECK(r.value("300", 'c') == "30 cm.");
+  CHECK(r[6].indicators() == marcpp::indicators(" 0"));
+  CHECK(r.value("650", 'a') == "Excavations (Archaeology)");
+  std::vector<std::pair<char, std::string>> subs;
+  for (const auto& sf : r[7].subfields()) subs.emplace_back(sf.code(), std::string(sf.value()));
+  CHECK(subs == std::vector<std::pair<char, std::string>>{{'a', "E0"}, {'b', "BOS"}, {'a', "mugar"}, {'b', "1"}});
+  CHECK(o.count(errc::field_length_mismatch) == 1);
+  CHECK(o.count(errc::unreferenced_data) == 0);
+  CHECK(o.count(errc::missing_indicators) == 0);
+  REQUIRE(o.count(errc::unexpected_terminator) == 1);
+  const marcpp::diagnostic* t = o.find(errc::unexpected_terminator);
+  CHECK(t->tag == marcpp::tag("999"));
+  CHECK(t->original == "\x1e  ");
+  CHECK(o.find(errc::field_length_mismatch)->message.find("count UTF-8 characters") != std::string::npos);
+  // What was read can be written, and reads back the same.
+  std::string out;
+  REQUIRE_FALSE(marcpp::write_iso2709(r, out));
+  CHECK(fields_of(test::one(out)) == fields_of(r));
+
+  SUBCASE("a piece of data no length claims belongs to no field") {
+    // field-length-mismatch.mrc (lengths counted in characters, as many
+    // terminators as entries) with six bytes of junk and a terminator
+    // before the 650's data: no field's length covers them.
+    std::string junky = test::slurp(test::crafted("field-length-mismatch.mrc"));
+    const std::size_t at = junky.find(" 0\x1f" "aCataloging");
+    REQUIRE(at != std::string::npos);
+    junky.insert(at, "JUNK!\x1e");
+    auto j = test::read_bytes(junky, test::with(error_policy::lenient));
+    REQUIRE(j.records.size() == 1);
+    CHECK(j.records[0].value("245", 'a') == "A crafted r\xc3\xa9" "cord /");
+    CHECK(j.records[0].value("650", 'a') == "Cataloging");
+    CHECK(j.records[0].value("650", 'v') == "Testing.");
+    const marcpp::diagnostic* u = j.find(errc::unreferenced_data);
+    REQUIRE(u);
+    CHECK(u->original == "JUNK!\x1e");
+    CHECK(j.count(errc::unexpected_terminator) == 0);
+  }
+  SUBCASE("a stray terminator not followed by indicators and a delimiter stays in the field as data") {
+    std::string odd = bytes;
+    const std::size_t at = odd.find("BOS\x1e  \x1f");
+    REQUIRE(at != std::string::npos);
+    odd[at + 6] = 'X';  // no delimiter after the indicators: not where a field begins
+    auto k = test::read_bytes(odd, test::with(error_policy::lenient));
+    REQUIRE(k.records.size() == 1);
+    CHECK(k.records[0].value("999", 'b') == "BOS\x1e  Xamugar");
+    REQUIRE(k.find(errc::unexpected_terminator));
+    CHECK(k.find(errc::unexpected_terminator)->original.empty());
+    std::string w;
+    CHECK(marcpp::write_iso2709(k.records[0], w).code == errc::invalid_data_byte);
+  }
+}
+
+TEST_CASE("reader: a record cut short gives up the fields that end before the cut") {
+  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
+  const std::size_t base = 85;  // 24 + 5 entries of 12 + the directory terminator
+
+  SUBCASE("the input ends inside the 005: the 001 is kept") {
+    const std::string bytes = test::slurp(test::crafted("truncated.mrc"));  // ok-basic, then its first 109 bytes
+    auto o = test::read_bytes(bytes, test::with(error_policy::lenient));
+    REQUIRE(o.records.size() == 2);
+    CHECK(tags_of(o.records[1]) == std::vector<std::string>{"001"});
+    CHECK(o.records[1].control_number() == "ocm00000001");
+    REQUIRE(o.diags.size() == 1);
+    const marcpp::diagnostic& d = o.diags[0];
+    CHECK(d.code == errc::truncated_record);
+    CHECK(d.level == severity::repair);
+    CHECK(d.record_index == 1);
+    CHECK(d.offset == bytes.size());
+    CHECK(d.control_number == "ocm00000001");
+    CHECK(d.original == "202601011200");  // what is there of the 005
+    CHECK(d.message.find("005 is cut after 12 of its 17 bytes") != std::string::npos);
+    CHECK(d.message.find("(008, 245, 650)") != std::string::npos);
+    // The record as kept can be written.
+    std::string out;
+    CHECK_FALSE(marcpp::write_iso2709(o.records[1], out));
+    auto skip = test::read_bytes(bytes, test::with(error_policy::skip));
+    CHECK(skip.records.size() == 1);
+    CHECK(skip.stats.skipped == 1);
+    REQUIRE(skip.find(errc::truncated_record));
+    CHECK(skip.find(errc::truncated_record)->level == severity::error);
+    CHECK(skip.find(errc::truncated_record)->control_number == "ocm00000001");
+  }
+  SUBCASE("the input ends right after a field: every field before it is whole") {
+    const std::size_t end_008 = good.find("eng d\x1e") + 6;
+    auto o = test::read_bytes(good.substr(0, end_008), test::with(error_policy::lenient));
+    REQUIRE(o.records.size() == 1);
+    CHECK(tags_of(o.records[0]) == std::vector<std::string>{"001", "005", "008"});
+    REQUIRE(o.find(errc::truncated_record));
+    CHECK(o.find(errc::truncated_record)->message.find("2 fields are missing (245, 650)") != std::string::npos);
+    CHECK(o.find(errc::truncated_record)->original.empty());
+  }
+  SUBCASE("no field is whole, or the directory is cut: the record cannot be read") {
+    for (std::size_t n : {base + 5, std::size_t{50}, std::size_t{20}}) {
+      CAPTURE(n);
+      auto o = test::read_bytes(good.substr(0, n), test::with(error_policy::lenient));
+      CHECK(o.records.empty());
+      CHECK(o.stats.skipped == 1);
+      REQUIRE(o.diags.size() == 1);  // the one reason, whatever else was found
+      CHECK(o.diags[0].code == errc::truncated_record);
+      CHECK(o.diags[0].level == severity::error);
+      CHECK(o.diags[0].control_number.empty());
+      CHECK(o.diag_raws[0] == good.substr(0, n));
+    }
+  }
+}
+
+TEST_CASE("reader: a record cut short, running into the next, ends where the next begins") {
+  // The second of three records was cut inside its 260 and the third
+  // follows without a terminator between them. The third is read whole,
+  // the second gives up its complete fields, and the diagnostic names both.
+  const std::string bytes = test::slurp(test::crafted("truncated-before-next.mrc"));
+  const std::size_t a_len = std::stoul(bytes.substr(0, 5));
+  const std::size_t c_at = bytes.find("00261ncm");
+  REQUIRE(c_at != std::string::npos);
+  REQUIRE(bytes.size() - c_at == 261);
+  const std::string third = bytes.substr(c_at);
+  auto o = test::read_bytes(bytes, test::with(error_policy::lenient));
+  REQUIRE(o.records.size() == 3);
+  CHECK(o.raws[0] == bytes.substr(0, a_len));
+  CHECK(o.raws[1] == bytes.substr(a_len, c_at - a_len));
+  CHECK(o.raws[2] == third);
+  CHECK(tags_of(o.records[1]) == std::vector<std::string>{"001", "005", "008", "100", "245"});
+  CHECK(o.records[1].value("245", 'a') == "Songs of the river /");
+  CHECK(fields_of(o.records[2]) == fields_of(test::one(third)));  // the third as if it were alone
+  CHECK(o.records[2].value("100", 'a') == "Lindqvist, Maria,");
+  CHECK(o.records[2].diagnostics().empty());
+  REQUIRE(o.diags.size() == 1);
+  const marcpp::diagnostic& d = o.diags[0];
+  CHECK(d.code == errc::truncated_record);
+  CHECK(d.level == severity::repair);
+  CHECK(d.record_index == 1);
+  CHECK(d.record_offset == a_len);
+  CHECK(d.offset == c_at);
+  CHECK(d.control_number == "ocm00023456");
+  CHECK(d.original == "  \x1f" "aWash");
+  CHECK(d.message.find("the next record (record 2) begins, at offset " + std::to_string(c_at)) != std::string::npos);
+  CHECK(d.message.find("260 is cut after 8 of its 39 bytes") != std::string::npos);
+
+  auto skip = test::read_bytes(bytes, test::with(error_policy::skip));
+  REQUIRE(skip.records.size() == 2);
+  CHECK(skip.raws[0] == bytes.substr(0, a_len));
+  CHECK(skip.raws[1] == third);
+  CHECK(skip.stats.skipped == 1);
+  REQUIRE(skip.find(errc::truncated_record));
+  CHECK(skip.diag_raws[0] == bytes.substr(a_len, c_at - a_len));
+  CHECK(skip.find(errc::truncated_record)->control_number == "ocm00023456");
+
+  auto strict = test::read_bytes(bytes, test::with(error_policy::strict));
+  CHECK(strict.records.size() == 1);
+  CHECK(strict.failed);
+  CHECK(strict.error.code == errc::truncated_record);
+  CHECK(strict.error.record_index == 1);
+
+  // Read through a stream whose chunks end anywhere, the same.
+  for (std::size_t chunk : {std::size_t{7}, std::size_t{64}, std::size_t{300}}) {
+    std::istringstream in(bytes);
+    auto s = test::read_all(marcpp::stream_source{in, chunk}, test::with(error_policy::lenient));
+    CHECK(s.raws == o.raws);
   }
 }
 

@@ -111,3 +111,33 @@ TEST_CASE("robustness: random bytes and terminator soup") {
     check_input(s, marcpp::error_policy::skip, 100);
   }
 }
+
+TEST_CASE("robustness: a message quotes only bytes of its record") {
+  // 29 bytes whose directory is three bytes of an entry: the message about
+  // that entry once quoted a whole entry's width from where it starts,
+  // past the directory and past the input.
+  const std::string bytes("recor`\x1e aCalotgTesti\x12\x00\x00\x00\x00\x00.\x1e\xad", 29);
+  for (auto p : {marcpp::error_policy::lenient, marcpp::error_policy::skip, marcpp::error_policy::strict}) {
+    CAPTURE(static_cast<int>(p));
+    auto o = test::read_bytes(bytes, test::with(p));
+    const marcpp::diagnostic* d = o.find(marcpp::errc::bad_directory_entry);
+    if (p == marcpp::error_policy::strict) {
+      CHECK(o.failed);  // at the first fault, before the entry is looked at
+    } else {
+      REQUIRE(d);
+      CHECK(d->message.find("entry \"\\x00\\x00.\" has no usable") != std::string::npos);
+    }
+    check_input(bytes, p, 7);
+  }
+  // The same record ending a file of exactly one page, read through a map
+  // and as a byte range: a read past its end would leave the mapping.
+  std::string page = test::slurp(test::crafted("ok-basic.mrc"));
+  page += std::string(4096 - page.size() - bytes.size(), '\n') + bytes;
+  REQUIRE(page.size() == 4096);
+  const test::temp_file file("page.mrc", page);
+  marcpp::mmap_source map{file.path};
+  auto o = test::read_all(marcpp::range_source(map.bytes(), 0, 4096));
+  CHECK(o.records.size() == 2);
+  REQUIRE(o.find(marcpp::errc::bad_directory_entry));
+  CHECK(o.find(marcpp::errc::bad_directory_entry)->message.find("\"\\x00\\x00.\"") != std::string::npos);
+}

@@ -76,7 +76,7 @@ TEST_CASE("marc-dump: sound input") {
 }
 
 TEST_CASE("marc-dump: damaged input, policies and exit status") {
-  const auto file = q(test::crafted("truncated.mrc"));
+  const auto file = q(test::crafted("truncated-in-directory.mrc"));
   SUBCASE("lenient (default): repairs or skips, reports on stderr, exits 1") {
     auto r = run(marc_dump + " " + file);
     CHECK(r.status == 1);
@@ -598,7 +598,7 @@ TEST_CASE("marc-convert: every output format, and back to the same bytes") {
 
 TEST_CASE("marc-convert: policies, the error limit, quarantine and exit status") {
   scratch s;
-  const auto truncated = q(test::crafted("truncated.mrc"));
+  const auto truncated = q(test::crafted("truncated-in-directory.mrc"));
   SUBCASE("lenient (the default): the unreadable record is skipped and reported; exit 1") {
     auto r = run(marc_convert + " -t jsonl " + truncated);
     CHECK(r.status == 1);
@@ -668,7 +668,7 @@ TEST_CASE("marc-convert: policies, the error limit, quarantine and exit status")
     std::ofstream(s / "ldr.mrc", std::ios::binary) << unwritable_record();
     auto r = run(marc_convert + " -q -t mrk --quarantine " + q(s / "bad.mrc") + " " + truncated + " " + q(s / "ldr.mrc"));
     CHECK(r.status == 1);
-    const std::string bytes = test::slurp(test::crafted("truncated.mrc"));
+    const std::string bytes = test::slurp(test::crafted("truncated-in-directory.mrc"));
     CHECK(test::slurp(s / "bad.mrc") == bytes.substr(219) + unwritable_record());
     // And those whose text could not be converted (--skip refuses them).
     std::ofstream(s / "faulty.mrc", std::ios::binary) << marc8_record() << faulty_marc8_record();

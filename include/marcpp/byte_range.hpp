@@ -16,11 +16,34 @@
 
 MARCPP_NAMESPACE_BEGIN
 
+namespace detail {
+
+/// Whether the record terminator at `t` ends a record, so that a plausible
+/// leader at `start` (after it and any filler) begins the next: the last
+/// byte before the terminator (and any filler before it) is a field
+/// terminator, as at the end of every sound record, or the leader's
+/// declared length ends on a record terminator. A record terminator
+/// inside a leader or a field, followed by digits, is neither.
+[[nodiscard]] inline bool ends_record(std::string_view input, std::size_t t, std::size_t start) noexcept {
+  const char* p = input.data();
+  std::size_t b = t;
+  while (b > 0 && is_filler(static_cast<unsigned char>(p[b - 1]))) --b;
+  if (b > 0 && p[b - 1] == field_terminator) return true;
+  const std::int64_t len = parse_digits(p + start, 5);
+  return len >= 1 && static_cast<std::size_t>(len) <= input.size() - start &&
+         p[start + static_cast<std::size_t>(len) - 1] == record_terminator;
+}
+
+}  // namespace detail
+
 /// The first position in [pos, limit) where a record starts: 0, or a
-/// position that follows a record terminator (and any filler after it) and
+/// position that follows a record terminator (and any filler after it),
 /// holds a plausible leader (five digits of length and, when there are
-/// enough bytes, five digits of base address). `limit` if there is none.
-/// Every record boundary of a sound file is such a position.
+/// enough bytes, five digits of base address), and either follows a field
+/// terminator before the record terminator (and its filler) or holds a
+/// length that ends on a record terminator. `limit` if there is none. Every
+/// record boundary of a sound file is such a position; a record terminator
+/// inside a leader or a field, followed by digits, does not make one.
 [[nodiscard]] inline std::uint64_t next_record_start(std::string_view input, std::uint64_t pos,
                                                      std::uint64_t limit) noexcept {
   const std::size_t n = input.size();
@@ -45,7 +68,8 @@ MARCPP_NAMESPACE_BEGIN
     const auto t = static_cast<std::size_t>(static_cast<const char*>(q) - p);
     const std::size_t start = skip_filler(t + 1);
     if (start >= lim) return limit;
-    if (start >= pos && detail::plausible_leader(p + start, n - start)) return start;
+    if (start >= pos && detail::plausible_leader(p + start, n - start) && detail::ends_record(input, t, start))
+      return start;
     from = t + 1;
   }
   return limit;

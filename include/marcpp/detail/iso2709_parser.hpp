@@ -36,6 +36,9 @@ struct extent {
   std::uint64_t offset = 0;    ///< absolute offset of data[0] in the input
   std::uint64_t index = 0;     ///< 0-based record index in the input
   bool terminated = false;     ///< the last byte is the record terminator 0x1D
+  /// The record was cut short: the scanner found the next record's leader
+  /// inside its bytes and ended it there (so it is never `terminated`).
+  bool cut_short = false;
 };
 
 struct parse_options {
@@ -203,13 +206,16 @@ class iso2709_parser {
     const std::size_t n = x_.size;
     data_end_ = x_.terminated ? n - 1 : n;
     std::int64_t declared = n >= 5 ? parse_digits(p_, 5) : -1;
+    declared_ = declared;
 
     // Without a terminator, a record declaring more bytes than there are
-    // (beyond the lost terminator itself) was cut short.
-    if (!x_.terminated && declared > static_cast<std::int64_t>(n + 1))
+    // (beyond the lost terminator itself), or one the scanner ended where
+    // the next record's leader begins, was cut short: only its complete
+    // fields can be read (parse_truncated).
+    truncated_ = !x_.terminated && (x_.cut_short || declared > static_cast<std::int64_t>(n + 1));
+    if (truncated_ && n < 25)
       return fail(errc::truncated_record, n,
-                  "the input ends after " + std::to_string(n) + " bytes of a record that declares " +
-                      std::to_string(declared) + " bytes; the rest of the record is missing");
+                  truncation_head() + "; too short for a leader and a directory, nothing of it can be read");
     if (data_end_ < 25)
       return fail(x_.terminated ? errc::record_too_short : errc::truncated_record, 0,
                   "only " + std::to_string(n) + (n == 1 ? " byte" : " bytes") +
@@ -217,6 +223,10 @@ class iso2709_parser {
 
     out_->leader_ = marcpp::leader(std::string_view(p_, 24));
 
+    if (truncated_) {
+      read_leader_counts();
+      return parse_truncated();
+    }
     if (!x_.terminated) {
       report(errc::missing_record_terminator, severity::repair, n,
              "the record does not end with a record terminator (0x1D); one is added");
@@ -355,7 +365,9 @@ class iso2709_parser {
       if (!q)
         return fail(errc::bad_directory, 24,
                     "the directory has no terminator (0x1E): the fields cannot be found");
-      base_ = static_cast<std::size_t>(static_cast<const char*>(q) - p_) + 1;
+      const std::size_t first = static_cast<std::size_t>(static_cast<const char*>(q) - p_) + 1;
+      if (b >= 25 && keep_base_address(static_cast<std::size_t>(b), first)) return true;
+      base_ = first;
       report(errc::bad_base_address, severity::repair, 12,
              "the base address in leader/12-16 (\"" + printable(std::string_view(p_ + 12, 5)) +
                  "\") does not point just past the directory; the directory ends at byte " +
@@ -364,6 +376,53 @@ class iso2709_parser {
     std::size_t dir_len = base_ - 1 - 24;
     dir_rem_ = dir_len % entry_size_;
     return true;
+  }
+
+  // The byte before the base address is not the directory terminator, and
+  // the first field terminator after the leader is at `first` - 1, past it.
+  // The base address is kept all the same when the evidence is for it: it
+  // leaves room for a whole number of entries, the first field (the one at
+  // position 0) ends on its terminator when read from there, and more
+  // entries place their fields on terminators from there than from `first`
+  // (which, past the base address, puts the directory's end inside the
+  // data).
+  bool keep_base_address(std::size_t b, std::size_t first) {
+    if (b > data_end_ || b >= first || (b - 25) % entry_size_ != 0 || b - 25 < entry_size_) return false;
+    bool first_fits = false;
+    const std::size_t here = fields_on_terminators(b, &first_fits);
+    if (!first_fits) return false;
+    const std::size_t there = fields_on_terminators(first, nullptr);
+    if (here <= there) return false;
+    base_ = b;
+    dir_rem_ = 0;
+    diagnostic& d = report(
+        errc::bad_base_address, severity::repair, b - 1,
+        "the byte before the base address (leader/12-16: " + std::to_string(b) + ") is \"" +
+            printable(std::string_view(p_ + b - 1, 1)) +
+            "\", not the directory terminator (0x1E); the base address is kept, as the directory's " +
+            std::to_string((b - 25) / entry_size_) + " entries fit before it and " + std::to_string(here) +
+            " of them place their fields on field terminators from there (from the first field terminator, "
+            "at byte " + std::to_string(first - 1) + ", " + std::to_string(there) + " would)");
+    d.original.assign(p_ + b - 1, 1);
+    return true;
+  }
+
+  // How many directory entries, read as if the data began at `base`, place
+  // a field that starts after a field terminator (or at the start of the
+  // data) and ends on one; `*first_fits`, whether the entry at position 0
+  // does.
+  [[nodiscard]] std::size_t fields_on_terminators(std::size_t base, bool* first_fits) const noexcept {
+    std::size_t fit = 0;
+    for (std::size_t pos = 24; pos + entry_size_ <= base - 1; pos += entry_size_) {
+      const std::int64_t len = parse_digits(p_ + pos + 3, lf_), start = parse_digits(p_ + pos + 3 + lf_, ls_);
+      if (len < 1 || start < 0) continue;
+      const std::size_t fs = base + static_cast<std::size_t>(start), end = fs + static_cast<std::size_t>(len);
+      if (end > data_end_) continue;
+      const bool fits = p_[end - 1] == field_terminator && (start == 0 || p_[fs - 1] == field_terminator);
+      fit += fits;
+      if (start == 0 && first_fits) *first_fits = *first_fits || fits;
+    }
+    return fit;
   }
 
   void report_directory_remainder() {
@@ -674,6 +733,12 @@ class iso2709_parser {
 
   bool slow_path() {
     read_directory();
+    return place_fields();
+  }
+
+  // Locates the fields of entries_ and builds them; false if none can be
+  // found.
+  bool place_fields() {
     if (!locate_fields()) return false;
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       const entry& e = entries_[i];
@@ -683,13 +748,17 @@ class iso2709_parser {
         seps_.push_back(e.fs + static_cast<std::uint32_t>(k));
         return true;
       });
-      // A field located by the slow path holds no field terminator; a record
-      // terminator inside it is reported and kept out of the subfields.
+      // A record terminator inside a field is reported and kept as data.
+      // A field terminator inside one (its declared length runs past it,
+      // see locate_by_terminators) is left to build_field.
       std::uint32_t* w = seps_.data();
+      strays_.clear();
       for (std::uint32_t pos : seps_) {
         if (p_[pos] == record_terminator)
           report_field(errc::unexpected_terminator, severity::repair, pos, e, out_->fields_.size(),
                        "a record terminator (0x1D) inside the field is kept as data");
+        else if (p_[pos] == field_terminator)
+          strays_.push_back(pos);
         else
           *w++ = pos;
       }
@@ -698,6 +767,95 @@ class iso2709_parser {
     rebase_subfields();
     if (opts_.validate_utf8 && out_->leader_.is_unicode()) check_utf8();
     return true;
+  }
+
+  // ---- a record cut short ---------------------------------------------------
+  // What the truncated_record diagnostic says first: where the record ends
+  // and why.
+  [[nodiscard]] std::string truncation_head() const {
+    const std::size_t n = x_.size;
+    const std::string of = declared_ >= 0 ? " of the " + std::to_string(declared_) + " bytes it declares" : "";
+    if (x_.cut_short)
+      return "the record is cut short: after " + std::to_string(n) + " bytes" + of + ", the next record (record " +
+             std::to_string(x_.index + 1) + ") begins, at offset " + std::to_string(x_.offset + n);
+    return "the input ends after " + std::to_string(n) + " bytes of a record that declares " +
+           std::to_string(declared_) + " bytes";
+  }
+
+  // A record cut short keeps the fields that end before the cut: the data
+  // is taken to end at its last field terminator, and the entries whose
+  // declared data runs past that are lost (the one the cut falls in, and
+  // those after it). The leader and the directory must be whole. The
+  // truncated_record diagnostic comes first, as the record's main fault; it
+  // is a repair when some field is kept, and otherwise the error that makes
+  // the record unreadable.
+  bool parse_truncated() {
+    const std::size_t n = x_.size;
+    const std::size_t first = out_->diags_.size();
+    report(errc::truncated_record, severity::repair, n, std::string());
+    if (!std::memchr(p_ + 24, field_terminator, n - 24) || !locate_directory())
+      return unreadable_truncation(first, "; it ends inside the directory, so no field can be found");
+    std::size_t cut = n;
+    while (cut > base_ && p_[cut - 1] != field_terminator) --cut;
+    data_end_ = cut;
+    read_directory();
+    lost_.clear();
+    std::size_t kept = 0;
+    for (const entry& e : entries_) {
+      const bool ends_before = e.len < 1 || e.start < 0 || base_ + static_cast<std::size_t>(e.start + e.len) <= cut;
+      if (ends_before) entries_[kept++] = e;
+      else lost_.push_back(e);
+    }
+    entries_.resize(kept);
+    if (entries_.empty()) return unreadable_truncation(first, "; none of its fields ends before the cut");
+    if (!place_fields()) return unreadable_truncation(first, "; none of the fields before the cut can be found");
+
+    std::string m = truncation_head() + "; the " + std::to_string(out_->fields_.size()) +
+                    (out_->fields_.size() == 1 ? " field" : " fields") + " before the cut " +
+                    (out_->fields_.size() == 1 ? "is" : "are") + " kept";
+    if (lost_.empty()) {
+      m += ", and the directory lists no other";
+    } else {
+      // In data order, the field the cut falls in starts before the end of the bytes.
+      std::sort(lost_.begin(), lost_.end(), [](const entry& a, const entry& b) { return a.start < b.start; });
+      const entry& c = lost_.front();
+      const std::size_t cs = base_ + static_cast<std::size_t>(c.start);
+      std::size_t listed = 0;
+      if (cs < n) {
+        m += "; field " + describe_tag(c) + " is cut after " + std::to_string(n - cs) + " of its " +
+             std::to_string(c.len) + " bytes";
+        listed = 1;
+      }
+      if (lost_.size() > listed) {
+        m += std::string(listed ? " and " : "; ") + std::to_string(lost_.size() - listed) +
+             (lost_.size() - listed == 1 ? " field is" : " fields are") + " missing (";
+        for (std::size_t i = listed; i < lost_.size() && i < listed + 8; ++i)
+          m += (i > listed ? ", " : "") + describe_tag(lost_[i]);
+        m += lost_.size() > listed + 8 ? ", ...)" : ")";
+      }
+      m += "; " + std::string(lost_.size() == 1 ? "it is" : "they are") + " left out";
+    }
+    diagnostic& d = out_->diags_[first];
+    d.message = std::move(m);
+    if (cut < n && n - cut <= 256) d.original.assign(p_ + cut, n - cut);
+    return true;
+  }
+
+  // The tag of an entry as written (a tag that is not valid shown byte by byte).
+  [[nodiscard]] std::string describe_tag(const entry& e) const {
+    return e.t.is_valid() ? e.t.str() : "\"" + printable(std::string_view(p_ + e.dir_pos, 3)) + "\"";
+  }
+
+  // A record cut short that gives nothing: the truncated_record diagnostic,
+  // now an error, is its only fault (what else was found no longer matters).
+  bool unreadable_truncation(std::size_t first, const std::string& why) {
+    out_->diags_.shrink_to(first);
+    kind_counts_.clear();
+    overflow_ = false;
+    for (const auto& d : out_->diags_) ++kind_count(d.code);
+    out_->fields_.clear();
+    out_->subfields_.clear();
+    return fail(errc::truncated_record, x_.size, truncation_head() + why);
   }
 
   // Decides where each field's bytes are when the directory cannot be taken
@@ -748,10 +906,18 @@ class iso2709_parser {
     return true;
   }
 
-  // When the directory's lengths are wrong but the fields are in order (the
-  // usual damage: lengths counted in characters, a byte lost or added), the
-  // field terminators say where the fields are: field i is the i-th piece
-  // of the data area between terminators.
+  // When the directory's positions cannot be followed but its order can,
+  // the field terminators say where the fields are: the fields lie one
+  // after another in directory order, each ending on a field terminator.
+  // The data falls into pieces at its terminators. With as many pieces as
+  // entries, field i is piece i (the usual damage: lengths counted in
+  // characters, a byte lost or added). With more pieces (a stray terminator
+  // splitting a field, junk between fields), the pieces are shared out so
+  // that the fields' lengths come as close as they can to the declared
+  // ones, each counted in bytes or in UTF-8 characters, whichever is
+  // closer (share_pieces): a field runs over a stray terminator when its
+  // length says so, and a piece that no length claims belongs to no field
+  // (report_coverage then reports it as unreferenced data).
   bool locate_by_terminators(std::size_t area_begin, std::size_t area_end) {
     chunks_.clear();
     std::size_t pos = area_begin;
@@ -761,7 +927,8 @@ class iso2709_parser {
       chunks_.push_back({static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(end), q != nullptr});
       pos = end + 1;
     }
-    if (chunks_.size() != entries_.size() || entries_.empty()) return false;
+    const std::size_t n = entries_.size(), m = chunks_.size();
+    if (n == 0 || m < n || m - n > max_extra_pieces) return false;
     // The directory must be in data order: positions never go back, except
     // where they wrapped past the largest number their digits hold (records
     // over 99,999 bytes written anyway).
@@ -772,21 +939,28 @@ class iso2709_parser {
       if (e.start < last && !(last > top - top / 10 && e.start < top / 10)) return false;
       last = e.start;
     }
-    std::size_t moved = 0, first = 0;
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
+    share_pieces();
+    std::size_t moved = 0, first = 0, in_characters = 0, strays = 0;
+    for (std::size_t i = 0; i < n; ++i) {
       entry& e = entries_[i];
-      const chunk& c = chunks_[i];
-      bool same = e.len >= 1 && e.start >= 0 && base_ + static_cast<std::size_t>(e.start) == c.begin &&
-                  base_ + static_cast<std::size_t>(e.start + e.len) == c.end + std::size_t{1};
-      e.fs = c.begin;
-      e.fe = c.end;
+      const chunk& a = chunks_[runs_[i].first];
+      const chunk& z = chunks_[runs_[i].first + runs_[i].pieces - 1];
+      bool same = e.len >= 1 && e.start >= 0 && base_ + static_cast<std::size_t>(e.start) == a.begin &&
+                  base_ + static_cast<std::size_t>(e.start + e.len) == z.end + std::size_t{1};
+      e.fs = a.begin;
+      e.fe = z.end;
       e.located = true;
-      e.terminated = c.terminated;
+      e.terminated = z.terminated;
+      strays += runs_[i].pieces - 1;
+      if (!same && e.len >= 1 && static_cast<std::int64_t>(e.fe - e.fs + 1) != e.len &&
+          static_cast<std::int64_t>(characters(runs_[i].first, runs_[i].pieces)) == e.len)
+        ++in_characters;
       if (!same && moved++ == 0) first = i;
     }
-    if (!chunks_.back().terminated) {
+    const auto used = n + strays;  // pieces in fields; the others belong to none
+    if (!chunks_.back().terminated && runs_[n - 1].first + runs_[n - 1].pieces == m) {
       const entry& e = entries_.back();
-      report_field(errc::missing_field_terminator, severity::repair, e.fe, e, entries_.size() - 1,
+      report_field(errc::missing_field_terminator, severity::repair, e.fe, e, n - 1,
                    "the last field has no field terminator (0x1E); it ends where the record ends, "
                    "and a terminator is added");
     }
@@ -795,20 +969,99 @@ class iso2709_parser {
       const bool unusable = e.len < 1 || e.start < 0;
       const bool outside = !unusable && base_ + static_cast<std::size_t>(e.start) >= area_end;
       std::string what = unusable
-                             ? "its directory entry \"" + printable(std::string_view(p_ + e.dir_pos, entry_size_)) +
+                             ? "its directory entry \"" + printable(std::string_view(p_ + e.dir_pos, entry_bytes(e))) +
                                    "\" has no usable length or starting position"
                              : "the directory gives " + std::to_string(e.len) + " bytes at position " +
                                    std::to_string(e.start) + ", but the terminators put it at " +
                                    std::to_string(e.fs - base_) + " with " + std::to_string(e.fe - e.fs + 1) +
                                    " bytes";
+      std::string how = m == n ? "so each is taken as the piece of data between its terminators"
+                               : "so each is taken from the end of the one before it to the field terminator that "
+                                 "best fits its declared length";
+      if (in_characters)
+        how += "; " + std::to_string(in_characters) + (in_characters == 1 ? " length counts" : " lengths count") +
+               " UTF-8 characters, not bytes";
+      if (strays)
+        how += "; " + std::to_string(strays) + (strays == 1 ? " field terminator lies" : " field terminators lie") +
+               " inside fields whose declared lengths run past them";
+      if (used < m)
+        how += "; " + std::to_string(m - used) + (m - used == 1 ? " piece of data fits" : " pieces of data fit") +
+               " no field";
       report_field(unusable ? errc::bad_directory_entry : outside ? errc::field_out_of_bounds : errc::field_length_mismatch,
                    severity::repair, unusable || outside ? e.dir_pos : base_ + static_cast<std::size_t>(e.start), e, first,
                    "the directory disagrees with the field terminators for " + std::to_string(moved) + " of " +
-                       std::to_string(entries_.size()) + " fields (the first is this one: " + what +
-                       "); the fields are in directory order, so each is taken as the piece of data between "
-                       "its terminators");
+                       std::to_string(n) + " fields (the first is this one: " + what +
+                       "); the fields are in directory order, " + how);
     }
     return true;
+  }
+
+  // At most this many pieces of data more than entries are shared out (the
+  // work grows with the square of it).
+  static constexpr std::size_t max_extra_pieces = 64;
+
+  // UTF-8 characters in `count` pieces from piece `first`, each counting
+  // its terminator (written when it is missing) as one.
+  [[nodiscard]] std::size_t characters(std::size_t first, std::size_t count) const noexcept {
+    return piece_chars_[first + count] - piece_chars_[first];
+  }
+
+  // Shares the pieces out among the entries, in order: each entry takes a
+  // run of one or more pieces, and a piece may be left to no entry. Of all
+  // the ways, the one whose fields' lengths are closest to the declared
+  // ones (the sum of the differences, each the smaller of the byte and the
+  // character count's), a piece left out costing its length; of equally
+  // close ones, the one with the fewest terminators inside fields. An
+  // entry without a usable length takes one piece at no cost, and more at
+  // the cost of leaving them out. Sets runs_[i] for every entry.
+  void share_pieces() {
+    const std::size_t n = entries_.size(), m = chunks_.size(), extra = m - n;
+    piece_chars_.assign(m + 1, 0);
+    for (std::size_t k = 0; k < m; ++k) {
+      std::size_t c = 1;
+      for (std::uint32_t b = chunks_[k].begin; b < chunks_[k].end; ++b)
+        c += (static_cast<unsigned char>(p_[b]) & 0xC0) != 0x80;
+      piece_chars_[k + 1] = piece_chars_[k] + c;
+    }
+    auto bytes = [&](std::size_t j, std::size_t r) -> std::int64_t {
+      return static_cast<std::int64_t>(chunks_[j + r - 1].end - chunks_[j].begin) + 1;
+    };
+    auto field_cost = [&](const entry& e, std::size_t j, std::size_t r) -> std::int64_t {
+      if (e.len < 1) return bytes(j, r) - bytes(j, 1);
+      const std::int64_t b = bytes(j, r) - e.len, c = static_cast<std::int64_t>(characters(j, r)) - e.len;
+      return std::min(b < 0 ? -b : b, c < 0 ? -c : c);
+    };
+    // cells_[i * (extra + 1) + s]: the best way to give the first i entries
+    // their runs using the first i + s pieces.
+    const std::size_t w = extra + 1;
+    cells_.assign((n + 1) * w, share_cell{});
+    cells_[0].cost = 0;
+    auto relax = [&](std::size_t to, std::int64_t cost, std::uint32_t strays, std::uint32_t from, std::uint32_t r) {
+      share_cell& t = cells_[to];
+      if (t.cost < 0 || cost < t.cost || (cost == t.cost && strays < t.strays)) t = {cost, strays, from, r};
+    };
+    for (std::size_t i = 0; i <= n; ++i) {
+      for (std::size_t s = 0; s <= extra; ++s) {
+        const share_cell& c = cells_[i * w + s];
+        if (c.cost < 0) continue;
+        const std::size_t j = i + s;  // pieces used so far
+        const auto here = static_cast<std::uint32_t>(i * w + s);
+        if (s < extra) relax(here + 1, c.cost + bytes(j, 1), c.strays, here, 0);  // piece j goes to no entry
+        if (i == n) continue;
+        for (std::size_t r = 1; s + r - 1 <= extra; ++r)  // entry i takes pieces j .. j + r - 1
+          relax((i + 1) * w + s + r - 1, c.cost + field_cost(entries_[i], j, r),
+                c.strays + static_cast<std::uint32_t>(r - 1), here, static_cast<std::uint32_t>(r));
+      }
+    }
+    runs_.resize(n);
+    for (std::size_t at = n * w + extra; at != 0;) {
+      const share_cell& c = cells_[at];
+      if (c.pieces) {
+        const std::size_t i = at / w - 1, s = at % w;
+        runs_[i] = {static_cast<std::uint32_t>(i + s + 1 - c.pieces), c.pieces};
+      }
+      at = c.from;
+    }
   }
 
   // Otherwise each entry is placed on its own: from its starting position to
@@ -819,7 +1072,7 @@ class iso2709_parser {
       if (e.located) continue;
       if (e.len < 1 || e.start < 0) {
         report_field(errc::bad_directory_entry, severity::repair, e.dir_pos, e, i,
-                     "the directory entry \"" + printable(std::string_view(p_ + e.dir_pos, std::min<std::size_t>(entry_size_, base_ - 1 - e.dir_pos))) +
+                     "the directory entry \"" + printable(std::string_view(p_ + e.dir_pos, entry_bytes(e))) +
                          "\" has no usable length or starting position; the field cannot be found and is left "
                          "out (its bytes are reported as unreferenced data)");
         continue;
@@ -859,6 +1112,12 @@ class iso2709_parser {
       e.fe = static_cast<std::uint32_t>(fe);
       e.located = true;
     }
+  }
+
+  // The bytes of an entry's directory entry: a whole entry, or what there
+  // is of the last one before the directory's end.
+  [[nodiscard]] std::size_t entry_bytes(const entry& e) const noexcept {
+    return std::min<std::size_t>(entry_size_, base_ - 1 - e.dir_pos);
   }
 
   bool next_start_is(std::size_t pos, std::size_t i) const {
@@ -909,16 +1168,32 @@ class iso2709_parser {
     return !(len > ind_declared_ && p_[e.fs + ind_declared_] == subfield_delimiter);
   }
 
+  // A field terminator inside a field, kept as data.
+  void report_stray_kept(std::uint32_t pos, const entry& e, std::size_t index) {
+    report_field(errc::unexpected_terminator, severity::repair, pos, e, index,
+                 "a field terminator (0x1E) inside the field is kept as data: the field's length in the directory "
+                 "runs past it to the next terminator");
+  }
+
   // Builds the field for entry `e`; [sep, sep_end) are the record-relative
-  // positions of the separator bytes inside the field (delimiters, 0x1C).
+  // positions of the separator bytes inside the field (delimiters, 0x1C),
+  // strays_ those of field terminators inside it. A field terminator
+  // followed by no more than the indicators and then a delimiter is where
+  // another field began whose directory entry is lost: the subfield before
+  // it ends there, those bytes are left out (reported), and the subfields
+  // after them belong to this field, as its length says. Any other is kept
+  // as data.
   void build_field(const entry& e, std::size_t index, const std::uint32_t* sep, const std::uint32_t* sep_end) {
     field_view& f = out_->fields_.emplace_back();
     f.tag_ = e.t;
     if (!e.t.is_valid()) f.set_odd_tag(p_ + e.dir_pos);
     f.data_ = p_ + e.fs;
     f.size_ = e.fe - e.fs;
+    const std::uint32_t* st = strays_.data();
+    const std::uint32_t* const st_end = st + strays_.size();
     if (is_control_layout(e)) {
       f.control_ = true;
+      for (; st != st_end; ++st) report_stray_kept(*st, e, index);
       return;
     }
     auto& subs = out_->subfields_;
@@ -944,6 +1219,7 @@ class iso2709_parser {
                                     : "the field is too short for its " + std::to_string(ind_) +
                                           " indicators; the missing ones are set blank");
     pos += ind_avail;
+    for (; st != st_end && *st < first_delim; ++st) report_stray_kept(*st, e, index);
     if (pos < first_delim) {
       subs.emplace_back(char(0), std::string_view(p_ + pos, first_delim - pos), subfield_shape::unlabelled);
       if (ind_declared_ <= 2)
@@ -955,6 +1231,21 @@ class iso2709_parser {
       std::uint32_t d = *sep;
       sep = next_delim(sep + 1);
       std::uint32_t end = sep != sep_end ? *sep : fe;
+      const std::uint32_t* const s0 = st;
+      while (st != st_end && *st < end) ++st;
+      if (st - s0 == 1 && end < fe && end - *s0 - 1 <= ind_) {
+        const std::uint32_t t = *s0;
+        diagnostic& r = report_field(
+            errc::unexpected_terminator, severity::repair, t, e, index,
+            "a field terminator (0x1E) inside the field, where the field's length in the directory runs past it, "
+            "is followed by " + std::to_string(end - t - 1) + (end - t - 1 == 1 ? " byte" : " bytes") +
+                " and a subfield delimiter, as another field begins: the terminator and those bytes are left out, "
+                "and the subfields after them are kept in this field");
+        r.original.assign(p_ + t, end - t);
+        end = t;
+      } else {
+        for (const std::uint32_t* k = s0; k != st; ++k) report_stray_kept(*k, e, index);
+      }
       if (code_len_ >= 2 && d + 1 < end) {
         subs.emplace_back(p_[d + 1], std::string_view(p_ + d + 2, end - d - 2));
       } else {
@@ -1000,6 +1291,15 @@ class iso2709_parser {
     std::uint32_t begin, end;
     bool terminated;
   };
+  struct share_cell {
+    std::int64_t cost = -1;     // -1: not reached
+    std::uint32_t strays = 0;   // terminators inside fields
+    std::uint32_t from = 0;     // the cell it came from
+    std::uint32_t pieces = 0;   // the pieces the last entry took; 0: a piece left to no entry
+  };
+  struct run {
+    std::uint32_t first = 0, pieces = 1;
+  };
 
   unsigned& kind_count(errc code) {
     for (auto& kc : kind_counts_)
@@ -1028,13 +1328,19 @@ class iso2709_parser {
   char leader_key_[5] = {};
   bool leader_notes_valid_ = false;
   bool high_ = false;
+  bool truncated_ = false;       // the record was cut short (parse_truncated)
+  std::int64_t declared_ = -1;   // leader/00-04, -1 if not a number
   std::size_t dir_rem_ = 0;
-  boost::container::small_vector<entry, 64> entries_, wide_;
+  boost::container::small_vector<entry, 64> entries_, wide_, lost_;
 #if MARCPP_AVX2_DISPATCH
   std::vector<entry_digits> decoded_;  // the directory's entries, as numbers (fast path)
 #endif
   boost::container::small_vector<std::uint32_t, 256> seps_;
   boost::container::small_vector<chunk, 64> chunks_;
+  std::vector<std::size_t> piece_chars_;  // see share_pieces
+  boost::container::small_vector<std::uint32_t, 4> strays_;  // field terminators inside the field being built
+  std::vector<share_cell> cells_;
+  std::vector<run> runs_;
   boost::container::small_vector<std::uint32_t, 64> order_;
 };
 

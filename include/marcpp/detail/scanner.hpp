@@ -13,10 +13,17 @@
 //  3. If byte L-1 is a field terminator, no record terminator comes before
 //     it, and what follows is the start of another record or the end of the
 //     input, the record is those L bytes, missing its terminator.
-//  4. Otherwise the record ends at the next record terminator.
-//  5. With no terminator before the end of the input, the record is the rest
-//     of the input; with none within `max_record_size` bytes, those bytes are
-//     reported as an oversized record and skipped up to the next terminator.
+//  4. If the record runs into the next record before its declared length
+//     ends (it was cut short, without its terminator), the record ends
+//     where the next one begins: at a leader whose declared length ends
+//     exactly on the record terminator that comes next (or, with no
+//     terminator left, on the end of the input) and whose base address
+//     follows a field terminator (see next_leader).
+//  5. Otherwise the record ends at the next record terminator.
+//  6. With no terminator before the end of the input, the record is the rest
+//     of the input (an input that failed there ends the scan instead); with
+//     none within `max_record_size` bytes, those bytes are reported as an
+//     oversized record and skipped up to the next terminator.
 // Every step moves forward by at least one byte, so the scan always ends.
 
 #include <marcpp/config.hpp>
@@ -90,7 +97,7 @@ class scanner {
       if (w.data[len - 1] == record_terminator) return emit(c, static_cast<std::size_t>(len), true);
     }
 
-    // 4/5. find the next record terminator within the limit
+    // 5/6. find the next record terminator within the limit
     std::size_t searched = 0, found = npos_;
     for (;;) {
       w = src_->window();
@@ -108,6 +115,9 @@ class scanner {
       if (src_->window().size == w.size) break;  // the input has no more
     }
     w = src_->window();
+    // An input that failed before a terminator came: the bytes read are no
+    // record the input holds, and the reader reports the failure.
+    if (found == npos_ && !src_->error().empty()) return false;
 
     // 3. a record that lost its terminator, followed by the next record: the
     // declared length may count the lost terminator or not.
@@ -122,6 +132,14 @@ class scanner {
         if (after == 0 || plausible_leader(w.data + body, after)) return emit(c, body, false);
       }
       w = src_->window();
+    }
+    // 4. a record cut short, running into the next one: only bytes before
+    // the terminator found (or the end of the input) are looked at, all in
+    // the window already, so every reader cuts the same way.
+    if (found != npos_ || w.size < max_) {
+      const std::size_t end = found != npos_ ? found + 1 : w.size;
+      const std::size_t limit = len >= 1 ? std::min(end, static_cast<std::size_t>(len)) : end;
+      if (const std::size_t q = next_leader(w.data, limit, end, found == npos_)) return emit(c, q, false, true);
     }
     if (found != npos_) return emit(c, found + 1, true);
     if (w.size < max_) return emit(c, w.size, false);  // the rest of the input, unterminated
@@ -143,12 +161,34 @@ class scanner {
   static constexpr std::size_t npos_ = static_cast<std::size_t>(-1);
   static constexpr std::size_t step_ = std::size_t{1} << 16;
 
-  bool emit(chunk& c, std::size_t n, bool terminated) {
+  bool emit(chunk& c, std::size_t n, bool terminated, bool cut_short = false) {
     source_window w = src_->window();
     c.kind = chunk_kind::record;
-    c.x = extent{w.data, n, w.offset, index_++, terminated};
+    c.x = extent{w.data, n, w.offset, index_++, terminated, cut_short};
     pending_ = n;
     return true;
+  }
+
+  // The first position q in [1, limit) where another record begins inside
+  // the `end` bytes at `p`: its leader's five digits of length reach from q
+  // exactly to `end` (or, when `open`, the input ending there, to one byte
+  // past it, the lost terminator), and its base address, five digits too,
+  // lies past a field terminator within those bytes. 0 if there is none.
+  // Called only for a record whose declared length does not end on its
+  // terminator, so a sound record never pays for it.
+  static std::size_t next_leader(const char* p, std::size_t limit, std::size_t end, bool open) noexcept {
+    // A leader and a directory terminator take 25 bytes; a length has five digits.
+    const std::size_t lo = end > 99999 ? end - 99999 - (open ? 1 : 0) : 1;
+    for (std::size_t q = std::max<std::size_t>(lo, 1); q < limit && q + 25 <= end; ++q) {
+      if (static_cast<unsigned char>(p[q]) - unsigned{'0'} > 9) continue;
+      const std::int64_t l = parse_digits(p + q, 5);
+      const auto rest = static_cast<std::int64_t>(end - q);
+      if (l != rest && !(open && l == rest + 1)) continue;
+      const std::int64_t b = parse_digits(p + q + 12, 5);
+      if (b < 25 || b > rest || p[q + static_cast<std::size_t>(b) - 1] != field_terminator) continue;
+      return q;
+    }
+    return 0;
   }
 
   // Discards bytes up to and including the next record terminator (the tail

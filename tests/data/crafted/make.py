@@ -86,10 +86,52 @@ case("ok-unimarc-one-indicator.mrc", "sound: leader/10 = 1, one indicator per da
 case("ok-empty-record.mrc", "sound: a record with no fields at all", record([]))
 case("ok-danmarc-00x-subfields.mrc", "sound: a 001 holding indicators and subfields (danMARC style)",
      record([(b"001", b"00", [(b"a", b"12345"), (b"f", b"a")]), BASE[3]]))
+# leader/05 is 0x1D and the bytes after it look like the start of a leader
+# (five digits, and five more twelve bytes on): no record starts there
+case("ok-terminator-in-leader.mrc", "sound: three records; the second's leader/05 is 0x1D, followed by what looks like a leader",
+     GOOD + record(BASE, leader=b"     \x1d000022     0004500") + GOOD)
 
 # ---- framing ----------------------------------------------------------------
-case("truncated.mrc", "E101 truncated_record: the input ends in the middle of the second record",
+case("truncated.mrc", "E101 truncated_record: the input ends in the middle of the second record (its 001 is complete, its 005 cut)",
      GOOD + GOOD[: len(GOOD) // 2])
+case("truncated-in-directory.mrc", "E101 truncated_record (unreadable): the input ends inside the second record's directory",
+     GOOD + GOOD[:50])
+# Three records as a catalogue exports them; the second was cut short in
+# the middle of its 260 (no terminator) and the third follows directly.
+BOOK_A = [
+    (b"001", b"ocm00012345"),
+    (b"005", b"20190312101500.0"),
+    (b"008", b"990312s1999    nyua     b    001 0 eng  "),
+    (b"100", b"1 ", [(b"a", b"Smith, Jane,"), (b"d", b"1948-")]),
+    (b"245", b"12", [(b"a", b"A history of jazz /"), (b"c", b"Jane Smith.")]),
+    (b"260", b"  ", [(b"a", b"New York :"), (b"b", b"Example Press,"), (b"c", b"1999.")]),
+    (b"300", b"  ", [(b"a", b"x, 320 p. :"), (b"b", b"ill. ;"), (b"c", b"24 cm.")]),
+    (b"650", b" 0", [(b"a", b"Jazz"), (b"x", b"History and criticism.")]),
+]
+BOOK_B = [
+    (b"001", b"ocm00023456"),
+    (b"005", b"20040610083000.0"),
+    (b"008", b"040610s2004    dcua     b    001 0 eng  "),
+    (b"100", b"1 ", [(b"a", b"Doe, John,"), (b"d", b"1950-")]),
+    (b"245", b"10", [(b"a", b"Songs of the river /"), (b"c", b"John Doe.")]),
+    (b"260", b"  ", [(b"a", b"Washington :"), (b"b", b"Sample House,"), (b"c", b"2004.")]),
+    (b"300", b"  ", [(b"a", b"212 p. ;"), (b"c", b"23 cm.")]),
+    (b"650", b" 0", [(b"a", b"Folk songs"), (b"z", b"United States.")]),
+]
+SCORE_C = [
+    (b"001", b"ocm00034567"),
+    (b"005", b"20110101120000.0"),
+    (b"008", b"110101s2011    gw zzz         n    zxx d"),
+    (b"100", b"1 ", [(b"a", b"Lindqvist, Maria,"), (b"d", b"1961-")]),
+    (b"245", b"10", [(b"a", b"Nocturnes :"), (b"b", b"for piano /"), (b"c", b"Maria Lindqvist.")]),
+    (b"650", b" 0", [(b"a", b"Piano music.")]),
+]
+def cut_before_next():
+    b = record(BOOK_B)
+    cut = b.index(b"Washington") + len(b"Wash")
+    return record(BOOK_A) + b[:cut] + record(SCORE_C, leader=b"     ncm a22     4i 4500")
+case("truncated-before-next.mrc", "E101 truncated_record: the second of three records is cut short inside its 260, without a terminator, and the third follows directly",
+     cut_before_next())
 case("bad-record-length.mrc", "E102 bad_record_length: leader/00-04 is 'ABCDE', not a number",
      replace_at(GOOD, 0, b"ABCDE") + GOOD)
 case("record-length-mismatch.mrc", "E103 record_length_mismatch: the leader claims 5 bytes more than the record has",
@@ -104,6 +146,8 @@ case("record-too-short.mrc", "E107 record_too_short: a 'record' of 12 bytes endi
 # ---- leader -----------------------------------------------------------------
 case("bad-base-address.mrc", "E201 bad_base_address: leader/12-16 says 00010; the directory ends elsewhere",
      replace_at(GOOD, 12, b"00010"))
+case("directory-terminator-wrong.mrc", "E201 bad_base_address: the directory ends in 0x1F, not 0x1E; leader/12-16 and the directory agree",
+     replace_at(GOOD, int(GOOD[12:17]) - 1, SF))
 case("bad-indicator-count.mrc", "E202 bad_indicator_count (warning): leader/10 is 'x'", replace_at(GOOD, 10, b"x"))
 case("bad-subfield-code-length.mrc", "E203 bad_subfield_code_length (warning): leader/11 is 'x'", replace_at(GOOD, 11, b"x"))
 case("bad-entry-map.mrc", "E204 bad_entry_map (warning): leader/20-22 are '4 x'", replace_at(GOOD, 20, b"4 x"))
@@ -147,6 +191,31 @@ def lengths_counted_in_characters():
     return good[:24] + stale[24:24 + 12 * n] + good[24 + 12 * n:]
 case("field-length-mismatch.mrc", "E304 field_length_mismatch: directory lengths counted in characters, not bytes (a UTF-8 'é' counted once)",
      lengths_counted_in_characters())
+def stray_field_terminator():
+    # Every length and position counts UTF-8 characters, not bytes, and the
+    # 999 holds a field terminator inside it (its length counts it): the data
+    # holds one terminator more than the directory has entries.
+    fields = [
+        (b"001", b"ocm00000002"),
+        (b"005", b"20150312090334.0"),
+        (b"008", b"121103s2004    enkab    b    000 0 eng c"),
+        (b"245", b"14", [(b"a", b"The presence of Teotihuacan in Michoaca\xcc\x81n, Mexico /"), (b"c", b"Agapi Filini.")]),
+        (b"260", b"  ", [(b"a", b"Oxford, England :"), (b"b", b"Archaeopress,"), (b"c", b"2004.")]),
+        (b"300", b"  ", [(b"a", b"viii, 152 p. :"), (b"b", b"ill., maps ;"), (b"c", b"30 cm.")]),
+        (b"650", b" 0", [(b"a", b"Excavations (Archaeology)"), (b"z", b"Mexico"), (b"z", b"Michoaca\xcc\x81n de Ocampo.")]),
+        (b"999", b"  ", [(b"a", b"E0"), (b"b", b"BOS" + FT + b"  "), (b"a", b"mugar"), (b"b", b"1")]),
+    ]
+    chars = lambda b: len(b.decode("utf-8"))
+    directory, data, pos = b"", b"", 0
+    for tag, body in [field_bytes(f) for f in fields]:
+        directory += tag + b"%04d%05d" % (chars(body), pos)
+        data += body
+        pos += chars(body)
+    base = 24 + len(directory) + 1
+    ldr = b"%05d" % (base + pos + 1) + b"cam a22" + b"%05d" % base + b"4a 4500"
+    return ldr + directory + FT + data + RT
+case("stray-field-terminator.mrc", "E304 field_length_mismatch: lengths counted in UTF-8 characters, and a 999 whose length counts a field terminator inside it",
+     stray_field_terminator())
 def missing_field_terminator():
     parts = [field_bytes(f) for f in BASE]
     parts[3] = (parts[3][0], parts[3][1][:-1])  # 245 without its 0x1E, length adjusted
