@@ -736,3 +736,36 @@ TEST_CASE("parallel_reader: a write or end_batch returning false stops reading, 
     CHECK(records < 500);
   }
 }
+
+TEST_CASE("parallel_reader: a transform's exception reaches the caller over every kind of source, and a run after it reads all") {
+  const std::string bytes = basic_records(2000);
+  const test::temp_file file("throws.mrc", bytes);
+  const marcpp::parallel_options po{.threads = 2, .batch_bytes = 3000};
+  auto throw_then_read = [&](auto& r) {
+    CHECK_THROWS_WITH_AS(r.run([](const marcpp::record_view& v) -> std::uint64_t {
+                                 if (v.index() == 700) throw std::runtime_error("transform failed");
+                                 return v.index();
+                               },
+                               [](std::uint64_t) {}),
+                         "transform failed", std::runtime_error);
+  };
+  {
+    marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, po};
+    throw_then_read(r);
+    std::uint64_t next = 0;
+    r.run([](const marcpp::record_view& v) { return v.index(); }, [&](std::uint64_t i) { next += i == next; });
+    CHECK(next == 2000);
+  }
+  {
+    marcpp::parallel_reader r{marcpp::file_source{file.path}, {}, po};
+    throw_then_read(r);
+    std::uint64_t next = 0;
+    r.run([](const marcpp::record_view& v) { return v.index(); }, [&](std::uint64_t i) { next += i == next; });
+    CHECK(next == 2000);
+  }
+  {
+    std::istringstream in(bytes);
+    marcpp::parallel_reader r{marcpp::stream_source{in, 512}, {}, po};
+    throw_then_read(r);
+  }
+}
