@@ -145,10 +145,10 @@ void marcxml_parallel(benchmark::State& st) {
   write_parallel<Source>(st, [](const marcpp::record_view& v, std::string& o) { return marcpp::write_marcxml(v, o); });
 }
 
-// Batches in flight (the third argument): 0 for the library's default (on
-// two threads, one a thread while the threads keep pace, two a thread while
-// they do not); with two threads and 256 KiB batches, also 2 (one a thread
-// throughout), 3 and 4 (two a thread throughout).
+// Batches in flight (the third argument): 0 for the library's default (one
+// a thread); with two threads and 256 KiB batches, also 2 (one a thread,
+// set), 3 and 4 (two a thread). The names are those of earlier builds, so
+// that bench/steady-scaling --against compares them.
 #define MARCPP_PARALLEL_BENCHMARK(fn, source, name)                     \
   BENCHMARK(fn<source>)                                                 \
       ->Name(name)                                                      \

@@ -4,10 +4,11 @@
 
 #include <doctest/doctest.h>
 
+#include <oneapi/tbb/global_control.h>
+
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <map>
+#include <cstdio>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -17,6 +18,7 @@
 #if defined(__linux__)
 #  include <pthread.h>
 #  include <sched.h>
+#  include <unistd.h>
 #endif
 
 namespace {
@@ -150,6 +152,89 @@ void compare_on(const std::string& bytes, const std::string& label) {
 }
 
 }  // namespace
+
+namespace {
+// `n` copies of one sound record, one after another.
+std::string basic_records(int n) {
+  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
+  std::string bytes;
+  for (int i = 0; i < n; ++i) bytes += good;
+  return bytes;
+}
+
+// The threads that ran a transform, and the records handed on.
+struct threads_seen {
+  std::set<std::thread::id> ids;
+  std::uint64_t records = 0;
+};
+threads_seen run_counting_threads(const std::string& bytes, unsigned threads) {
+  threads_seen seen;
+  std::mutex m;
+  marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, {.threads = threads, .batch_bytes = 2000}};
+  r.run(
+      [&](const marcpp::record_view& v) {
+        std::lock_guard<std::mutex> lock(m);
+        seen.ids.insert(std::this_thread::get_id());
+        return v.index();
+      },
+      [&](std::uint64_t i) { seen.records += i == seen.records; });
+  return seen;
+}
+
+std::size_t tbb_parallelism() {
+  return tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+}
+}  // namespace
+
+// First in the file: oneTBB warns once a process, so a run that made it
+// warn before this one would hide the warning from it.
+TEST_CASE("parallel_reader: more threads than oneTBB allows: as many as it allows, and no warning") {
+  const unsigned hw = marcpp::detail::hardware_threads();
+  const std::size_t allowed = tbb_parallelism();
+  CHECK(marcpp::detail::arena_threads(0) == std::min<std::size_t>(hw, allowed));
+  CHECK(marcpp::detail::arena_threads(1) == 1);
+  CHECK(marcpp::detail::arena_threads(static_cast<unsigned>(allowed) + 3) == allowed);
+  const std::string bytes = basic_records(3000);
+#if defined(__linux__)
+  // Standard error, as the run leaves it: oneTBB asked for more workers
+  // than it allows prints "TBB Warning: The number of workers is currently
+  // limited ...".
+  std::fflush(stderr);
+  const test::temp_file caught("stderr.txt", "");
+  const int saved = ::dup(2);
+  REQUIRE(saved >= 0);
+  std::FILE* f = std::fopen(caught.path.c_str(), "w");
+  REQUIRE(f);
+  ::dup2(::fileno(f), 2);
+  threads_seen many = run_counting_threads(bytes, static_cast<unsigned>(allowed) + 2);
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+  std::fclose(f);
+  CHECK(test::slurp(caught.path) == "");
+#else
+  threads_seen many = run_counting_threads(bytes, static_cast<unsigned>(allowed) + 2);
+#endif
+  CHECK(many.records == 3000);
+  CHECK(many.ids.size() <= allowed);
+  // A program that raises the limit gets the threads it asks for, up to it.
+  {
+    tbb::global_control more(tbb::global_control::max_allowed_parallelism, allowed + 2);
+    CHECK(marcpp::detail::arena_threads(static_cast<unsigned>(allowed) + 2) == allowed + 2);
+    CHECK(marcpp::detail::arena_threads(static_cast<unsigned>(allowed) + 9) == allowed + 2);
+    threads_seen raised = run_counting_threads(bytes, static_cast<unsigned>(allowed) + 2);
+    CHECK(raised.records == 3000);
+    CHECK(raised.ids.size() <= allowed + 2);
+  }
+  // And one that lowers it, no more than it allows.
+  {
+    tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+    CHECK(marcpp::detail::arena_threads(0) == 1);
+    threads_seen lowered = run_counting_threads(bytes, 2);
+    CHECK(lowered.records == 3000);
+    CHECK(lowered.ids.size() == 1);
+  }
+}
 
 TEST_CASE("parallel_reader: the same records and diagnostics as the sequential reader (crafted files)") {
   for (const auto& e : std::filesystem::directory_iterator(test::data_dir() / "crafted")) {
@@ -455,270 +540,233 @@ TEST_CASE("parallel_reader: a file_source read from where it stands, and an empt
   CHECK_FALSE(e.failed());
 }
 
+
+TEST_CASE("parallel_reader: a program's own oneTBB limit is the same before a run, inside its sink and after") {
+  const std::string bytes = basic_records(3000);
+  const std::size_t before = tbb_parallelism();
+  for (const std::size_t limit : {before, before + 1, std::size_t{3}}) {
+    CAPTURE(limit);
+    tbb::global_control own(tbb::global_control::max_allowed_parallelism, limit);
+    const std::size_t set = tbb_parallelism();
+    for (unsigned threads : {1u, 2u}) {
+      CAPTURE(threads);
+      marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, {.threads = threads, .batch_bytes = 4000}};
+      std::atomic<std::size_t> transforms_other{0};
+      std::size_t sinks = 0, sinks_other = 0;
+      r.run(
+          [&](const marcpp::record_view&) {
+            if (tbb_parallelism() != set) ++transforms_other;
+            return 1;
+          },
+          [&](int) {
+            ++sinks;
+            if (tbb_parallelism() != set) ++sinks_other;
+          });
+      CHECK(sinks == 3000);
+      CHECK(sinks_other == 0);
+      CHECK(transforms_other == 0);
+      CHECK(tbb_parallelism() == set);
+    }
+  }
+  CHECK(tbb_parallelism() == before);
+}
+
 #if defined(__linux__)
 namespace {
-// The cores the calling thread may run on; empty if they cannot be read.
-std::vector<int> cores_of_this_thread() {
+// The CPUs the calling thread may run on.
+std::vector<int> cpus_of_this_thread() {
   cpu_set_t set;
   CPU_ZERO(&set);
-  std::vector<int> cores;
-  if (pthread_getaffinity_np(pthread_self(), sizeof set, &set) != 0) return cores;
+  std::vector<int> cpus;
+  if (pthread_getaffinity_np(pthread_self(), sizeof set, &set) != 0) return cpus;
   for (std::size_t c = 0; c < static_cast<std::size_t>(CPU_SETSIZE); ++c)
-    if (CPU_ISSET(c, &set)) cores.push_back(static_cast<int>(c));
-  return cores;
-}
-
-// The cores each thread that parsed records of a run could run on, as it
-// parsed them; and how many records were handed on.
-struct binding_seen {
-  std::map<std::thread::id, std::vector<int>> cores;
-  std::uint64_t records = 0;
-};
-// `n` copies of one sound record, one after another.
-std::string basic_records(int n) {
-  const std::string good = test::slurp(test::crafted("ok-basic.mrc"));
-  std::string bytes;
-  for (int i = 0; i < n; ++i) bytes += good;
-  return bytes;
-}
-
-binding_seen run_seeing_cores(unsigned threads, marcpp::thread_binding binding) {
-  const std::string bytes = basic_records(4000);
-  binding_seen seen;
-  std::mutex m;
-  marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, {.threads = threads, .batch_bytes = 4000, .binding = binding}};
-  r.run(
-      [&](const marcpp::record_view&) {
-        std::vector<int> c = cores_of_this_thread();
-        std::lock_guard<std::mutex> lock(m);
-        seen.cores[std::this_thread::get_id()] = std::move(c);
-        return 1;
-      },
-      [&](int) { ++seen.records; });
-  return seen;
+    if (CPU_ISSET(c, &set)) cpus.push_back(static_cast<int>(c));
+  return cpus;
 }
 }  // namespace
 
-TEST_CASE("parallel_reader: threads bound to cores of their own while a run lasts, and unbound after") {
-  const std::vector<int> before = cores_of_this_thread();
+TEST_CASE("parallel_reader: no thread's CPU mask changes: the caller's, the workers', a thread a sink starts") {
+  const std::vector<int> before = cpus_of_this_thread();
   REQUIRE(!before.empty());
-
-  binding_seen bound = run_seeing_cores(2, marcpp::thread_binding::cores);
-  CHECK(bound.records == 4000);
-  REQUIRE(!bound.cores.empty());
-  std::set<int> used;
-  for (const auto& entry : bound.cores) {
-    const std::vector<int>& cores = entry.second;
-    CAPTURE(cores.size());
-    REQUIRE(cores.size() == 1);  // bound to one core
-    CHECK(std::find(before.begin(), before.end(), cores[0]) != before.end());
-    used.insert(cores[0]);
-  }
-  if (before.size() >= 2) CHECK(used.size() == bound.cores.size());  // each thread a core of its own
-  CHECK(cores_of_this_thread() == before);  // the caller's binding back
-
-  // Never bound: every thread, the workers of the run before included (they
-  // got their binding back as they left it), may run on every core.
-  binding_seen free = run_seeing_cores(2, marcpp::thread_binding::none);
-  CHECK(free.records == 4000);
-  for (const auto& entry : free.cores) CHECK(entry.second == before);
-  CHECK(cores_of_this_thread() == before);
-}
-
-TEST_CASE("parallel_reader: automatic binding only with one thread for each core") {
-  const std::vector<int> before = cores_of_this_thread();
-  REQUIRE(!before.empty());
-  const auto n = static_cast<unsigned>(before.size());
-
-  // One thread, or more threads than cores: not bound.
-  for (unsigned threads : {1u, n + 1}) {
+  const std::string bytes = basic_records(3000);
+  // 0 is one thread for each CPU the process may use: where a reader that
+  // bound threads to cores would bind them.
+  for (unsigned threads : {0u, 1u, 2u}) {
     CAPTURE(threads);
-    binding_seen seen = run_seeing_cores(threads, marcpp::thread_binding::automatic);
-    CHECK(seen.records == 4000);
-    for (const auto& entry : seen.cores) CHECK(entry.second == before);
+    marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, {.threads = threads, .batch_bytes = 4000}};
+    std::atomic<std::size_t> workers_other{0};
+    std::size_t sinks = 0, sinks_other = 0;
+    std::vector<int> started;  // the CPUs of a thread the sink started
+    r.run(
+        [&](const marcpp::record_view&) {
+          if (cpus_of_this_thread() != before) ++workers_other;
+          return 1;
+        },
+        [&](int) {
+          if (cpus_of_this_thread() != before) ++sinks_other;
+          if (sinks++ == 100) std::thread([&] { started = cpus_of_this_thread(); }).join();
+        });
+    CHECK(sinks == 3000);
+    CHECK(sinks_other == 0);
+    CHECK(workers_other == 0);
+    CHECK(started == before);
+    CHECK(cpus_of_this_thread() == before);
   }
-  if (n >= 2) {  // one thread for each core: bound
-    binding_seen seen = run_seeing_cores(n, marcpp::thread_binding::automatic);
-    CHECK(seen.records == 4000);
-    for (const auto& entry : seen.cores) CHECK(entry.second.size() == 1);
-  } else {
-    MESSAGE("one core: the case of one thread for each core is the one-thread case above");
-  }
-  CHECK(cores_of_this_thread() == before);
 }
 #endif
 
-#if defined(__linux__)
-TEST_CASE("parallel_reader: a bound run that throws gives every binding back") {
-  const std::vector<int> before = cores_of_this_thread();
-  REQUIRE(!before.empty());
-  const std::string bytes = basic_records(2000);
-  std::atomic<int> seen{0};
-  marcpp::parallel_reader r{marcpp::memory_source{bytes}, {},
-                            {.threads = 2, .batch_bytes = 4000, .binding = marcpp::thread_binding::cores}};
-  CHECK_THROWS_AS(r.run(
-                      [&](const marcpp::record_view&) {
-                        if (seen.fetch_add(1) == 500) throw std::runtime_error("transform failed");
-                        return 1;
-                      },
-                      [](int) {}),
-                  std::runtime_error);
-  CHECK(cores_of_this_thread() == before);
-  // The workers of the failed run are unbound in the next.
-  binding_seen free = run_seeing_cores(2, marcpp::thread_binding::none);
-  CHECK(free.records == 4000);
-  for (const auto& entry : free.cores) CHECK(entry.second == before);
+namespace {
+// Everything two kinds of run hand on: each record's index and line text,
+// and the output of run_output.
+struct outputs {
+  std::vector<std::string> records;
+  std::string written;
+  marcpp::read_stats stats;
+  bool operator==(const outputs& o) const {
+    return records == o.records && written == o.written && same_stats(stats, o.stats);
+  }
+};
+template <class Reader>
+outputs run_both(Reader& r) {
+  outputs o;
+  r.run([](const marcpp::record_view& v) { return describe(v); }, [&](std::string&& s) { o.records.push_back(std::move(s)); });
+  r.run_output([](const marcpp::record_view& v, std::string& out) { marcpp::write_line(v, out); },
+               [&](std::string_view s) { o.written += s; });
+  o.stats = r.stats();
+  return o;
+}
+}  // namespace
+
+TEST_CASE("parallel_reader: run again gives the same, after a stop too; stop() between runs ends the next") {
+  const std::string bytes = basic_records(200) + test::slurp(test::crafted("truncated.mrc")) + basic_records(200);
+  const test::temp_file file("again.mrc", bytes);
+  const transcript seq = sequential(marcpp::memory_source{bytes}, {});
+  REQUIRE(seq.records.size() > 400);
+  const marcpp::parallel_options po{.threads = 2, .batch_bytes = 3000};
+  auto check_source = [&](auto src) {
+    marcpp::parallel_reader r{std::move(src), {}, po};
+    const outputs first = run_both(r);
+    CHECK(first.records == seq.records);
+    CHECK(same_stats(first.stats, seq.stats));
+    CHECK(run_both(r) == first);
+    // A sink that stops the run: the next run reads everything again.
+    std::size_t n = 0;
+    r.run([](const marcpp::record_view&) { return 0; }, [&](int) {
+      if (++n == 10) r.stop();
+    });
+    CHECK(n >= 10);
+    CHECK(n < seq.records.size());
+    CHECK(run_both(r) == first);
+    // Asked between runs: the next run hands on nothing, the one after all.
+    r.stop();
+    std::size_t none = 0;
+    r.run([](const marcpp::record_view&) { return 0; }, [&](int) { ++none; });
+    CHECK(none == 0);
+    CHECK(run_both(r) == first);
+  };
+  check_source(marcpp::memory_source{bytes});
+  check_source(marcpp::file_source{file.path});
 }
 
-TEST_CASE("parallel_reader: a run started inside a bound run binds nothing, and the outer run still gives its bindings back") {
-  const std::vector<int> before = cores_of_this_thread();
-  REQUIRE(!before.empty());
-  const std::string bytes = basic_records(200);
-  std::vector<std::vector<int>> inner_cores;
-  std::mutex m;
-  bool inner_ran = false;
-  marcpp::parallel_reader outer{marcpp::memory_source{bytes}, {},
-                                {.threads = 2, .batch_bytes = 4000, .binding = marcpp::thread_binding::cores}};
-  outer.run([](const marcpp::record_view&) { return 1; },
-            [&](int) {
-              if (inner_ran) return;
-              inner_ran = true;
-              // The sink runs on a thread the outer run bound. An inner run
-              // that asks for binding binds nothing: the thread it runs on
-              // keeps the outer run's binding, and its other threads keep
-              // what they had.
-              const std::vector<int> outer_core = cores_of_this_thread();
-              CHECK(outer_core.size() == 1);
-              binding_seen inner = run_seeing_cores(2, marcpp::thread_binding::cores);
-              CHECK(inner.records == 4000);
-              CHECK(cores_of_this_thread() == outer_core);
-              std::lock_guard<std::mutex> lock(m);
-              for (auto& entry : inner.cores) inner_cores.push_back(entry.second);
+TEST_CASE("parallel_reader: a reader moved, before a run and after one, reads the same") {
+  const std::string bytes = basic_records(300) + test::slurp(test::crafted("truncated.mrc"));
+  std::vector<std::string> diags;
+  marcpp::parallel_reader a{marcpp::memory_source{bytes}, {}, {.threads = 2, .batch_bytes = 2000}};
+  a.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { diags.push_back(marcpp::to_string(d)); });
+  marcpp::parallel_reader b{std::move(a)};
+  const outputs first = run_both(b);
+  CHECK(first.records == sequential(marcpp::memory_source{bytes}, {}).records);
+  CHECK(!diags.empty());
+  const std::size_t diags_per_pass = diags.size();
+  // Moved after a run: the statistics go along, and the next run is the same.
+  marcpp::parallel_reader c{std::move(b)};
+  CHECK(same_stats(c.stats(), first.stats));
+  CHECK(run_both(c) == first);
+  marcpp::parallel_reader d{marcpp::memory_source{std::string_view{}}};
+  d = std::move(c);
+  CHECK(run_both(d) == first);
+  CHECK(diags.size() == 3 * diags_per_pass);
+  CHECK(d.options().batch_bytes == 2000);
+}
+
+TEST_CASE("parallel_reader: a run inside another's sink") {
+  const std::string outer_bytes = basic_records(50), inner_bytes = basic_records(400);
+  std::size_t outer_records = 0, inner_runs = 0;
+  marcpp::parallel_reader outer{marcpp::memory_source{outer_bytes}, {}, {.threads = 2, .batch_bytes = 1000}};
+  outer.run([](const marcpp::record_view& v) { return v.index(); },
+            [&](std::uint64_t i) {
+              CHECK(i == outer_records++);
+              if (i % 10 != 0) return;
+              std::uint64_t next = 0;
+              marcpp::parallel_reader inner{marcpp::memory_source{inner_bytes}, {}, {.threads = 2, .batch_bytes = 1000}};
+              inner.run([](const marcpp::record_view& v) { return v.index(); },
+                        [&](std::uint64_t j) { next += j == next; });
+              CHECK(next == 400);
+              ++inner_runs;
             });
-  CHECK(inner_ran);
-  CHECK(!inner_cores.empty());
-  CHECK(cores_of_this_thread() == before);
-  binding_seen free = run_seeing_cores(2, marcpp::thread_binding::none);
-  for (const auto& entry : free.cores) CHECK(entry.second == before);
+  CHECK(outer_records == 50);
+  CHECK(inner_runs == 5);
 }
 
-TEST_CASE("core_binder: binds each thread once, in turn, and gives the bindings back from the thread that made it") {
-  const std::vector<int> before = cores_of_this_thread();
-  REQUIRE(!before.empty());
-  std::vector<std::size_t> cores;
-  for (int c : before) cores.push_back(static_cast<std::size_t>(c));
-  std::vector<int> a_bound, a_after, b_bound;
-  {
-    marcpp::detail::core_binder binder(cores);
-    // Another thread, started before anything is bound (a thread starts
-    // with the binding of the thread that starts it).
-    std::atomic<int> step{0};
-    std::thread t([&] {
-      while (step.load() != 1) std::this_thread::yield();
-      binder.enter();
-      a_bound = cores_of_this_thread();
-      step.store(2);
-      while (step.load() != 3) std::this_thread::yield();
-      a_after = cores_of_this_thread();
-    });
-    binder.enter();
-    binder.enter();  // once is enough: still one thread bound
-    const std::vector<int> mine = cores_of_this_thread();
-    REQUIRE(mine.size() == 1);
-    CHECK(binder.bound() == 1);
-    // A second binder while this one lives binds nothing.
-    {
-      marcpp::detail::core_binder second(cores);
-      second.enter();
-      CHECK(second.bound() == 0);
-      CHECK(cores_of_this_thread() == mine);
-    }
-    // The other thread is bound to the next core, and stays bound until the
-    // binder gives the binding back, from this thread.
-    step.store(1);
-    while (step.load() != 2) std::this_thread::yield();
-    CHECK(binder.bound() == 2);
-    binder.release();
-    CHECK(binder.bound() == 0);
-    step.store(3);
-    t.join();
-    REQUIRE(a_bound.size() == 1);
-    if (before.size() >= 2) CHECK(a_bound != mine);
-    CHECK(a_after == before);
-    CHECK(cores_of_this_thread() == before);
-    // Released: no more binding.
-    std::thread u([&] {
-      binder.enter();
-      b_bound = cores_of_this_thread();
-    });
-    u.join();
-    CHECK(b_bound == before);
-    CHECK(binder.bound() == 0);
+TEST_CASE("parallel_reader: a write or end_batch returning false stops reading, and nothing is written after") {
+  const std::string bytes = basic_records(500);
+  SUBCASE("run_output") {
+    marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, {.threads = 2, .batch_bytes = 3000}};
+    std::size_t writes = 0;
+    r.run_output([](const marcpp::record_view& v, std::string& out) { marcpp::write_line(v, out); },
+                 [&](std::string_view s) {
+                   CHECK(!s.empty());
+                   return ++writes < 2;
+                 });
+    CHECK(writes == 2);
+    CHECK(r.stats().records < 500);
+    CHECK_FALSE(r.failed());
   }
-  // Once it is gone, a new binder binds again (and gives back as it goes).
-  {
-    marcpp::detail::core_binder third(cores);
-    third.enter();
-    CHECK(third.bound() == 1);
-    CHECK(cores_of_this_thread().size() == 1);
+  SUBCASE("run_serialized's end_batch") {
+    marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, {.threads = 2, .batch_bytes = 3000}};
+    std::size_t records = 0, batches = 0, after = 0;
+    r.run_serialized([](const marcpp::record_view&, std::string& out) { out += 'x'; return 0; },
+                     [&](std::string_view, int&&) {
+                       ++records;
+                       if (batches == 3) ++after;
+                     },
+                     [&] { return ++batches < 3; });
+    CHECK(batches == 3);
+    CHECK(after == 0);
+    CHECK(records > 0);
+    CHECK(records < 500);
   }
-  CHECK(cores_of_this_thread() == before);
-}
-#endif
-
-TEST_CASE("pace_meter: the threads keep pace when each did some work and none took 1.15 times the fastest's time") {
-  marcpp::detail::pace_meter meter(2);
-  meter.add(0, 100);
-  meter.add(0, 100);
-  meter.add(1, 110);
-  meter.add(1, 118);
-  CHECK(meter.kept_pace());  // 114 against 100 on average
-  // Each call starts afresh: nothing since, so not every thread worked.
-  CHECK_FALSE(meter.kept_pace());
-  meter.add(0, 100);
-  meter.add(1, 116);
-  CHECK_FALSE(meter.kept_pace());
-  meter.add(1, 500);  // one thread did it all
-  CHECK_FALSE(meter.kept_pace());
-  meter.add(0, 300);
-  meter.add(1, 270);  // the first thread the slower now, by 1.11
-  CHECK(meter.kept_pace());
 }
 
-TEST_CASE("run_filters: epochs hand on every item once, in order, within each epoch's items in flight") {
-  for (const int count : {0, 1, 20, 23}) {
-    CAPTURE(count);
-    std::vector<int> items(static_cast<std::size_t>(count));
-    for (int i = 0; i < count; ++i) items[static_cast<std::size_t>(i)] = i;
-    const marcpp::detail::flight_plan plan{.narrow = 1, .wide = 3, .epoch = 5};
-    std::size_t next = 0, epoch = 0;  // epoch: how many times run_filters asked which way to go
-    std::atomic<int> live{0};
-    std::vector<int> most(16, 0), seen;
-    auto produce = [&]() -> int* {
-      if (next == items.size()) return nullptr;
-      const int now = live.fetch_add(1) + 1;
-      most[epoch] = std::max(most[epoch], now);
-      return &items[next++];
-    };
-    auto consume = [&](int* x) {
-      seen.push_back(*x);
-      live.fetch_sub(1);
-    };
-    const auto middle = tbb::make_filter<int*, int*>(tbb::filter_mode::parallel, [](int* x) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // time for the input to run ahead, if it may
-      return x;
-    });
-    marcpp::detail::run_filters<int>(2, plan, true, nullptr, produce, middle, consume, [&] {
-      ++epoch;
-      return epoch % 2 == 1;  // narrow, wide, narrow, ...
-    });
-    CHECK(seen == items);
-    // Epochs of 5 items, and a last one that the input's end cuts short or
-    // finds empty: one call after each full epoch, none after the last.
-    CHECK(epoch == static_cast<std::size_t>(count) / 5);
-    for (std::size_t e = 0; e <= epoch; ++e) {
-      CAPTURE(e);
-      CHECK(most[e] <= (e % 2 == 0 ? 1 : 3));
-    }
+TEST_CASE("parallel_reader: a transform's exception reaches the caller over every kind of source, and a run after it reads all") {
+  const std::string bytes = basic_records(2000);
+  const test::temp_file file("throws.mrc", bytes);
+  const marcpp::parallel_options po{.threads = 2, .batch_bytes = 3000};
+  auto throw_then_read = [&](auto& r) {
+    CHECK_THROWS_WITH_AS(r.run([](const marcpp::record_view& v) -> std::uint64_t {
+                                 if (v.index() == 700) throw std::runtime_error("transform failed");
+                                 return v.index();
+                               },
+                               [](std::uint64_t) {}),
+                         "transform failed", std::runtime_error);
+  };
+  {
+    marcpp::parallel_reader r{marcpp::memory_source{bytes}, {}, po};
+    throw_then_read(r);
+    std::uint64_t next = 0;
+    r.run([](const marcpp::record_view& v) { return v.index(); }, [&](std::uint64_t i) { next += i == next; });
+    CHECK(next == 2000);
+  }
+  {
+    marcpp::parallel_reader r{marcpp::file_source{file.path}, {}, po};
+    throw_then_read(r);
+    std::uint64_t next = 0;
+    r.run([](const marcpp::record_view& v) { return v.index(); }, [&](std::uint64_t i) { next += i == next; });
+    CHECK(next == 2000);
+  }
+  {
+    std::istringstream in(bytes);
+    marcpp::parallel_reader r{marcpp::stream_source{in, 512}, {}, po};
+    throw_then_read(r);
   }
 }
