@@ -546,6 +546,38 @@ TEST_CASE("MARCXML reader: namespaces and wrappers") {
                       "</record>");
     CHECK(r.value("245", 'a') == "caf\xC3\xA9");
   }
+  SUBCASE("a UTF-16 declaration on a document written in single bytes (as Alma's API wrote it)") {
+    // malformed/php-marc-alma-bibs-api-invalid.xml: MARC::File::XML reads the
+    // record; a parser that believes the declaration reads nothing.
+    const std::string doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?> <record><leader>00000cam a2200000 a 4500"
+                            "</leader><controlfield tag=\"001\">99011</controlfield><datafield tag=\"245\" ind1=\"1\" "
+                            "ind2=\"0\"><subfield code=\"a\">Caf\xC3\xA9</subfield></datafield></record>\n";
+    for (std::size_t chunk : {std::size_t{0}, std::size_t{7}}) {
+      CAPTURE(chunk);
+      auto o = read(doc, error_policy::lenient, chunk);
+      REQUIRE(o.records.size() == 1);
+      CHECK(o.records[0].control_number() == "99011");
+      CHECK(o.records[0].value("245", 'a') == "Caf\xC3\xA9");
+      REQUIRE(o.diags.size() == 1);
+      CHECK(o.diags[0].code == errc::xml_not_well_formed);
+      CHECK(o.diags[0].message.find("declaration says the document is in UTF-16") != std::string::npos);
+      CHECK(o.diags[0].line == 1);
+      auto strict = read(doc, error_policy::strict, chunk);
+      CHECK(strict.failed);
+      CHECK(strict.records.empty());
+    }
+  }
+  SUBCASE("a UTF-16 document with its byte order mark is read as UTF-16") {
+    const std::string text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><record><leader>00000cam a2200000 a 4500"
+                             "</leader><controlfield tag=\"001\">7</controlfield></record>";
+    std::string doc = "\xFF\xFE";  // UTF-16LE
+    for (char c : text) {
+      doc += c;
+      doc += '\0';
+    }
+    auto r = read_one(doc);
+    CHECK(r.control_number() == "7");
+  }
 }
 
 TEST_CASE("MARCXML reader: round trips through the writer") {

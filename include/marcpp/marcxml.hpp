@@ -747,7 +747,11 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
         if (!ready_raw_copied_ && ready_end_ - ready_start_ > this->opts_.max_record_size)
           ready_end_ = ready_start_ + this->opts_.max_record_size;
       } else {
-        d.message = "the XML is not well-formed (" + why + ") outside any record";
+        d.message = misdeclared_.empty() || at > 256
+                        ? "the XML is not well-formed (" + why + ") outside any record"
+                        : "the XML declaration says the document is in " + misdeclared_ +
+                              ", but it is written in single bytes (" + why +
+                              "); it is read as UTF-8 from the next record on";
         if (!ready_raw_copied_)
           broken_raw_.assign(bytes(at, std::min(next, at + 256)));
         else if (broken_raw_.size() > 256)
@@ -1169,7 +1173,26 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
       }
   }
   void xml_declaration(const char* encoding) {
-    if (encoding && !resumed_) encoding_ = encoding;
+    if (!encoding || resumed_) return;
+    encoding_ = encoding;
+    // A declaration of a 16- or 32-bit encoding written in single bytes (no
+    // byte order mark, no zero bytes: expat read it as 8-bit text) cannot be
+    // true: the bytes after it would not read as the declared encoding
+    // either. Such documents are UTF-8 whose declaration was copied from
+    // elsewhere; resumption reads them as UTF-8, and the fault says so.
+    if (wide_encoding_name(encoding_) && bytes(0, 5) == "<?xml") {
+      misdeclared_ = encoding_;
+      encoding_ = "UTF-8";
+    }
+  }
+  static bool wide_encoding_name(std::string_view e) noexcept {
+    auto starts = [&](std::string_view p) {
+      if (e.size() < p.size()) return false;
+      for (std::size_t i = 0; i < p.size(); ++i)
+        if ((e[i] >= 'a' && e[i] <= 'z' ? static_cast<char>(e[i] - 32) : e[i]) != p[i]) return false;
+      return true;
+    };
+    return starts("UTF-16") || starts("UTF-32") || starts("UCS-2") || starts("UCS-4") || starts("ISO-10646-UCS");
   }
 
   Source src_;
@@ -1178,7 +1201,7 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
   std::uint64_t fed_ = 0, chunk_start_ = 0, resumed_at_ = 0;
   std::int64_t shift_ = 0;
   bool eof_ = false, last_fed_ = false, finished_ = false, suspended_ = false, resumed_ = false;
-  std::string encoding_;
+  std::string encoding_, misdeclared_;
   std::vector<binding> bindings_;
   unsigned depth_ = 0, ignore_depth_ = 0;
   // the record being built
