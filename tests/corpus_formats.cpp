@@ -110,7 +110,7 @@ const text_case fault_cases[] = {
     {"malformed/marc-perl-xml-invalid.xml", errc::xml_not_marcxml, marcpp::npos, 6, 0, 0, 0, 0, 0},
     {"malformed/marc4j-chabon-missing-subfield-code.xml", errc::xml_not_marcxml, 0, 8, 0, 1, 0, 0, 1},
     {"malformed/marc4j-cruel-cruel-indicatorless-summerland.xml", errc::xml_not_marcxml, 0, 51, 0, 1, 0, 0, 1},
-    {"malformed/php-marc-alma-bibs-api-invalid.xml", errc::xml_not_well_formed, marcpp::npos, 1, 0, 0, 0, 0, 0},
+    {"malformed/php-marc-alma-bibs-api-invalid.xml", errc::xml_not_well_formed, marcpp::npos, 1, 0, 1, 0, 1, 0},
     {"malformed/pymarc-bad_tag.xml", errc::bad_leader_length, 0, 3, 0, 1, 0, 0, 1},
     {"malformed/qa-catalogue-wrong-marcxml.xml", errc::bad_leader_length, 2, 110, 2, 3, 0, 2, 1},
     {"malformed/ruby-marc-no-leading-zero.xml", errc::invalid_tag, 0, 1, 0, 1, 0, 0, 1},
