@@ -667,8 +667,11 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
     for (std::size_t k = 0; k < ind_declared && skip < data.size(); ++k) skip += unit(data.substr(skip)).size();
     const bool looks_data = data.size() > skip && data[skip] == '$';
     if (control_tag && !looks_data) {
+      // The field is added before its value is decoded: a fault in the value
+      // (an unknown mnemonic) names the field by its index.
+      field& f = rec.add(field::control(tg, {}));
       decode(data, true, unicode, buf, rec, ln.start, fi);
-      rec.add(field::control(tg, buf));
+      f.set_data(buf);
     } else {
       field& f = rec.add(field(tg, {}));
       char ind[2] = {' ', ' '};
