@@ -1,4 +1,5 @@
 #include <marcpp/marc8.hpp>  // first: proves it is self-contained
+#include <marcpp/charset.hpp>
 
 #include "test_support.hpp"
 
@@ -415,4 +416,45 @@ TEST_CASE("marc8: charset names") {
   CHECK(marcpp::marc8::to_string(marcpp::marc8::charset::eacc) == "Chinese, Japanese, Korean (EACC)");
   CHECK(marcpp::marc8::to_string(marcpp::marc8::charset::subscripts) == "Subscripts");
   CHECK(marcpp::marc8::to_string(static_cast<marcpp::marc8::charset>('Z')) == "unknown");
+}
+
+TEST_CASE("marc8: the count of faults not listed one by one has the level of the faults it counts") {
+  // Found by fuzzing: 17 leading combining marks gave 16 warnings and a
+  // 17th, counted, labelled a repair.
+  const std::string marks = test::slurp(test::data_dir() / "fuzz" / "marc8" / "seventeen-leading-marks.bin");
+  REQUIRE(marks.size() == 17 * 2);
+  auto l = encode_lenient(marks);
+  CHECK_FALSE(l.error);
+  REQUIRE(l.report.size() == 17);
+  for (const auto& d : l.report) {
+    CAPTURE(d.message);
+    CHECK(d.code == errc::dangling_combining_mark);
+    CHECK(d.level == marcpp::severity::warning);
+  }
+  CHECK(l.report.back().message.find("1 more") == 0);
+  // Repairs are counted as repairs, and each kind keeps its own level.
+  auto r = encode_lenient(std::string(20, '\xFF') + marks, false);
+  std::size_t counted = 0;
+  for (const auto& d : r.report) {
+    CAPTURE(d.message);
+    const bool count = d.message.find(" more ") != std::string::npos;
+    counted += count;
+    CHECK(d.level == marcpp::severity::repair);  // without references, a dangling mark is written as |
+  }
+  CHECK(counted == 2);
+  auto w = encode_lenient(std::string(20, '\xFF') + marks);
+  for (const auto& d : w.report) {
+    CAPTURE(d.message);
+    CHECK(d.level == (d.code == errc::invalid_utf8 ? marcpp::severity::repair : marcpp::severity::warning));
+  }
+  // The record conversions count the same way.
+  marcpp::record rec{marcpp::leader("00000cam a2200000 a 4500")};
+  rec.add(marcpp::field("245", "00", {{'a', marks}}));
+  marcpp::record m8;
+  REQUIRE_FALSE(marcpp::to_marc8(rec, m8));
+  REQUIRE(m8.diagnostics().size() == 17);
+  for (const auto& d : m8.diagnostics()) {
+    CAPTURE(d.message);
+    CHECK(d.level == marcpp::severity::warning);
+  }
 }
