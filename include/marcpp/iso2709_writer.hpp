@@ -209,9 +209,6 @@ template <class Record>
       return fault(errc::field_too_long, i,
                    "the field is " + std::to_string(len) + " bytes; the directory can give at most " +
                        std::to_string(max_field));
-    if (data_len > max_start && !zero)
-      return fault(errc::record_too_long, i, "the field starts past byte " + std::to_string(max_start) +
-                                                 " of the data; the directory cannot point to it");
     lens[i] = static_cast<std::uint32_t>(len);
     data_len += len;
   }
@@ -246,21 +243,34 @@ template <class Record>
         }
     }
   }
+  // Starting positions, which the directory's digits must be able to say:
+  // when the original data order would put a field past what they can say,
+  // the fields are laid out in directory order, where the last starts as
+  // early as it can; if that does not fit either, the record is refused.
+  // Numbers written as zeros (oversize_policy::zero_length) leave readers
+  // only the terminators, which they take in directory order: such a record
+  // is always laid out so.
   boost::container::small_vector<std::uint32_t, 64> starts(n);
-  {
-    std::size_t pos = 0;
-    if (order.empty()) {
-      for (std::size_t i = 0; i < n; ++i) {
-        starts[i] = static_cast<std::uint32_t>(pos);
-        pos += lens[i];
-      }
-    } else {
-      for (std::uint32_t i : order) {
-        starts[i] = static_cast<std::uint32_t>(pos);
-        pos += lens[i];
-      }
+  auto lay_out = [&]() -> std::size_t {  // the first field that cannot be pointed to, or n
+    std::size_t pos = 0, over = n;
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = order.empty() ? k : order[k];
+      starts[i] = static_cast<std::uint32_t>(pos);
+      if (pos > max_start && (over == n || i < over)) over = i;
+      pos += lens[i];
     }
+    return over;
+  };
+  std::size_t over = lay_out();
+  const bool zeroed = total > 99999 || base > 99999 ||
+                      std::any_of(lens.begin(), lens.end(), [&](std::uint32_t l) { return l > max_field; });
+  if ((over != n || (zero && zeroed)) && !order.empty()) {
+    order.clear();
+    over = lay_out();
   }
+  if (over != n && !zero)
+    return fault(errc::record_too_long, over, "the field starts past byte " + std::to_string(max_start) +
+                                                  " of the data; the directory cannot point to it");
 
   const std::size_t old = out.size();
   out.resize(old + total);
