@@ -178,6 +178,19 @@ TEST_CASE("write_iso2709: what ISO 2709 cannot hold is refused, never corrupted"
     auto d = refused(r, errc::invalid_tag);
     CHECK(marcpp::to_string(d).find("field 1 (no valid tag)") != std::string::npos);
   }
+  SUBCASE("a second indicator where leader/10 declares one (found by fuzzing: it was dropped)") {
+    record r = sample();
+    r.leader().set_indicator_count(1);
+    r[1].set_indicators(marcpp::indicators("10"));
+    auto d = refused(r, errc::invalid_subfield_layout);
+    CHECK(d.tag == marcpp::tag("245"));
+    CHECK(d.message.find("leader/10") != std::string::npos);
+    r[1].set_indicators(marcpp::indicators("1 "));
+    out.clear();
+    REQUIRE_FALSE(marcpp::write_iso2709(r, out));
+    CHECK(test::one(out)[1].indicators() == marcpp::indicators("1 "));
+    out = "prefix";
+  }
   SUBCASE("subfield shapes that would not read back the same") {
     record r = sample();
     r[1].subfields().push_back(subfield::unlabelled("late"));
@@ -209,6 +222,7 @@ TEST_CASE("write_iso2709: the zero_length oversize policy") {
 TEST_CASE("write_iso2709: entry map and indicator count come from the leader") {
   record r = sample();
   r.leader().set_indicator_count(1);
+  r[1].set_ind2(' ');  // one indicator: the second is blank (a "0" would be refused)
   r.leader().set_entry_map("3600");
   const std::string bytes = marcpp::to_iso2709(r);
   CHECK(bytes.substr(24, 12) == "001004000000");  // 3-digit length, 6-digit start

@@ -176,6 +176,13 @@ template <class Record>
       for (unsigned k = 0; k < ind; ++k)
         if (detail::is_structural(ids[k]))
           return fault(errc::invalid_data_byte, i, "an indicator is a delimiter or terminator byte");
+      // An indicator past the count leader/10 declares is not written: it
+      // must be blank, or it would be lost (the text formats always carry two).
+      for (unsigned k = ind; k < 2; ++k)
+        if (const char c = ids[k]; c != ' ')
+          return fault(errc::invalid_subfield_layout, i,
+                       "the second indicator is \"" + detail::printable(std::string_view(&c, 1)) +
+                           "\", but leader/10 declares one indicator; ISO 2709 cannot hold it");
       len = ind + 1;
       std::size_t k = 0;
       for (const auto& s : f.subfields()) {
