@@ -281,6 +281,19 @@ TEST_CASE("marc8: encoding") {
     REQUIRE(l.report.size() == 1);
     CHECK(l.report[0].level == marcpp::severity::repair);
   }
+  SUBCASE("the replacement of an invalid byte is a character: marks after it combine with it (found by fuzzing)") {
+    // As they do with a U+FFFD in the text, so that what is written encodes
+    // back to the same bytes once decoded.
+    auto l = encode_lenient("a\xFF\u0301b");
+    CHECK(l.out == "a\xE2&#xFFFD;b");
+    REQUIRE(l.report.size() == 1);
+    CHECK(l.report[0].code == errc::invalid_utf8);
+    CHECK(enc(dec(l.out)) == l.out);
+    CHECK(encode_lenient("a\uFFFD\u0301b").out == l.out);
+    auto bar = encode_lenient("\xFF\u0301", false);
+    CHECK(bar.out == "\xE2|");
+    CHECK(bar.report.size() == 1);
+  }
   SUBCASE("without numeric character references: strict refuses, lenient writes | (LoC's lossy conversion)") {
     std::string out;
     auto err = marcpp::marc8::encode("a\U0001F600", out, {.policy = error_policy::strict, .numeric_references = false});
@@ -433,7 +446,7 @@ TEST_CASE("marc8: the count of faults not listed one by one has the level of the
   }
   CHECK(l.report.back().message.find("1 more") == 0);
   // Repairs are counted as repairs, and each kind keeps its own level.
-  auto r = encode_lenient(std::string(20, '\xFF') + marks, false);
+  auto r = encode_lenient(marks + std::string(20, '\xFF'), false);
   std::size_t counted = 0;
   for (const auto& d : r.report) {
     CAPTURE(d.message);
@@ -442,7 +455,7 @@ TEST_CASE("marc8: the count of faults not listed one by one has the level of the
     CHECK(d.level == marcpp::severity::repair);  // without references, a dangling mark is written as |
   }
   CHECK(counted == 2);
-  auto w = encode_lenient(std::string(20, '\xFF') + marks);
+  auto w = encode_lenient(marks + std::string(20, '\xFF'));
   for (const auto& d : w.report) {
     CAPTURE(d.message);
     CHECK(d.level == (d.code == errc::invalid_utf8 ? marcpp::severity::repair : marcpp::severity::warning));

@@ -681,8 +681,10 @@ class marc8_encoder {
         f.message = "the byte " + byte_names(f.original) + " is not part of a UTF-8 character";
         if (!stop) f.message += ncr_ ? "; it is written as &#xFFFD; (U+FFFD)" : "; it is written as |";
         if (!fault(std::move(f))) break;
+        // The replacement is a character, as a U+FFFD in the text is: marks
+        // after it combine with it.
         flush();
-        write_unrepresentable(0xFFFD);
+        set_base(unit{0xFFFD, i, kind::none});
         ++i;
         continue;
       }
