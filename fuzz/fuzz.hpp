@@ -6,6 +6,7 @@
 
 #include <marcpp/marcpp.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>

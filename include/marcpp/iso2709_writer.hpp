@@ -269,9 +269,11 @@ template <class Record>
     return over;
   };
   std::size_t over = lay_out();
-  const bool zeroed = total > 99999 || base > 99999 ||
-                      std::any_of(lens.begin(), lens.end(), [&](std::uint32_t l) { return l > max_field; });
-  if ((over != n || (zero && zeroed)) && !order.empty()) {
+  auto zeroed = [&] {
+    return total > 99999 || base > 99999 ||
+           std::any_of(lens.begin(), lens.end(), [&](std::uint32_t l) { return l > max_field; });
+  };
+  if (!order.empty() && (over != n || (zero && zeroed()))) {
     order.clear();
     over = lay_out();
   }
