@@ -13,6 +13,8 @@
 // - a diagnostic that counts the faults not listed has their level.
 #include "fuzz.hpp"
 
+#include <map>
+
 namespace {
 
 using marcpp::severity;

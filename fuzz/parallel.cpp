@@ -10,6 +10,7 @@
 // flight, the policy and the source (it stays part of the input).
 #include "fuzz.hpp"
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
