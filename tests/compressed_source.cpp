@@ -200,3 +200,25 @@ TEST_CASE("with_format_reader: compressed MARCXML, JSON lines and .mrk are detec
     std::filesystem::remove(path);
   }
 }
+
+TEST_CASE("the .mrk reader over gzip input: a mnemonic fault in a control field (found by fuzzing)") {
+  // tests/mrk.cpp has the case from memory and a stream; through the
+  // decompressing source the fault read past the record's fields too.
+  const std::string text = test::slurp(test::data_dir() / "fuzz" / "mrk" / "stray-brace-in-control-field.bin");
+  for (std::size_t chunk : {std::size_t{64}, std::size_t{1} << 16}) {
+    CAPTURE(chunk);
+    std::istringstream gz(gzip(text));
+    marcpp::mrk_reader r{marcpp::gzip_source{gz, chunk}};
+    std::vector<marcpp::diagnostic> diags;
+    r.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { diags.push_back(d); });
+    marcpp::record rec;
+    REQUIRE(r.next(rec));
+    CHECK(rec.control_number() == "ocm{123");
+    CHECK_FALSE(r.next(rec));
+    CHECK_FALSE(r.failed());
+    REQUIRE(diags.size() == 1);
+    CHECK(diags[0].tag == marcpp::tag("001"));
+    CHECK(diags[0].field_index == 0);
+    CHECK(diags[0].line == 2);
+  }
+}

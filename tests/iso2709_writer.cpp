@@ -69,6 +69,69 @@ TEST_CASE("write_iso2709: data kept in its original order") {
   }
 }
 
+TEST_CASE("write_iso2709: starting positions that the directory's digits cannot say (found by fuzzing)") {
+  // A record whose data is not in directory order: 500 and 650 first, the
+  // 245 last, at byte 101 of the data.
+  const std::string f245 = "10\x1F" "a" + std::string(22, 'a') + "\x1E";   // 27 bytes
+  const std::string f500 = "  \x1F" "a" + std::string(46, 'b') + "\x1E";   // 51
+  const std::string f650 = " 0\x1F" "a" + std::string(45, 'c') + "\x1E";   // 50
+  const std::string bytes = "00190nam a2200061   4500" "245002700101" "500005100000" "650005000051" "\x1E" + f500 + f650 +
+                            f245 + "\x1D";
+  REQUIRE(bytes.size() == 190);
+  const record original = test::one(bytes);
+  CHECK(marcpp::to_iso2709(original) == bytes);  // the data order is kept
+  auto starts = [](const std::string& out, std::size_t entry, std::size_t digits) {
+    std::vector<int> v;
+    const std::size_t dir_end = out.find('\x1E', 24);
+    for (std::size_t at = 24; at + entry <= dir_end; at += entry) v.push_back(std::stoi(out.substr(at + entry - digits, digits)));
+    return v;
+  };
+  SUBCASE("two-digit starting positions: the data order would put the 245 at 101; the directory order fits") {
+    record r = original;
+    r.leader().set_entry_map("4200");
+    std::string out = "x";
+    REQUIRE_FALSE(marcpp::write_iso2709(r, out));
+    out.erase(0, 1);
+    CHECK(starts(out, 9, 2) == std::vector<int>{0, 27, 78});
+    auto back = test::read_bytes(out, test::with(marcpp::error_policy::strict));
+    REQUIRE(back.records.size() == 1);
+    CHECK(back.records[0] == r);
+    CHECK(back.stats.faults == 0);
+  }
+  SUBCASE("the data order fits where the directory order would not") {
+    record r = test::one(test::slurp(test::crafted("ok-data-out-of-order.mrc")));
+    r.leader().set_entry_map("4200");  // the 650 would start at 108 in directory order, at 70 in the data's
+    std::string out;
+    REQUIRE_FALSE(marcpp::write_iso2709(r, out));
+    CHECK(starts(out, 9, 2) == std::vector<int>{0, 12, 29, 95, 70});
+    auto back = test::read_bytes(out, test::with(marcpp::error_policy::strict));
+    REQUIRE(back.records.size() == 1);
+    CHECK(back.records[0] == r);
+  }
+  SUBCASE("neither order fits: refused, naming the first field that cannot be pointed to") {
+    record r = original;
+    r.leader().set_entry_map("4100");  // starting positions up to 9
+    std::string out = "kept";
+    auto d = marcpp::write_iso2709(r, out);
+    CHECK(d.code == errc::record_too_long);
+    CHECK(d.tag == marcpp::tag("500"));
+    CHECK(out == "kept");
+    marcpp::write_options zero;
+    zero.oversize = marcpp::oversize_policy::zero_length;
+    REQUIRE_FALSE(marcpp::write_iso2709(r, out, zero));
+    auto back = test::read_bytes(out.substr(4), test::with(marcpp::error_policy::lenient));
+    REQUIRE(back.records.size() == 1);
+    CHECK(test::dump(back.records[0]).substr(25) == test::dump(r).substr(25));
+    r.leader().set_entry_map("1500");  // lengths up to 9: every one is written as 0
+    out.clear();
+    REQUIRE_FALSE(marcpp::write_iso2709(r, out, zero));
+    CHECK(starts(out, 9, 5) == std::vector<int>{0, 27, 78});  // in directory order, for readers to follow
+    back = test::read_bytes(out, test::with(marcpp::error_policy::lenient));
+    REQUIRE(back.records.size() == 1);
+    CHECK(test::dump(back.records[0]).substr(25) == test::dump(r).substr(25));
+  }
+}
+
 TEST_CASE("write_iso2709: what ISO 2709 cannot hold is refused, never corrupted") {
   std::string out = "prefix";
   auto refused = [&](const record& r, errc code) {
@@ -129,6 +192,19 @@ TEST_CASE("write_iso2709: what ISO 2709 cannot hold is refused, never corrupted"
       CHECK(d.field_index == 1);
     }
   }
+  SUBCASE("a second indicator where leader/10 declares one (found by fuzzing: it was dropped)") {
+    record r = sample();
+    r.leader().set_indicator_count(1);
+    r[1].set_indicators(marcpp::indicators("10"));
+    auto d = refused(r, errc::invalid_subfield_layout);
+    CHECK(d.tag == marcpp::tag("245"));
+    CHECK(d.message.find("leader/10") != std::string::npos);
+    r[1].set_indicators(marcpp::indicators("1 "));
+    out.clear();
+    REQUIRE_FALSE(marcpp::write_iso2709(r, out));
+    CHECK(test::one(out)[1].indicators() == marcpp::indicators("1 "));
+    out = "prefix";
+  }
   SUBCASE("subfield shapes that would not read back the same") {
     record r = sample();
     r[1].subfields().push_back(subfield::unlabelled("late"));
@@ -160,6 +236,7 @@ TEST_CASE("write_iso2709: the zero_length oversize policy") {
 TEST_CASE("write_iso2709: entry map and indicator count come from the leader") {
   record r = sample();
   r.leader().set_indicator_count(1);
+  r[1].set_ind2(' ');  // one indicator: the second is blank (a "0" would be refused)
   r.leader().set_entry_map("3600");
   const std::string bytes = marcpp::to_iso2709(r);
   CHECK(bytes.substr(24, 12) == "001004000000");  // 3-digit length, 6-digit start

@@ -1,4 +1,5 @@
 #include <marcpp/marc8.hpp>  // first: proves it is self-contained
+#include <marcpp/charset.hpp>
 
 #include "test_support.hpp"
 
@@ -280,6 +281,19 @@ TEST_CASE("marc8: encoding") {
     REQUIRE(l.report.size() == 1);
     CHECK(l.report[0].level == marcpp::severity::repair);
   }
+  SUBCASE("the replacement of an invalid byte is a character: marks after it combine with it (found by fuzzing)") {
+    // As they do with a U+FFFD in the text, so that what is written encodes
+    // back to the same bytes once decoded.
+    auto l = encode_lenient("a\xFF\u0301b");
+    CHECK(l.out == "a\xE2&#xFFFD;b");
+    REQUIRE(l.report.size() == 1);
+    CHECK(l.report[0].code == errc::invalid_utf8);
+    CHECK(enc(dec(l.out)) == l.out);
+    CHECK(encode_lenient("a\uFFFD\u0301b").out == l.out);
+    auto bar = encode_lenient("\xFF\u0301", false);
+    CHECK(bar.out == "\xE2|");
+    CHECK(bar.report.size() == 1);
+  }
   SUBCASE("without numeric character references: strict refuses, lenient writes | (LoC's lossy conversion)") {
     std::string out;
     auto err = marcpp::marc8::encode("a\U0001F600", out, {.policy = error_policy::strict, .numeric_references = false});
@@ -415,4 +429,45 @@ TEST_CASE("marc8: charset names") {
   CHECK(marcpp::marc8::to_string(marcpp::marc8::charset::eacc) == "Chinese, Japanese, Korean (EACC)");
   CHECK(marcpp::marc8::to_string(marcpp::marc8::charset::subscripts) == "Subscripts");
   CHECK(marcpp::marc8::to_string(static_cast<marcpp::marc8::charset>('Z')) == "unknown");
+}
+
+TEST_CASE("marc8: the count of faults not listed one by one has the level of the faults it counts") {
+  // Found by fuzzing: 17 leading combining marks gave 16 warnings and a
+  // 17th, counted, labelled a repair.
+  const std::string marks = test::slurp(test::data_dir() / "fuzz" / "marc8" / "seventeen-leading-marks.bin");
+  REQUIRE(marks.size() == 17 * 2);
+  auto l = encode_lenient(marks);
+  CHECK_FALSE(l.error);
+  REQUIRE(l.report.size() == 17);
+  for (const auto& d : l.report) {
+    CAPTURE(d.message);
+    CHECK(d.code == errc::dangling_combining_mark);
+    CHECK(d.level == marcpp::severity::warning);
+  }
+  CHECK(l.report.back().message.find("1 more") == 0);
+  // Repairs are counted as repairs, and each kind keeps its own level.
+  auto r = encode_lenient(marks + std::string(20, '\xFF'), false);
+  std::size_t counted = 0;
+  for (const auto& d : r.report) {
+    CAPTURE(d.message);
+    const bool count = d.message.find(" more ") != std::string::npos;
+    counted += count;
+    CHECK(d.level == marcpp::severity::repair);  // without references, a dangling mark is written as |
+  }
+  CHECK(counted == 2);
+  auto w = encode_lenient(marks + std::string(20, '\xFF'));
+  for (const auto& d : w.report) {
+    CAPTURE(d.message);
+    CHECK(d.level == (d.code == errc::invalid_utf8 ? marcpp::severity::repair : marcpp::severity::warning));
+  }
+  // The record conversions count the same way.
+  marcpp::record rec{marcpp::leader("00000cam a2200000 a 4500")};
+  rec.add(marcpp::field("245", "00", {{'a', marks}}));
+  marcpp::record m8;
+  REQUIRE_FALSE(marcpp::to_marc8(rec, m8));
+  REQUIRE(m8.diagnostics().size() == 17);
+  for (const auto& d : m8.diagnostics()) {
+    CAPTURE(d.message);
+    CHECK(d.level == marcpp::severity::warning);
+  }
 }

@@ -845,3 +845,70 @@ TEST_CASE("MARCXML reader: memory stays bounded by the record, not the input") {
   CHECK(most < 300'000);
   CHECK(doc.size() > 2'000'000);
 }
+
+TEST_CASE("MARCXML reader: lines and columns are the same from memory, a stream and a file (found by fuzzing)") {
+  // After a fault outside any record, the reader resumes at the next
+  // <record>; a stream drops the bytes before it. A fault inside that record
+  // on the line before a later one was then reported without its position.
+  const auto path = test::data_dir() / "fuzz" / "marcxml" / "stream-loses-position.bin";
+  const std::string xml = test::slurp(path);
+  auto check = [](const test::outcome& o) {
+    const marcpp::diagnostic* d = o.find(errc::xml_not_marcxml);
+    REQUIRE(d);
+    CHECK(d->offset == 53);
+    CHECK(d->line == 1);
+    CHECK(d->column == 54);
+    for (const auto& e : o.diags) {
+      CAPTURE(marcpp::to_string(e));
+      CHECK(e.line >= 1);
+    }
+  };
+  const test::outcome memory = read(xml);
+  check(memory);
+  for (std::size_t chunk : {std::size_t{7}, std::size_t{64}, std::size_t{1} << 16}) {
+    CAPTURE(chunk);
+    const test::outcome stream = read(xml, error_policy::lenient, chunk);
+    check(stream);
+    CHECK(test::text_summary(stream) == test::text_summary(memory));
+  }
+  test::outcome file;
+  marcpp::marcxml_reader r{marcpp::file_source{path}};
+  r.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view raw) {
+    file.diags.push_back(d);
+    file.diag_raws.emplace_back(raw);
+  });
+  marcpp::record rec;
+  while (r.next(rec)) {
+    file.records.push_back(rec);
+    file.raws.emplace_back(r.raw());
+  }
+  file.failed = r.failed();
+  file.error = r.error();
+  check(file);
+  CHECK(test::text_summary(file) == test::text_summary(memory));
+}
+
+TEST_CASE("text locator: going back to a line whose start a stream has dropped") {
+  // Lines and columns of offsets reported out of order, from a window that
+  // begins mid-line after the locator passed over the bytes before it.
+  const std::string text = "ab\ncdefgh\nij\nkl";
+  marcpp::detail::text_locator loc;
+  loc.pass(5, text.data(), 0, text.size());  // the source drops "ab\ncd"
+  const char* w = text.data() + 5;
+  const std::size_t n = text.size() - 5;
+  auto at = [&](std::uint64_t off) { return loc.locate(off, w, 5, n); };
+  auto p = at(11);  // "j": line 3, column 2
+  CHECK(p.line == 3);
+  CHECK(p.column == 2);
+  p = at(7);  // "g", on the line the window begins in the middle of
+  CHECK(p.line == 2);
+  CHECK(p.column == 5);
+  p = at(10);  // "i"
+  CHECK(p.line == 3);
+  CHECK(p.column == 1);
+  p = at(5);
+  CHECK(p.line == 2);
+  CHECK(p.column == 3);
+  p = at(4);  // dropped
+  CHECK(p.line == 0);
+}

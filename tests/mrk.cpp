@@ -264,3 +264,34 @@ TEST_CASE(".mrk reader: faults") {
     CHECK(test::read_text<marcpp::mrk_reader>("=001  x\n", limit).error.code == errc::too_many_errors);
   }
 }
+
+TEST_CASE(".mrk reader: a mnemonic fault in a control field names that field (found by fuzzing)") {
+  // The control field's value was decoded before the field was added, so the
+  // warning about "{123" named the field after the last one: a read past the
+  // end of the record's fields.
+  const std::string text = test::slurp(test::data_dir() / "fuzz" / "mrk" / "stray-brace-in-control-field.bin");
+  for (std::size_t chunk : {std::size_t{0}, std::size_t{7}}) {
+    CAPTURE(chunk);
+    auto o = read(text, error_policy::lenient, chunk);
+    REQUIRE(o.records.size() == 1);
+    REQUIRE(o.records[0].size() == 1);
+    CHECK(o.records[0][0].tag() == marcpp::tag("001"));
+    CHECK(o.records[0][0].data() == "ocm{123");
+    REQUIRE(o.diags.size() == 1);
+    CHECK(o.diags[0].code == errc::mrk_syntax);
+    CHECK(o.diags[0].level == severity::warning);
+    CHECK(o.diags[0].field_index == 0);
+    CHECK(o.diags[0].tag == marcpp::tag("001"));
+    CHECK(o.diags[0].line == 2);
+  }
+  // The same in the indicators and subfields of a data field, and in a 00X
+  // field that is a data field.
+  auto o = read("=LDR  00000nam a2200000 a 4500\n=001  x\n=245  {z}0$a{q}$b{r\n=002  10$a{s}\n\n");
+  REQUIRE(o.records.size() == 1);
+  REQUIRE(o.records[0].size() == 3);
+  for (const auto& d : o.diags) {
+    CAPTURE(marcpp::to_string(d));
+    REQUIRE(d.field_index >= 1);
+    CHECK(d.tag == o.records[0][static_cast<std::size_t>(d.field_index)].tag());
+  }
+}

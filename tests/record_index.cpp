@@ -130,6 +130,53 @@ TEST_CASE("record_index: a stale or damaged index is reported, never used") {
     write_index(s);
     CHECK(reopen().message.find("version") != std::string::npos);
   }
+  // A damaged or hostile index whose checksum matches: open() must refuse
+  // anything a lookup could not trust (both found by fuzzing the loader).
+  auto forge = [&](auto&& edit) {
+    std::string s = good_index;
+    marcpp::detail::index_header h;
+    std::memcpy(&h, s.data(), sizeof h);
+    const std::size_t slots_at = sizeof h + marcpp::detail::align8(h.records * 8);
+    const std::size_t ids_at = slots_at + marcpp::detail::align8(h.slots * 4);
+    edit(h, s, slots_at, ids_at);
+    h.checksum = marcpp::detail::hash64(s.data() + sizeof h, s.size() - sizeof h);
+    std::memcpy(s.data(), &h, sizeof h);
+    write_index(s);
+  };
+  SUBCASE("a hash table with no empty slot (a lookup of a missing id would never end)") {
+    forge([](const marcpp::detail::index_header& h, std::string& s, std::size_t slots_at, std::size_t) {
+      for (std::size_t k = 0; k < h.slots; ++k) {
+        std::uint32_t slot;
+        std::memcpy(&slot, s.data() + slots_at + 4 * k, 4);
+        if (slot == 0) slot = 1;
+        std::memcpy(s.data() + slots_at + 4 * k, &slot, 4);
+      }
+    });
+    auto d = reopen();
+    CHECK(d.code == marcpp::errc::index_corrupt);
+    CHECK(d.message.find("empty slot") != std::string::npos);
+  }
+  SUBCASE("an id whose string offset and length add up past 2^64") {
+    forge([](const marcpp::detail::index_header&, std::string& s, std::size_t, std::size_t ids_at) {
+      marcpp::detail::index_id id;
+      std::memcpy(&id, s.data() + ids_at, sizeof id);
+      REQUIRE(id.str_len > 1);
+      id.str_off = ~std::uint64_t{0};  // + str_len wraps to str_len - 1
+      std::memcpy(s.data() + ids_at, &id, sizeof id);
+    });
+    auto d = reopen();
+    CHECK(d.code == marcpp::errc::index_corrupt);
+    CHECK(d.message.find("past its section") != std::string::npos);
+  }
+  SUBCASE("an id whose postings run past their section") {
+    forge([](const marcpp::detail::index_header&, std::string& s, std::size_t, std::size_t ids_at) {
+      marcpp::detail::index_id id;
+      std::memcpy(&id, s.data() + ids_at, sizeof id);
+      id.post_begin = 0xFFFFFFFFu;
+      std::memcpy(s.data() + ids_at, &id, sizeof id);
+    });
+    CHECK(reopen().code == marcpp::errc::index_corrupt);
+  }
   SUBCASE("missing") {
     std::filesystem::remove(side);
     CHECK(reopen().code == marcpp::errc::io_error);

@@ -26,6 +26,7 @@
 #include <marcpp/record_view.hpp>
 #include <marcpp/tag.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -165,7 +166,7 @@ class capped_diagnostics {
     entry* e = find(d.code);
     if (e->listed >= max_per_kind) {
       ++e->more;
-      e->level = d.level;
+      e->level = std::max(e->level, d.level);  // the count has the level of the faults it counts
       e->context = std::move(d);
       return;
     }
@@ -178,6 +179,7 @@ class capped_diagnostics {
     for (std::size_t k = 0; k < n_; ++k)
       if (kinds_[k].more) {
         diagnostic s = std::move(kinds_[k].context);
+        s.level = kinds_[k].level;
         s.tag = {};
         s.field_index = -1;
         s.offset = npos;

@@ -180,6 +180,13 @@ template <class Record>
       for (unsigned k = 0; k < ind; ++k)
         if (detail::is_structural(ids[k]))
           return fault(errc::invalid_data_byte, i, "an indicator is a delimiter or terminator byte");
+      // An indicator past the count leader/10 declares is not written: it
+      // must be blank, or it would be lost (the text formats always carry two).
+      for (unsigned k = ind; k < 2; ++k)
+        if (const char c = ids[k]; c != ' ')
+          return fault(errc::invalid_subfield_layout, i,
+                       "the second indicator is \"" + detail::printable(std::string_view(&c, 1)) +
+                           "\", but leader/10 declares one indicator; ISO 2709 cannot hold it");
       len = ind + 1;
       std::size_t k = 0;
       for (const auto& s : f.subfields()) {
@@ -213,9 +220,6 @@ template <class Record>
       return fault(errc::field_too_long, i,
                    "the field is " + std::to_string(len) + " bytes; the directory can give at most " +
                        std::to_string(max_field));
-    if (data_len > max_start && !zero)
-      return fault(errc::record_too_long, i, "the field starts past byte " + std::to_string(max_start) +
-                                                 " of the data; the directory cannot point to it");
     lens[i] = static_cast<std::uint32_t>(len);
     data_len += len;
   }
@@ -250,21 +254,36 @@ template <class Record>
         }
     }
   }
+  // Starting positions, which the directory's digits must be able to say:
+  // when the original data order would put a field past what they can say,
+  // the fields are laid out in directory order, where the last starts as
+  // early as it can; if that does not fit either, the record is refused.
+  // Numbers written as zeros (oversize_policy::zero_length) leave readers
+  // only the terminators, which they take in directory order: such a record
+  // is always laid out so.
   boost::container::small_vector<std::uint32_t, 64> starts(n);
-  {
-    std::size_t pos = 0;
-    if (order.empty()) {
-      for (std::size_t i = 0; i < n; ++i) {
-        starts[i] = static_cast<std::uint32_t>(pos);
-        pos += lens[i];
-      }
-    } else {
-      for (std::uint32_t i : order) {
-        starts[i] = static_cast<std::uint32_t>(pos);
-        pos += lens[i];
-      }
+  auto lay_out = [&]() -> std::size_t {  // the first field that cannot be pointed to, or n
+    std::size_t pos = 0, over = n;
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = order.empty() ? k : order[k];
+      starts[i] = static_cast<std::uint32_t>(pos);
+      if (pos > max_start && (over == n || i < over)) over = i;
+      pos += lens[i];
     }
+    return over;
+  };
+  std::size_t over = lay_out();
+  auto zeroed = [&] {
+    return total > 99999 || base > 99999 ||
+           std::any_of(lens.begin(), lens.end(), [&](std::uint32_t l) { return l > max_field; });
+  };
+  if (!order.empty() && (over != n || (zero && zeroed()))) {
+    order.clear();
+    over = lay_out();
   }
+  if (over != n && !zero)
+    return fault(errc::record_too_long, over, "the field starts past byte " + std::to_string(max_start) +
+                                                  " of the data; the directory cannot point to it");
 
   const std::size_t old = out.size();
   out.resize(old + total);

@@ -681,8 +681,10 @@ class marc8_encoder {
         f.message = "the byte " + byte_names(f.original) + " is not part of a UTF-8 character";
         if (!stop) f.message += ncr_ ? "; it is written as &#xFFFD; (U+FFFD)" : "; it is written as |";
         if (!fault(std::move(f))) break;
+        // The replacement is a character, as a U+FFFD in the text is: marks
+        // after it combine with it.
         flush();
-        write_unrepresentable(0xFFFD);
+        set_base(unit{0xFFFD, i, kind::none});
         ++i;
         continue;
       }
@@ -913,6 +915,7 @@ diagnostic run(Codec& codec, std::string_view in, std::string& out, const Option
   std::size_t listed[8] = {};
   errc kinds[8] = {};
   std::size_t more[8] = {};
+  severity more_level[8] = {};  // the highest level among the faults counted, not listed
   unsigned nkinds = 0;
   auto sink = [&](detail::charset_fault&& f) {
     diagnostic d;
@@ -931,6 +934,7 @@ diagnostic run(Codec& codec, std::string_view in, std::string& out, const Option
     if (k == nkinds && nkinds < 8) kinds[nkinds++] = d.code;
     if (k < 8 && listed[k] >= max_per_kind) {
       ++more[k];
+      more_level[k] = std::max(more_level[k], d.level);
       return;
     }
     if (k < 8) ++listed[k];
@@ -942,8 +946,7 @@ diagnostic run(Codec& codec, std::string_view in, std::string& out, const Option
       if (more[k]) {
         diagnostic d;
         d.code = kinds[k];
-        d.level = kinds[k] == errc::unrepresentable_character && opts.numeric_references ? severity::warning
-                                                                                          : severity::repair;
+        d.level = more_level[k];  // a count of warnings is a warning
         d.message = std::to_string(more[k]) + " more " + std::string(marcpp::to_string(kinds[k])) +
                     " faults like the ones above are not listed one by one";
         report->push_back(std::move(d));

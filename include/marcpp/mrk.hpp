@@ -700,8 +700,12 @@ class mrk_reader : public detail::text_reader_base<mrk_reader<Source>> {
     for (std::size_t k = 0; k < ind_declared && skip < data.size(); ++k) skip += unit(data.substr(skip)).size();
     const bool looks_data = data.size() > skip && data[skip] == '$';
     if (control_tag && !looks_data) {
+      // The field is added before its value is decoded: a fault in the value
+      // (an unknown mnemonic) names the field by its index.
+      field& f = rec.add(field::control(marcpp::tag::invalid(), {}));
+      tag_kind = detail::set_tag_text(f, tag_text);
       decode(data, true, unicode, buf, rec, ln.start, fi);
-      tag_kind = detail::set_tag_text(rec.add(field::control(marcpp::tag::invalid(), buf)), tag_text);
+      rec[rec.size() - 1].set_data(buf);
     } else {
       field& f = rec.add(field(marcpp::tag::invalid(), {}));
       tag_kind = detail::set_tag_text(f, tag_text);

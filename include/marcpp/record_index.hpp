@@ -320,12 +320,23 @@ class record_index {
     ids_ = {reinterpret_cast<const detail::index_id*>(p + ids_at), h.ids};
     postings_ = {reinterpret_cast<const std::uint32_t*>(p + postings_at), h.postings};
     strings_ = {p + strings_at, h.strings};
+    // Every bound is checked without a sum that could wrap around: the
+    // numbers are the file's, and a damaged file may hold any.
+    auto within = [](std::uint64_t from, std::uint64_t len, std::uint64_t size) {
+      return from <= size && len <= size - from;
+    };
     for (std::uint64_t off : offsets_)
       if (off >= data_->size()) return fail(errc::index_corrupt, "a record offset lies past the data file");
-    for (std::uint32_t s : slots_)
+    // A lookup probes slots until it meets an empty one: a table with none
+    // would make a lookup of a missing id go round forever.
+    bool empty_slot = slots_.empty();
+    for (std::uint32_t s : slots_) {
       if (s > h.ids) return fail(errc::index_corrupt, "a hash slot names no id");
+      empty_slot = empty_slot || s == 0;
+    }
+    if (!empty_slot) return fail(errc::index_corrupt, "the hash table has no empty slot");
     for (const auto& id : ids_)
-      if (id.str_off + id.str_len > h.strings || std::uint64_t{id.post_begin} + id.post_count > h.postings)
+      if (!within(id.str_off, id.str_len, h.strings) || !within(id.post_begin, id.post_count, h.postings))
         return fail(errc::index_corrupt, "an id points past its section");
     for (std::uint32_t r : postings_)
       if (r >= h.records) return fail(errc::index_corrupt, "a posting names no record");

@@ -46,7 +46,9 @@ class text_locator {
       return {line_, column_};
     }
     // Going back (a fault reported before one reported later): count the
-    // newlines in between, then the column from the previous newline.
+    // newlines in between, then the column from the previous newline, or,
+    // when the bytes before the target's line are gone (a stream dropped
+    // them), from the point where they were dropped.
     if (target < base_offset || at_ > end) return {};
     const char* p = base + (target - base_offset);
     const char* q = base + (at_ - base_offset);
@@ -54,22 +56,25 @@ class text_locator {
     for (const char* s = p; (s = static_cast<const char*>(std::memchr(s, '\n', static_cast<std::size_t>(q - s)))); ++s)
       ++lines;
     if (lines == 0) return {line_, column_ - count_columns(p, static_cast<std::size_t>(q - p))};
+    const bool from_kept = kept_at_ >= base_offset && kept_at_ <= target;
+    const char* floor = from_kept ? base + (kept_at_ - base_offset) : base;
     const char* line_start = p;
-    while (line_start > base && line_start[-1] != '\n') --line_start;
-    if (line_start == base && base_offset != 0) return {};
+    while (line_start > floor && line_start[-1] != '\n') --line_start;
+    if (line_start == floor && !(floor > base && floor[-1] == '\n')) {
+      if (!from_kept) return {};
+      return {line_ - lines, kept_column_ + count_columns(floor, static_cast<std::size_t>(p - floor))};
+    }
     return {line_ - lines, 1 + count_columns(line_start, static_cast<std::size_t>(p - line_start))};
   }
 
-  /// Counts over [at, `upto`) before the source drops those bytes.
+  /// Counts over [at, `upto`) before the source drops those bytes, and keeps
+  /// the line and column of `upto`: the first byte the source keeps.
   void pass(std::uint64_t upto, const char* base, std::uint64_t base_offset, std::size_t size) noexcept {
-    if (upto > at_) (void)locate(upto, base, base_offset, size);
-  }
-
-  /// Restarts at `offset`, known to be line `line`, column `column`.
-  void reset(std::uint64_t offset = 0, std::uint32_t line = 1, std::uint32_t column = 1) noexcept {
-    at_ = offset;
-    line_ = line;
-    column_ = column;
+    if (upto == kept_at_) return;
+    const text_point pt = locate(upto, base, base_offset, size);
+    if (pt.line == 0) return;
+    kept_at_ = upto;
+    kept_column_ = pt.column;
   }
 
   [[nodiscard]] std::uint64_t counted() const noexcept { return at_; }
@@ -95,6 +100,11 @@ class text_locator {
   std::uint64_t at_ = 0;
   std::uint32_t line_ = 1;
   std::uint32_t column_ = 1;
+  // A point whose column is known and whose bytes may still be at hand: the
+  // start of the input, then the first byte the source kept when it last
+  // dropped bytes (columns of a line whose start is gone count from there).
+  std::uint64_t kept_at_ = 0;
+  std::uint32_t kept_column_ = 1;
 };
 
 /// Line and column of `offset` in the input of `src`: from all its bytes
