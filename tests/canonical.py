@@ -175,10 +175,10 @@ def leader_counts(y, o):
 
 
 def json_leader09(y, o):
-    # In MARC-in-JSON yaz leaves leader/09 blank after converting to UTF-8;
-    # marcpp sets it to 'a'.
-    if y[0][9] == " " and o[0][9] == "a":
-        o[0] = o[0][:9] + " " + o[0][10:]
+    # In MARC-in-JSON yaz leaves leader/09 as it was (blank, or another byte
+    # that is not 'a') after converting to UTF-8; marcpp sets it to 'a'.
+    if y[0][9] != "a" and o[0][9] == "a":
+        o[0] = o[0][:9] + y[0][9] + o[0][10:]
         return True
     return False
 
@@ -282,17 +282,22 @@ def other_encoding(y, o):
     return False
 
 
+def control_code(c):
+    return len(c) == 1 and (ord(c) < 0x20 or 0x2400 <= ord(c) < 0x2420)
+
+
 def escape_code(y, o):
     # A subfield whose code is ESC (the escape sequence split by the
-    # delimiter): yaz reads the sequence across code and value, marcpp keeps
-    # the code byte and reports the escape in the value.
+    # delimiter) or another control character: yaz reads the sequence across
+    # code and value, or its decoder drops the control; marcpp keeps the code
+    # byte (and reports the escape in the value).
     changed = False
     if len(y[1]) != len(o[1]):
         return False
     for fy, fo in zip(y[1], o[1]):
         if len(fy) == 4 and len(fo) == 4 and len(fy[3]) == len(fo[3]):
             for i, (sy, so) in enumerate(zip(fy[3], fo[3])):
-                if so[0] in ("\x1b", "\u241b") and sy != so:
+                if so[0] is not None and control_code(so[0]) and sy != so:
                     fo[3][i] = sy
                     changed = True
     return changed
