@@ -106,23 +106,6 @@ def entry_map(y, o):
     return False
 
 
-def leader09(y, o):
-    # In MARCXML yaz sets leader/09 to 'a'; marcpp writes it as it is.
-    if y[0][9] == "a" and o[0][9] not in " a":
-        o[0] = o[0][:9] + "a" + o[0][10:]
-        return True
-    return False
-
-
-def leader_controls(y, o):
-    # In JSON yaz writes '#' for a control character in the leader.
-    lead = "".join("#" if ord(c) < 0x20 else c for c in o[0])
-    if lead != o[0] and lead == y[0]:
-        o[0] = lead
-        return True
-    return False
-
-
 def drop(s, chars):
     return "".join(c for c in s if c not in chars)
 
@@ -308,8 +291,7 @@ def compare(kind, yaz_path, ours_path, marc8=False):
         reader = xml_records_one_by_one if marc8 else xml_records
     else:
         reader = json_records
-    rules = [entry_map, leader09, control_pictures, empty_no_code] if kind == "xml" else \
-            [entry_map, leader_controls, empty_no_code]
+    rules = [entry_map, control_pictures, empty_no_code] if kind == "xml" else [entry_map, empty_no_code]
     pre = []
     if marc8:
         pre = [json_leader09] if kind == "json" else []

@@ -242,6 +242,24 @@ TEST_CASE("MARC-in-JSON writer: every special byte at every place in values of 0
   CHECK(cases > 30000);
 }
 
+TEST_CASE("MARC-in-JSON writer: the text is written as to_utf8 reads it, whatever leader/09 says") {
+  for (const char flag : {'^', 'a', ' ', '0'}) {
+    CAPTURE(flag);
+    record r = sample();
+    r.leader().set_coding_scheme(flag);
+    r[1].subfields()[1].set_value("A\x1Bp4\x1B(B");
+    std::string out;
+    std::vector<marcpp::diagnostic> warnings;
+    REQUIRE_FALSE(marcpp::write_json(r, out, &warnings));
+    CHECK(out.find("{\"c\":\"A\u2074\"}") != std::string::npos);
+    CHECK(out.find(R"({"leader":"00000cam a2200000 a 4500")") == 0);
+    CHECK(warnings.size() == (flag == ' ' ? 0u : 1u));
+    auto back = read(out, error_policy::strict);
+    REQUIRE(back.records.size() == 1);
+    CHECK(back.records[0] == marcpp::to_utf8(r));
+  }
+}
+
 TEST_CASE("MARC-in-JSON writer: a MARC-8 record is converted to UTF-8 on the way") {
   record m8{marcpp::leader("00000cam  2200000 a 4500")};
   m8.add(field::control("001", "ocm123"));

@@ -514,6 +514,61 @@ TEST_CASE("MARCXML writer: a MARC-8 record is converted to UTF-8 on the way") {
   }
 }
 
+TEST_CASE("MARCXML writer: the text is written as to_utf8 reads it, whatever leader/09 says") {
+  // MARC-8 escapes (superscripts) and ANSEL.
+  const std::string marc8_text = "A\x1Bp4\x1B(B B\x1Bp2\x1Bs Caf\xE2" "e";
+  const std::string utf8_text = "A\u2074 B\u00B2 Cafe\u0301";
+  struct flag_case {
+    char flag;
+    errc warning;  // what the conversion reports
+  };
+  for (const flag_case c : {flag_case{'^', errc::encoding_mismatch}, flag_case{'a', errc::encoding_mismatch},
+                            flag_case{'p', errc::encoding_mismatch}, flag_case{' ', errc::ok}}) {
+    CAPTURE(c.flag);
+    record r = sample();
+    r.leader().set_coding_scheme(c.flag);
+    r[1].subfields()[1].set_value(marc8_text);
+    const std::string bytes = marcpp::to_iso2709(r);
+    marcpp::reader rd{marcpp::memory_source{bytes}, {.validate_utf8 = false}};
+    marcpp::record_view v;
+    REQUIRE(rd.next(v));
+    for (int flavour = 0; flavour < 2; ++flavour) {
+      auto w = flavour == 0 ? write(r) : write(v);
+      REQUIRE_FALSE(w.error);
+      CHECK(w.xml.find("<subfield code=\"c\">" + utf8_text + "</subfield>") != std::string::npos);
+      CHECK(w.xml.find("cam a2200") == w.xml.find("<leader>") + 13);  // leader/09 a
+      if (c.warning == errc::ok) {
+        CHECK(w.warnings.empty());
+      } else {
+        REQUIRE(w.warnings.size() == 1);
+        CHECK(w.warnings[0].code == c.warning);
+        CHECK(w.warnings[0].level == severity::warning);
+      }
+      CHECK(read_one(collection(w.xml)) == marcpp::to_utf8(r));
+    }
+    // Told to trust nothing but the bytes as MARC-8, or as UTF-8.
+    auto m8 = write(r, {.charset = {.from = marcpp::source_encoding::marc8}});
+    CHECK(m8.xml.find(utf8_text) != std::string::npos);
+    CHECK(m8.warnings.empty());
+  }
+  SUBCASE("with conversion off, leader/09 other than blank is written as it is") {
+    record r = sample();
+    r.leader().set_coding_scheme('^');
+    r[1].subfields()[1].set_value("A\x1Bp4\x1B(B");
+    auto w = write(r, {.convert_marc8 = false});
+    REQUIRE_FALSE(w.error);
+    CHECK(w.xml.find("A\xE2\x90\x9Bp4") != std::string::npos);
+  }
+  SUBCASE("a UTF-8 record holding an escape but UTF-8 characters too stays as it is") {
+    record r = sample();
+    r[1].subfields()[1].set_value("\xC3\x9C \x1B(B");
+    auto w = write(r);
+    REQUIRE_FALSE(w.error);
+    CHECK(w.xml.find("\xC3\x9C \xE2\x90\x9B(B") != std::string::npos);
+    CHECK(read_one(collection(w.xml)) == r);
+  }
+}
+
 TEST_CASE("MARCXML writer: what the schema does not allow has a valid substitute, or is kept as it is; strict refuses it") {
   struct deviation {
     const char* what;

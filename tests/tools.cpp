@@ -1065,7 +1065,6 @@ TEST_CASE("marc-convert: MARCXML of every record of the corpus is schema-valid; 
 // documented in docs/formats.md (and, for the MARC-8 decoders, in
 // docs/charsets.md):
 //  - entry_map: yaz rewrites leader/20-22 to "450" (the entry map it used);
-//  - leader_controls: in JSON yaz writes '#' for a control character in the leader;
 //  - control_pictures: in MARCXML yaz drops control characters XML cannot
 //    hold; marcpp writes their Control Pictures;
 //  - empty_no_code: yaz drops a delimiter with neither code nor value;
