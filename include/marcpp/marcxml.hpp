@@ -280,7 +280,7 @@ class marcxml_record_writer {
   marcxml_record_writer(const Record& rec, std::string& out, const marcxml_options& o, std::vector<diagnostic>* warnings,
                         const unicode_write& how = {})
       : rec_(rec), out_(out), o_(o), warnings_(warnings), old_(out.size()), how_(how),
-        valid_(!o.as_is), code_len_(effective_code_length(rec.leader())) {}
+        valid_(!o.as_is), code_len_(effective_code_length(rec.leader())), skip_(o.indent ? 0 : 2) {}
 
   diagnostic run() {
     const auto fields = rec_.fields();
@@ -288,22 +288,6 @@ class marcxml_record_writer {
     char* w = cur_.room(16);
     cur_.set(ind ? put_literal(w, "<record>\n") : put_literal(w, "<record>"));
     if (!leader()) return fail();
-    // The first data field written as a <datafield>, and whether a field
-    // written as a <controlfield> comes after it (the schema wants control
-    // fields first: in the valid form such a field is written before the
-    // data fields, with its place in an instruction).
-    std::size_t first_data = fields.size();
-    bool control_after = false;
-    if (valid_) {
-      for (std::size_t i = 0; i < fields.size(); ++i) {
-        const bool c = control_element(fields[i]);
-        if (!c && first_data == fields.size() && !fields[i].is_control() && schema_data_tag(fields[i].tag())) first_data = i;
-        if (c && first_data < i) {
-          control_after = true;
-          break;
-        }
-      }
-    }
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = fields[i];
       const auto fi = static_cast<std::int64_t>(i);
@@ -312,13 +296,6 @@ class marcxml_record_writer {
                                    "the field has no valid tag; MARCXML cannot write it");
         return fail();
       }
-      if (MARCPP_UNLIKELY(i == first_data && control_after)) {
-        // The control fields that follow the data fields come first.
-        for (std::size_t k = i + 1; k < fields.size(); ++k)
-          if (control_element(fields[k]) && !original(fields[k], static_cast<std::int64_t>(k), true)) return fail();
-      }
-      // A <controlfield> after the data fields was written before them.
-      if (MARCPP_UNLIKELY(control_after && i > first_data && control_element(f))) continue;
       if (!(f.is_control() ? control(f, fi) : data(f, fi))) return fail();
     }
     w = cur_.room(16);
@@ -335,10 +312,25 @@ class marcxml_record_writer {
   static constexpr char control_open[] = "  <controlfield tag=\"", data_open[] = "  <datafield tag=\"",
                         ind1_open[] = "\" ind1=\"", ind2_open[] = "\" ind2=\"", sub_open[] = "    <subfield code=\"";
 
-  // In the valid form, written as a <controlfield>: a control field, or a
-  // data field tagged 00X, tagged as the schema allows (001-009).
-  bool control_element(const field_type& f) const noexcept {
-    return f.tag().is_valid() && schema_control_tag(f.tag()) && (f.is_control() || !schema_data_tag(f.tag()));
+  // The first <datafield> (or its instruction) begins at `start`: in the
+  // valid form, a <controlfield> after it goes before it.
+  MARCPP_ALWAYS_INLINE void mark_data(std::size_t start) noexcept {
+    if (seen_data_) return;
+    seen_data_ = true;
+    insert_at_ = start;
+  }
+  // In the valid form, a field written as a <controlfield> after the first
+  // <datafield>: written before the data fields (after those moved so far),
+  // its place in an instruction (the schema wants the control fields first).
+  MARCPP_NOINLINE bool moved(const field_type& f, std::int64_t fi) {
+    const std::size_t from = cur_.offset();
+    if (!original(f, fi, true)) return false;
+    std::string& out = cur_.commit();
+    std::rotate(out.begin() + static_cast<std::ptrdiff_t>(insert_at_), out.begin() + static_cast<std::ptrdiff_t>(from),
+                out.end());
+    insert_at_ += out.size() - from;
+    cur_.resume();
+    return true;
   }
 
   diagnostic fail() {
@@ -422,11 +414,12 @@ class marcxml_record_writer {
   // ---- fields, the usual way ---------------------------------------------------
   // Writes a control field as it is; a field that cannot be goes to
   // `original`.
-  bool control(const field_type& f, std::int64_t fi) {
-    const std::size_t start = cur_.commit().size();
-    cur_.resume();
-    if (MARCPP_UNLIKELY(valid_ ? !schema_control_tag(f.tag()) : false)) return original(f, fi, false);
-    if (!valid_) {
+  MARCPP_ALWAYS_INLINE bool control(const field_type& f, std::int64_t fi) {
+    const std::size_t start = cur_.offset();
+    if (valid_) {
+      if (MARCPP_UNLIKELY(!schema_control_tag(f.tag()))) return original(f, fi, false);
+      if (MARCPP_UNLIKELY(seen_data_)) return moved(f, fi);
+    } else {
       if (!schema_control_tag(f.tag()) &&
           !schema(fi, "a control field tagged " + f.tag().str() + ": the schema allows control fields only as 001-009"))
         return false;
@@ -435,7 +428,7 @@ class marcxml_record_writer {
         return false;
     }
     char* w = cur_.room(32);
-    w = put_markup(w, control_open, skip());
+    w = put_markup(w, control_open, skip_);
     put_tag(w, f.tag());
     w[3] = '"';
     w[4] = '>';
@@ -451,17 +444,19 @@ class marcxml_record_writer {
   }
 
   // Writes a data field as it is; a field that cannot be goes to `original`.
-  bool data(const field_type& f, std::int64_t fi) {
-    const std::size_t start = cur_.commit().size();
-    cur_.resume();
-    if (valid_ && !schema_data_tag(f.tag())) return original(f, fi, false);
-    if (!valid_ && !schema_data_tag(f.tag()) &&
+  MARCPP_ALWAYS_INLINE bool data(const field_type& f, std::int64_t fi) {
+    // Locals: the compiler cannot keep members in registers across the
+    // writes through `char*`, which may alias them.
+    const bool valid = valid_, ind = o_.indent;
+    const std::size_t start = cur_.offset();
+    if (valid && !schema_data_tag(f.tag()))
+      return seen_data_ && schema_control_tag(f.tag()) ? moved(f, fi) : original(f, fi, false);
+    if (!valid && !schema_data_tag(f.tag()) &&
         !schema(fi, "a data field tagged " + f.tag().str() + ": the schema does not allow data fields tagged 00X"))
       return false;
-    seen_data_ = true;
     const auto is = f.indicators();
     if (MARCPP_UNLIKELY(!good_indicator(is[0]) || !good_indicator(is[1]))) {
-      if (valid_ || static_cast<unsigned char>(is[0]) >= 0x80 || static_cast<unsigned char>(is[1]) >= 0x80)
+      if (valid || static_cast<unsigned char>(is[0]) >= 0x80 || static_cast<unsigned char>(is[1]) >= 0x80)
         return original(f, fi, false);
       for (std::size_t k = 0; k < 2; ++k)
         if (!schema_indicator(is[k]) &&
@@ -469,7 +464,8 @@ class marcxml_record_writer {
                             ", which the schema does not allow (0-9, a-z and a blank)"))
           return false;
     }
-    const std::size_t skip = this->skip();
+    mark_data(start);
+    const std::size_t skip = skip_;
     char* w = cur_.room(64);
     w = put_markup(w, data_open, skip);
     put_tag(w, f.tag());
@@ -490,10 +486,10 @@ class marcxml_record_writer {
       cur_.resume();
     }
     w = cur_.room(8);
-    cur_.set(o_.indent ? put_literal(w, "\">\n") : put_literal(w, "\">"));
+    cur_.set(ind ? put_literal(w, "\">\n") : put_literal(w, "\">"));
     const auto subs = f.subfields();
     if (MARCPP_UNLIKELY(subs.empty())) {
-      if (valid_) return rewind(start) && original(f, fi, false);
+      if (valid) return rewind(start) && original(f, fi, false);
       if (!schema(fi, "the data field has no subfields; the schema asks for at least one")) return false;
     }
     for (const auto& s : subs) {
@@ -508,7 +504,7 @@ class marcxml_record_writer {
       } else {
         // In the valid form, everything else has its original; in the
         // as-is form, what XML can hold is written as it is.
-        if (valid_ || s.shape() == subfield_shape::unlabelled ||
+        if (valid || s.shape() == subfield_shape::unlabelled ||
             (s.shape() == subfield_shape::normal && static_cast<unsigned char>(c) >= 0x80))
           return rewind(start) && original(f, fi, false);
         if (s.shape() == subfield_shape::no_code
@@ -530,21 +526,19 @@ class marcxml_record_writer {
         case fit::fail: return false;
       }
       w = cur_.room(16);
-      cur_.set(o_.indent ? put_literal(w, "</subfield>\n") : put_literal(w, "</subfield>"));
+      cur_.set(ind ? put_literal(w, "</subfield>\n") : put_literal(w, "</subfield>"));
     }
     w = cur_.room(24);
-    cur_.set(o_.indent ? put_literal(w, "  </datafield>\n") : put_literal(w, "</datafield>"));
+    cur_.set(ind ? put_literal(w, "  </datafield>\n") : put_literal(w, "</datafield>"));
     return true;
   }
   bool good_indicator(char c) const noexcept {
     return valid_ ? schema_indicator(c) : plain_attribute_byte(c) && schema_indicator(c);
   }
-  std::size_t skip() const noexcept { return o_.indent ? 0 : 2; }
   // Drops what was written from `start` on (a field that turned out to need
   // its original form).
   bool rewind(std::size_t start) {
-    cur_.commit().resize(start);
-    cur_.resume();
+    cur_.rewind(start);
     return true;
   }
 
@@ -601,6 +595,7 @@ class marcxml_record_writer {
                               "marcpp's MARCXML reader puts back")) {
       return false;
     }
+    if (kind == marcxml_element::data) mark_data(cur_.offset());
     if (moved || !same) {
       std::string& out = cur_.commit();
       out.append(o_.indent ? "  <?marcpp" : "<?marcpp");
@@ -616,16 +611,14 @@ class marcxml_record_writer {
     }
     if (kind == marcxml_element::none) return true;
     marcxml_element k2;
-    const field sub = marcxml_substitute(f, valid_, k2);
-    if (kind == marcxml_element::data) seen_data_ = true;
-    return substitute(sub, fi);
+    return substitute(marcxml_substitute(f, valid_, k2), fi);
   }
   // Writes a substitute element (its content fits by construction; its
   // control characters become Control Pictures, reported with the field).
   bool substitute(const field& s, std::int64_t fi) {
     char* w = cur_.room(64);
     if (s.is_control()) {
-      w = put_markup(w, control_open, skip());
+      w = put_markup(w, control_open, skip_);
       put_tag(w, s.tag());
       w[3] = '"';
       w[4] = '>';
@@ -635,7 +628,7 @@ class marcxml_record_writer {
       cur_.set(o_.indent ? put_literal(w, "</controlfield>\n") : put_literal(w, "</controlfield>"));
       return true;
     }
-    w = put_markup(w, data_open, skip());
+    w = put_markup(w, data_open, skip_);
     put_tag(w, s.tag());
     cur_.set(w + 3);
     std::string& out = cur_.commit();
@@ -645,7 +638,7 @@ class marcxml_record_writer {
     (void)append_xml_attribute_byte(out, s.ind2());
     out.append(o_.indent ? "\">\n" : "\">");
     for (const auto& sf : s.subfields()) {
-      out.append(sub_open + 2 * skip());
+      out.append(sub_open + 2 * skip_);
       if (sf.has_code()) (void)append_xml_attribute_byte(out, sf.code());
       out.append("\">");
       cur_.resume();
@@ -774,6 +767,8 @@ class marcxml_record_writer {
   unicode_write how_;
   bool valid_;
   unsigned code_len_;
+  std::size_t skip_;  // indentation left out of the markup literals (none, or two bytes, a level)
+  std::size_t insert_at_ = 0;
   diagnostic error_;
   std::int64_t last_warned_ = -2, mapped_field_ = -1;
   unsigned warned_fields_ = 0;

@@ -473,6 +473,10 @@ class string_cursor {
     return *s_;
   }
   void resume() noexcept { w_ = end_ = s_->data() + s_->size(); }
+  /// How far the writing got, from the start of the string.
+  [[nodiscard]] std::size_t offset() const noexcept { return static_cast<std::size_t>(w_ - s_->data()); }
+  /// Goes back to `offset` (at most `offset()`), dropping what was written after it.
+  void rewind(std::size_t offset) noexcept { w_ = s_->data() + offset; }
 
  private:
   MARCPP_NOINLINE void grow(std::size_t n) {
