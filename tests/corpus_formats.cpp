@@ -369,10 +369,11 @@ TEST_CASE("corpus: every record the ISO 2709 writer writes comes back from each 
                  << " with their data area in the directory's order; " << ty.converted << " converted to UTF-8 on the way ("
                  << ty.marc8_original << " give back their original bytes once converted back to MARC-8); "
                  << ty.refused << " refused");
-  for (const auto& [name, ty] : t) {
-    CAPTURE(name);
-    CHECK(ty.refused == 0);
-    CHECK(ty.records == records);
+  for (const auto& entry : t) {
+    const std::string& format = entry.first;
+    CAPTURE(format);
+    CHECK(entry.second.refused == 0);
+    CHECK(entry.second.records == records);
   }
   CHECK(records > 7800);
   CHECK(t["mrk"].converted == 0);

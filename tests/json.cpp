@@ -133,6 +133,19 @@ TEST_CASE("MARC-in-JSON writer") {
         {"a leader byte that is no character", [](record& r) { r.leader().set(22, '\x92'); },
          R"({"leader":"00000cam a2200000 a 45 0","marcpp_leader":"00000cam a2200000 a 45%920","fields":)"},
     };
+    // A MARC-8 record, decoded as it is written: the substitute holds the
+    // decoded text too (0xB9, the pound sign, is U+00A3).
+    record m8{marcpp::leader("00000cam  2200000 a 4500")};
+    m8.add(field::control("001", "ocm123"));
+    m8.add(field("245", "10", {{'a', "10 \xB9"}}));
+    m8[1].set_ind1('\xB2');
+    std::string m8_out;
+    REQUIRE_FALSE(marcpp::write_json(m8, m8_out));
+    CHECK(m8_out.find(R"("subfields":[{"a":"10 )" "\xC2\xA3" R"("}],"marcpp_data":"%B20%1Fa10 )" "\xC2\xA3" R"("})") != std::string::npos);
+    auto m8_back = read(m8_out, error_policy::strict);
+    REQUIRE(m8_back.records.size() == 1);
+    CHECK(m8_back.diags.empty());
+    CHECK(m8_back.records[0] == marcpp::to_utf8(m8));
     for (const auto& c : cases) {
       CAPTURE(std::string(c.what));
       record r = sample();

@@ -43,11 +43,10 @@ enum class json_layout : std::uint8_t {
 
 /// How MARC-in-JSON is written.
 struct json_options {
-  /// Convert a MARC-8 record (leader/09 blank) to UTF-8 on the way, as
-  /// `to_utf8(rec, converted, charset)` does, and write it with leader/09
-  /// `a`; false: refuse it with `marc8_needs_conversion`.
+  /// Write every record as `to_utf8(rec, converted, charset)` makes it (see
+  /// `marcxml_options::convert_marc8`); false: convert nothing.
   bool convert_marc8 = true;
-  /// How MARC-8 records are converted (see `marcxml_options::charset`).
+  /// How records are converted (see `marcxml_options::charset`).
   charset_options charset{};
 };
 
@@ -228,8 +227,12 @@ class json_record_writer {
       return k < codes.size() && codes[k] == at;
     });
     if (bad != npos) return not_utf8(std::string_view(bytes).substr(bad), fi, "a subfield");
+    // The substitute's values are decoded already.
     const field sub = json_substitute(f);
-    if (data(sub, fi) != fit::ok) return false;
+    marc8_values* const m8 = std::exchange(how_.m8, nullptr);
+    const fit written = data(sub, fi);
+    how_.m8 = m8;
+    if (written != fit::ok) return false;
     out_.resize(out_.size() - 2);  // reopen the field's object
     out_.append(",\"marcpp_data\":\"");
     (void)append_json_text(out_, escaped);
@@ -403,7 +406,9 @@ class json_writer {
 /// them). Each record is parsed with simdjson.
 ///
 /// Records are delivered as owning `record`s; leader/09 is set to `a` when
-/// blank, since JSON text is Unicode (`coding_scheme_set`, a warning). A
+/// blank, since JSON text is Unicode (`coding_scheme_set`, a warning). The
+/// `marcpp_data` and `marcpp_leader` members put back what the writer could
+/// not write as it is. A
 /// record that is not valid JSON (`json_syntax`) or not a MARC-in-JSON
 /// record (`json_not_marc`) is reported with its index, line and column;
 /// under the lenient and skip policies the reader goes on with the next one.

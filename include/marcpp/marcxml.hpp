@@ -59,15 +59,18 @@ struct marcxml_options {
   /// One element per line, indented as yaz-marcdump does; false: one record
   /// per line, no indentation.
   bool indent = true;
-  /// Convert a MARC-8 record (leader/09 blank) to UTF-8 on the way, as
-  /// `to_utf8(rec, converted, charset)` does, and write it with leader/09
-  /// `a`; false: refuse it with `marc8_needs_conversion`.
+  /// Write every record as `to_utf8(rec, converted, charset)` makes it, with
+  /// leader/09 `a`: MARC-8 text decoded whatever leader/09 says, bytes that
+  /// are not UTF-8 repaired (a clean UTF-8 record is written from its own
+  /// bytes); false: convert nothing, refuse a record with leader/09 blank
+  /// (`marc8_needs_conversion`) and one whose bytes are not UTF-8
+  /// (`value_not_representable`).
   bool convert_marc8 = true;
-  /// How MARC-8 records are converted: the error policy for MARC-8 faults
-  /// (lenient repairs them, with a report in the writer's warnings; strict
-  /// and skip refuse the record with the fault), where their encoding comes
-  /// from, numeric character references, normalisation. Records whose
-  /// leader/09 is not blank are written as they are.
+  /// How records are converted: the error policy for MARC-8 faults and
+  /// invalid UTF-8 (lenient repairs them, with a report in the writer's
+  /// warnings; strict and skip refuse the record with the fault), where
+  /// their encoding comes from, numeric character references,
+  /// normalisation (of the records converted).
   charset_options charset{};
 };
 
@@ -911,7 +914,9 @@ namespace detail {
 ///
 /// Records are delivered as owning `record`s (values are decoded from XML,
 /// so they cannot view the input). Leader/09 is set to `a` when blank, since
-/// the text is Unicode (`coding_scheme_set`, a warning). A record that is
+/// the text is Unicode (`coding_scheme_set`, a warning). marcpp's
+/// `<?marcpp ...?>` instructions put back what the writer could not write
+/// as it is (docs/formats.md, "marcpp's original forms"). A record that is
 /// not well-formed XML is reported with its index, line and column; under
 /// the lenient and skip policies the reader goes on with the next record.
 ///

@@ -2,9 +2,10 @@
 #pragma once
 
 // What the writers of the text formats (MARCXML, MARC-in-JSON, MARCMaker)
-// share: diagnostics naming the record, the gate where MARC-8 records meet
-// the Unicode-only formats (and are converted to UTF-8), the escape loops,
-// and the buffered stream.
+// share: diagnostics naming the record, the gate where records meet the
+// Unicode-only formats (and are converted to UTF-8 as `to_utf8` converts
+// them), marcpp's original form for what a format cannot hold as it is, the
+// escape loops, and the buffered stream.
 //
 // The escape loops look at 16 bytes at a time (SSE2) for the few bytes that
 // need attention: markup characters, control characters and non-ASCII
