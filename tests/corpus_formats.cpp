@@ -261,6 +261,8 @@ TEST_CASE("corpus: the .mrk files that come with their ISO 2709 twin give the sa
 // indicator, code and leader bytes that are no character, what
 // MARC21slim.xsd refuses) travels in marcpp's reversible forms
 // (docs/formats.md). Records are read leniently: repaired records count.
+// Every ISO 2709 file of the corpus, large/ included (its ISO 2709 files are
+// 5.2 MB of the 9.6 MB): a few seconds in a Debug build.
 TEST_CASE("corpus: every record the ISO 2709 writer writes comes back from each text format with the same bytes") {
   if (!test::have_corpus()) return;
   struct tally {
