@@ -878,6 +878,14 @@ TEST_CASE("MARCXML reader: marcpp's instructions put the original back, unless t
       CHECK(o.diags[0].level == severity::repair);
       CHECK(read(collection(xml), error_policy::strict).failed);
     }
+    // In a document without namespaces too.
+    std::string bare = w.xml;
+    const std::size_t pi = bare.find("  <?marcpp leader");
+    bare.erase(pi, bare.find("?>\n", pi) + 3 - pi);
+    bare.insert(bare.find("<record>") + 8, "<?marcpp leader=\"00000cam a2200000 a 45 0\"?>");
+    auto plain = read("<collection>" + bare + "</collection>", error_policy::strict);
+    REQUIRE(plain.records.size() == 1);
+    CHECK(plain.records[0] == r);
     // Not marcpp's: not read at all.
     std::string other = w.xml;
     other.insert(other.find("</record>"), "<?other data=\"x\"?>");

@@ -1306,14 +1306,22 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
       // The first child of a `record` in no namespace says what it is.
       if (uri.empty() && (local == "leader" || local == "controlfield" || local == "datafield")) {
         begin_record(cand_start_, cand_depth_);
+        // marcpp's instructions met before the first child, read now.
+        std::vector<std::pair<std::string, std::uint64_t>> early = std::move(candidate_notes_);
+        candidate_notes_.clear();
+        --depth_;
+        for (auto& [data, offset] : early) note(data.c_str(), offset);
+        ++depth_;
       } else {
         candidate_ = false;
       }
+      candidate_notes_.clear();
     }
     if (!in_record_) {
       if (local == "record" && marc) {
         if (uri.empty()) {
           candidate_ = true;
+          candidate_notes_.clear();
           cand_depth_ = depth_;
           cand_start_ = at;
         } else {
@@ -1539,8 +1547,16 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
   };
 
   void xml_pi(const char* target, const char* data) {
-    if (ignore_depth_ || !in_record_ || oversize_ || std::string_view(target) != "marcpp") return;
+    if (ignore_depth_ || oversize_ || std::string_view(target) != "marcpp") return;
     const std::uint64_t at = absolute(xml_.event_offset());
+    if (!in_record_) {
+      // In a <record> in no namespace, not yet known to be a MARC record.
+      if (candidate_ && depth_ == cand_depth_) candidate_notes_.emplace_back(data ? data : "", at);
+      return;
+    }
+    note(data, at);
+  }
+  void note(const char* data, std::uint64_t at) {
     original_note n;
     n.given = true;
     n.offset = at;
@@ -1695,6 +1711,7 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
   char sub_code_ = 0;
   subfield_shape sub_shape_ = subfield_shape::normal;
   original_note pending_, elem_note_;
+  std::vector<std::pair<std::string, std::uint64_t>> candidate_notes_;
   std::vector<std::pair<std::size_t, std::size_t>> moved_;  // (place, index in building_)
   // what `next` hands on
   bool ready_ = false, ready_parsed_ = false, ready_raw_copied_ = false, loose_pending_ = false;
