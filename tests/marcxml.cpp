@@ -592,6 +592,16 @@ TEST_CASE("MARCXML writer: what the schema does not allow has a valid substitute
        "<?marcpp tag=\"500\" control=\"x\"?>", "</datafield>\n  <?marcpp tag=\"500\""},
       {"a control field tagged 000", [](record& r) { r.add(field::control("000", "x")); },
        "<?marcpp tag=\"000\" control=\"x\"?>", "</datafield>\n  <?marcpp tag=\"000\""},
+      {"a control field tagged abc (legal, kept by its bytes)", [](record& r) { r.add(field::control("abc", "x")); },
+       "<?marcpp tag=\"abc\" control=\"x\"?>", "</datafield>\n  <?marcpp tag=\"abc\""},
+      {"a data field tagged 30- (no MARC 21 tag)", [](record& r) { r.add(field("30-", "  ", {{'a', "x"}})); },
+       "<?marcpp tag=\"30-\" data=\"  %1Fax\"?>", "</datafield>\n  <?marcpp tag=\"30-\""},
+      {"a data field tagged 0 2", [](record& r) { r.add(field("0 2", "  ", {{'a', "x"}})); },
+       "<?marcpp tag=\"0 2\" data=\"  %1Fax\"?>", "</datafield>\n  <?marcpp tag=\"0 2\""},
+      {"a data field tagged Ab1 (mixed case)", [](record& r) { r.add(field("Ab1", "  ", {{'a', "x"}})); },
+       "<?marcpp tag=\"Ab1\" data=\"  %1Fax\"?>", "</datafield>\n  <?marcpp tag=\"Ab1\""},
+      {"a control field tagged 00-", [](record& r) { r.add(field::control("00-", "x")); },
+       "<?marcpp tag=\"00-\" control=\"x\"?>", "</datafield>\n  <?marcpp tag=\"00-\""},
       {"a data field without subfields", [](record& r) { r.add(field("500", "  ")); }, "<?marcpp tag=\"500\" data=\"  \"?>",
        "</datafield>\n  <?marcpp tag=\"500\""},
       {"a leader the pattern refuses", [](record& r) { r.leader().set(20, 'x'); },
@@ -656,6 +666,96 @@ TEST_CASE("MARCXML writer: what the schema does not allow has a valid substitute
       CHECK(v.xml.find("<?marcpp tag=\"000\" control=\"z\"?>") > first_data);
       CHECK(read_one(collection(v.xml)) == r);
     }
+  }
+}
+
+TEST_CASE("MARCXML writer: tags marcpp::tag cannot hold are written as their bytes") {
+  SUBCASE("legal lower-case tags are valid as they are: no instruction, no warning") {
+    record r = sample();
+    r.add(field("m01", "  ", {{'a', "one letter"}}));
+    r.add(field("abc", "  ", {{'a', "three letters"}}));
+    REQUIRE_FALSE(r[3].tag().is_valid());
+    auto v = write(r);
+    REQUIRE_FALSE(v.error);
+    CHECK(v.warnings.empty());
+    CHECK(v.xml.find("<?marcpp") == std::string::npos);
+    CHECK(v.xml.find("<datafield tag=\"m01\" ind1=\" \" ind2=\" \">") != std::string::npos);
+    CHECK(v.xml.find("<datafield tag=\"abc\" ind1=\" \" ind2=\" \">") != std::string::npos);
+    const record back = read_one(collection(v.xml));
+    CHECK(back == r);
+    CHECK(back[3].tag_chars() == r[3].tag_chars());
+  }
+  SUBCASE("a substitute keeps the tag's bytes, and its original comes back") {
+    record r = sample();
+    r.add(field("abc", "# ", {{'a', "x"}}));
+    auto v = write(r);
+    REQUIRE_FALSE(v.error);
+    CHECK(v.xml.find("<?marcpp data=\"# %1Fax\"?>\n  <datafield tag=\"abc\" ind1=\" \" ind2=\" \">") !=
+          std::string::npos);
+    REQUIRE(v.warnings.size() == 1);
+    CHECK(v.warnings[0].code == errc::schema_pattern);
+    CHECK(read_one(collection(v.xml)) == r);
+    // The instruction holds what follows the tag: the element's tag is the
+    // field's, changed since or not...
+    std::string edited = v.xml;
+    edited.replace(edited.find("tag=\"abc\""), 9, "tag=\"abd\"");
+    auto o = read(collection(edited), error_policy::strict);
+    REQUIRE(o.records.size() == 1);
+    CHECK(o.records[0][2] == field("abd", "# ", {{'a', "x"}}));
+    CHECK(o.diags.empty());
+    // ... unless the writer would not write that element for it (the schema
+    // refuses the tag): then the element is read as it is.
+    edited = v.xml;
+    edited.replace(edited.find("tag=\"abc\""), 9, "tag=\"a-c\"");
+    o = read(collection(edited));
+    REQUIRE(o.records.size() == 1);
+    CHECK(o.records[0][2] == field("a-c", "  ", {{'a', "x"}}));
+    REQUIRE(o.diags.size() == 2);
+    CHECK(o.diags[0].code == errc::invalid_tag);
+    CHECK(o.diags[0].level == severity::warning);
+    CHECK(o.diags[1].code == errc::xml_not_marcxml);
+    CHECK(o.diags[1].message.find("changed") != std::string::npos);
+  }
+  SUBCASE("as it is: escaped; a tag an attribute cannot hold has its field in an instruction") {
+    record r = sample();
+    r.add(field("\x01" "12", "  ", {{'a', "control"}}));
+    r.add(field("\xE9" "12", "  ", {{'a', "not UTF-8"}}));
+    r.add(field("\xE2\x90\x81", "  ", {{'a', "a Control Picture"}}));
+    r.add(field::control("\xFF" "01", "not UTF-8"));
+    auto w = write(r, {.as_is = true});
+    REQUIRE_FALSE(w.error);
+    CHECK(w.xml.find("<datafield tag=\"\xE2\x90\x81" "12\"") != std::string::npos);  // U+2401
+    CHECK(w.xml.find("<?marcpp tag=\"%E912\" data=\"  %1Fanot UTF-8\"?>") != std::string::npos);
+    CHECK(w.xml.find("<?marcpp tag=\"\xE2\x90\x81\" data=") != std::string::npos);
+    CHECK(w.xml.find("<?marcpp tag=\"%FF01\" control=\"not UTF-8\"?>") != std::string::npos);
+    std::size_t unheld = 0, mapped = 0;
+    for (const auto& d : w.warnings) {
+      CHECK(d.level == severity::warning);
+      if (d.code == errc::value_not_representable) {
+        ++unheld;
+        CHECK(d.message.find("XML attribute cannot hold") != std::string::npos);
+      } else if (d.code == errc::control_character_mapped) {
+        ++mapped;
+      }
+    }
+    CHECK(unheld == 3);
+    CHECK(mapped == 1);
+    CHECK(read_one(collection(w.xml)) == r);
+    // The valid form: none of them is a tag the schema allows.
+    auto v = write(r);
+    REQUIRE_FALSE(v.error);
+    CHECK(v.xml.find("<?marcpp tag=\"%0112\" data=") != std::string::npos);
+    CHECK(v.warnings.size() == 4);
+    CHECK(read_one(collection(v.xml)) == r);
+    // Strict: refused.
+    record n = sample();
+    n.add(field("\xE9" "12", "  ", {{'a', "not UTF-8"}}));
+    std::string out = "kept";
+    auto strict = marcpp::write_marcxml(n, out, {.strict_schema = true, .as_is = true});
+    CHECK(strict.code == errc::value_not_representable);
+    CHECK(strict.field_index == 2);
+    CHECK(strict.original == "\xE9" "12");
+    CHECK(out == "kept");
   }
 }
 
@@ -904,10 +1004,42 @@ TEST_CASE("MARCXML reader: marcpp's instructions put the original back, unless t
     auto plain = read("<collection>" + bare + "</collection>", error_policy::strict);
     REQUIRE(plain.records.size() == 1);
     CHECK(plain.records[0] == r);
+    // A tag that is not three bytes cannot be read.
+    std::string short_tag = w.xml;
+    short_tag.insert(short_tag.find("</record>"), "<?marcpp tag=\"30\" data=\"  %1Fax\"?>");
+    auto st = read(collection(short_tag));
+    REQUIRE(st.records.size() == 1);
+    CHECK(st.records[0] == r);
+    REQUIRE(st.diags.size() == 1);
+    CHECK(st.diags[0].code == errc::xml_not_marcxml);
     // Not marcpp's: not read at all.
     std::string other = w.xml;
     other.insert(other.find("</record>"), "<?other data=\"x\"?>");
     CHECK(read(collection(other), error_policy::strict).records.at(0) == r);
+  }
+}
+
+TEST_CASE("MARCXML reader: the tag of a field in an instruction is read as a tag attribute is") {
+  const std::string body = "<leader>00000cam a2200000 a 4500</leader><controlfield tag=\"001\">1</controlfield>";
+  auto one = [&](const std::string& pi) {
+    auto o = read(collection("<record>" + body + pi + "</record>"), error_policy::strict);
+    REQUIRE(o.records.size() == 1);
+    REQUIRE(o.records[0].size() == 2);
+    return o;
+  };
+  SUBCASE("a legal tag: kept, nothing to report") {
+    auto o = one("<?marcpp tag=\"abc\" data=\"  %1Fax\"?>");
+    CHECK(o.diags.empty());
+    CHECK(o.records[0][1] == field("abc", "  ", {{'a', "x"}}));
+  }
+  SUBCASE("no MARC 21 tag: kept, a warning (E306) with its bytes") {
+    auto o = one("<?marcpp tag=\"3%220\" control=\"y\"?>");
+    CHECK(o.records[0][1] == field::control("3\"0", "y"));
+    REQUIRE(o.diags.size() == 1);
+    CHECK(o.diags[0].code == errc::invalid_tag);
+    CHECK(o.diags[0].level == severity::warning);
+    CHECK(o.diags[0].field_index == 1);
+    CHECK(o.diags[0].original == "3\"0");
   }
 }
 

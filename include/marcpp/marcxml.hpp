@@ -120,6 +120,28 @@ template <class Field>
   const tag t = f.tag();
   return t.is_numeric() ? t.value() >= 10 : schema_data_tag(f.tag_chars());
 }
+/// True if the tag of `f` comes back as it is from a `tag` attribute the
+/// writer writes (control characters as Control Pictures, which marcpp's
+/// reader turns back): a tag `tag` holds, or bytes that are ASCII or UTF-8
+/// characters other than U+FFFE, U+FFFF and the Control Pictures.
+template <class Field>
+[[nodiscard]] bool xml_tag(const Field& f) noexcept {
+  if (MARCPP_LIKELY(f.tag().is_valid())) return true;
+  const auto c = f.tag_chars();
+  const auto* p = reinterpret_cast<const unsigned char*>(c.data());
+  for (std::size_t i = 0; i < 3;) {
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence(p + i, 3 - i);
+    if (len == 0) return false;
+    if (len == 3 && ((p[0] == 0xEF && p[1] == 0xBF && p[2] >= 0xBE) || (p[0] == 0xE2 && p[1] == 0x90 && p[2] <= 0x9F)))
+      return false;
+    i += len;
+  }
+  return true;
+}
 /// indicatorDataType: [\da-z ]
 [[nodiscard]] constexpr bool schema_indicator(char c) noexcept {
   return xsd_digit(c) || (c >= 'a' && c <= 'z') || c == ' ';
@@ -228,25 +250,32 @@ enum class marcxml_element : std::uint8_t { control, data, none };
 /// data field, an indicator outside [0-9a-z ] becomes a blank, and data
 /// before the first delimiter, codeless delimiters and subfields whose code
 /// the schema refuses are left out (a field left with no subfield has no
-/// element). As-is form: indicator bytes of 0x80 and more become blanks;
-/// data before the first delimiter and subfields with a code byte of 0x80 or
-/// more are left out. Text that is not UTF-8, U+FFFE and U+FFFF become
-/// U+FFFD.
+/// element); a data field whose tag the schema refuses in both elements
+/// (`30-`, `0 2`, `Ab1`) has no element. As-is form: a field whose tag an
+/// attribute cannot give back (`xml_tag`) has no element; indicator bytes of
+/// 0x80 and more become blanks; data before the first delimiter and
+/// subfields with a code byte of 0x80 or more are left out. Text that is
+/// not UTF-8, U+FFFE and U+FFFF become U+FFFD. The substitute keeps the tag
+/// of `f`, bytes and all.
 [[nodiscard]] inline field marcxml_substitute(const field& f, bool valid, marcxml_element& kind) {
+  if (valid ? !schema_control_tag(f) && !schema_data_tag(f) : !xml_tag(f)) {
+    kind = marcxml_element::none;
+    return field{};
+  }
   if (f.is_control()) {
     kind = valid && !schema_control_tag(f) ? marcxml_element::none : marcxml_element::control;
-    return field::control(f.tag(), sanitized_text(f.data(), true));
+    field out = field::control(marcpp::tag::invalid(), sanitized_text(f.data(), true));
+    copy_tag(out, f);
+    return out;
   }
   if (valid && !schema_data_tag(f)) {
-    if (!schema_control_tag(f)) {
-      kind = marcxml_element::none;
-      return field{};
-    }
     kind = marcxml_element::control;
     std::string body;
     std::vector<std::size_t> codes;
     (void)field_body(f, 2, body, codes);
-    return field::control(f.tag(), sanitized_text(body, true));
+    field out = field::control(marcpp::tag::invalid(), sanitized_text(body, true));
+    copy_tag(out, f);
+    return out;
   }
   kind = marcxml_element::data;
   const auto is = f.indicators();
@@ -254,7 +283,8 @@ enum class marcxml_element : std::uint8_t { control, data, none };
     if (valid) return schema_indicator(c) ? c : ' ';
     return static_cast<unsigned char>(c) < 0x80 ? c : ' ';
   };
-  field out(f.tag(), marcpp::indicators(ind(is[0]), ind(is[1])));
+  field out(marcpp::tag::invalid(), marcpp::indicators(ind(is[0]), ind(is[1])));
+  copy_tag(out, f);
   for (const auto& s : f.subfields()) {
     if (s.shape() == subfield_shape::unlabelled) continue;
     if (s.shape() == subfield_shape::no_code) {
@@ -436,6 +466,7 @@ class marcxml_record_writer {
       if (MARCPP_UNLIKELY(!schema_control_tag(f))) return original(f, fi, false);
       if (MARCPP_UNLIKELY(seen_data_)) return moved(f, fi);
     } else {
+      if (MARCPP_UNLIKELY(!xml_tag(f))) return original(f, fi, false);
       if (!schema_control_tag(f) &&
           !schema(fi, "a control field tagged \"" + shown_tag(f) +
                           "\": the schema allows control fields only as 001-009, 00A-00Z and 00a-00z"))
@@ -468,12 +499,15 @@ class marcxml_record_writer {
     const std::size_t start = cur_.offset();
     if (valid && !schema_data_tag(f))
       return seen_data_ && schema_control_tag(f) ? moved(f, fi) : original(f, fi, false);
-    if (!valid && !schema_data_tag(f) &&
-        !schema(fi, "a data field tagged \"" + shown_tag(f) +
-                        (f.tag_chars()[0] == '0' && f.tag_chars()[1] == '0'
-                             ? "\": the schema does not allow data fields tagged 00X"
-                             : "\": the schema allows only tags of digits and letters of one case")))
-      return false;
+    if (!valid) {
+      if (MARCPP_UNLIKELY(!xml_tag(f))) return original(f, fi, false);
+      if (!schema_data_tag(f) &&
+          !schema(fi, "a data field tagged \"" + shown_tag(f) +
+                          (f.tag_chars()[0] == '0' && f.tag_chars()[1] == '0'
+                               ? "\": the schema does not allow data fields tagged 00X"
+                               : "\": the schema allows only tags of digits and letters of one case")))
+        return false;
+    }
     const auto is = f.indicators();
     if (MARCPP_UNLIKELY(!good_indicator(is[0]) || !good_indicator(is[1]))) {
       if (valid || static_cast<unsigned char>(is[0]) >= 0x80 || static_cast<unsigned char>(is[1]) >= 0x80)
@@ -619,7 +653,13 @@ class marcxml_record_writer {
       std::string& out = cur_.commit();
       out.append(o_.indent ? "  <?marcpp" : "<?marcpp");
       if (moved) out.append(" at=\"" + std::to_string(fi) + "\"");
-      if (kind == marcxml_element::none) out.append(" tag=\"" + f.tag().str() + "\"");
+      if (kind == marcxml_element::none) {
+        // The tag's bytes, whatever they are: the field has no element.
+        const auto c = f.tag_chars();
+        out.append(" tag=\"");
+        (void)append_escaped_bytes(out, std::string_view(c.data(), 3), [](std::size_t) { return true; });
+        out.push_back('"');
+      }
       if (!same) {
         out.append(f.is_control() ? " control=\"" : " data=\"");
         out.append(escaped);
@@ -695,7 +735,11 @@ class marcxml_record_writer {
       if (sanitized_text(v, true) != v)
         add(errc::value_not_representable, "U+FFFE or U+FFFF, which XML cannot hold (written as U+FFFD)");
     };
-    if (f.is_control()) {
+    if (kind == marcxml_element::none && !valid_) {
+      // The as-is form leaves out only an element whose tag XML cannot give back.
+      add(errc::value_not_representable,
+          "the tag \"" + shown_tag(f) + "\", which an XML attribute cannot hold (the field has no element)");
+    } else if (f.is_control()) {
       if (kind == marcxml_element::none)
         add(errc::schema_pattern,
             "a control field tagged \"" + shown_tag(f) + "\", which the schema does not allow (it has no element)");
@@ -750,7 +794,8 @@ class marcxml_record_writer {
   }
   // Writes the tag of `f` as an attribute value at `w`, in room made for
   // it: a tag `tag` holds through `put_tag`, the bytes of one it cannot hold
-  // (the field keeps them) escaped. Returns where the writing goes on, with room for 64
+  // (the field keeps them) escaped (only for a tag that comes back as it
+  // is, `xml_tag`). Returns where the writing goes on, with room for 64
   // bytes after the tag.
   template <class Field>
   MARCPP_ALWAYS_INLINE char* tag_attribute(char* w, const Field& f, std::int64_t fi) {
@@ -833,7 +878,8 @@ class marcxml_record_writer {
 /// `value_not_representable` for bytes that are not UTF-8), a field with
 /// no tag at all (`invalid_tag`), a field ISO 2709 cannot hold either
 /// (E603, E604). A tag `tag` cannot hold is written as the bytes the field
-/// keeps (`field::tag_chars()`).
+/// keeps (`field::tag_chars()`); one the schema refuses (`30-`) has its
+/// field in the instruction alone.
 ///
 ///     std::string xml;
 ///     if (auto err = marcpp::write_marcxml(rec, xml)) std::cerr << marcpp::to_string(err) << '\n';
@@ -1587,8 +1633,7 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
   // before the data fields (`at`).
   struct original_note {
     bool given = false, has_leader = false, has_data = false, has_control = false, has_tag = false, has_at = false;
-    std::string leader, data, control, text;
-    marcpp::tag tag;
+    std::string leader, data, control, text, tag;  // `tag`: three bytes, any
     std::size_t at = 0;
     std::uint64_t offset = 0;
   };
@@ -1615,9 +1660,15 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
       return;
     }
     if (n.has_tag) {
-      // A field that has no element.
-      if (n.has_data) building_.add(detail::field_from_body(n.tag, n.data, detail::effective_code_length(building_.leader())));
-      else building_.add(field::control(n.tag, std::move(n.control)));
+      // A field that has no element; its tag as the other readers take a
+      // tag's text (E306 for one that is no MARC 21 tag).
+      field& f = building_.add(
+          n.has_data ? detail::field_from_body(marcpp::tag::invalid(), n.data, detail::effective_code_length(building_.leader()))
+                     : field::control(marcpp::tag::invalid(), std::move(n.control)));
+      if (detail::set_tag_text(f, n.tag) == detail::tag_text::illegal)
+        fault(errc::invalid_tag, severity::warning, at,
+              detail::tag_text_message(detail::tag_text::illegal, "the field of a <?marcpp?> instruction", n.tag),
+              static_cast<std::int64_t>(building_.fields().size()) - 1, n.tag);
       return;
     }
     if (pending_.given) unused_note(pending_);
@@ -1650,10 +1701,9 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
         n.has_control = true;
         n.control = std::move(value);
       } else if (name == "tag" && !n.has_tag) {
-        auto tg = marcpp::tag::parse(value);
-        if (!tg) return false;
+        if (value.size() != 3) return false;
         n.has_tag = true;
-        n.tag = *tg;
+        n.tag = std::move(value);
       } else if (name == "at" && !n.has_at) {
         if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos) return false;
         n.has_at = true;
@@ -1688,15 +1738,17 @@ class marcxml_reader : public detail::text_reader_base<marcxml_reader<Source>> {
     if (note.has_leader) return unused_note(note);
     field& got = building_.fields().back();
     if (note.has_data || note.has_control) {
-      field orig = note.has_data ? detail::field_from_body(got.tag(), note.data, detail::effective_code_length(building_.leader()))
-                                 : field::control(got.tag(), note.control);
+      field orig = note.has_data ? detail::field_from_body(marcpp::tag::invalid(), note.data,
+                                                           detail::effective_code_length(building_.leader()))
+                                 : field::control(marcpp::tag::invalid(), note.control);
+      detail::copy_tag(orig, got);
       bool same = false;
       for (const bool valid : {true, false}) {
         detail::marcxml_element k;
         const field read = detail::marcxml_as_read(orig, valid, k);
         same |= k == kind && read == got;
       }
-      if (!same || !got.tag().is_valid())
+      if (!same || !got.has_tag_chars())
         changed_note(note, kind == detail::marcxml_element::data ? "<datafield>" : "<controlfield>");
       else
         got = std::move(orig);

@@ -372,6 +372,17 @@ template <class Field>
   return out;
 }
 
+/// Gives `to` the tag of `from`: its `tag()`, or the three bytes it keeps
+/// of a tag `tag` cannot hold (none, if it has neither).
+inline void copy_tag(field& to, const field& from) noexcept {
+  if (MARCPP_LIKELY(from.tag().is_valid()) || !from.has_tag_chars()) {
+    to.set_tag(from.tag());
+    return;
+  }
+  const auto c = from.tag_chars();
+  (void)to.set_tag_chars(std::string_view(c.data(), 3));
+}
+
 /// An owning copy of a field of either flavour.
 [[nodiscard]] inline field owned_field(const field& f) { return f; }
 [[nodiscard]] inline field owned_field(const field_view& f) { return field(f); }
