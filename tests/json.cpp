@@ -93,6 +93,11 @@ TEST_CASE("MARC-in-JSON writer") {
     record tag = sample();
     tag[1].set_tag(marcpp::tag::invalid());
     refused(tag, errc::invalid_tag);
+    // A tag kept by bytes that are not UTF-8: a key is text, and the bytes
+    // are structure, which no conversion touches.
+    record not_text = sample();
+    REQUIRE(not_text[1].set_tag_chars("\xE9" "45"));
+    refused(not_text, errc::value_not_representable);
     record layout = sample();
     layout[1].set_ind1('\xA0');
     layout[1].subfields().push_back(subfield::without_code("value"));
@@ -130,6 +135,12 @@ TEST_CASE("MARC-in-JSON writer") {
         {"a code byte that begins the character its value completes",
          [](record& r) { r[1].subfields()[0] = subfield('\xC3', "\x9C" "ber"); },
          R"("subfields":[{"c":")" "\xC3\x9Cn\xC3\xAF" R"("}],"marcpp_data":"10%1F)" "\xC3\x9C" "ber%1Fc"},
+        {"a tag kept by its bytes, and an indicator byte that is no character",
+         [](record& r) {
+           r[1].set_tag("abc");
+           r[1].set_ind2('\xA0');
+         },
+         R"({"abc":{"ind1":"1","ind2":" ","subfields":)"},
         {"a leader byte that is no character", [](record& r) { r.leader().set(22, '\x92'); },
          R"({"leader":"00000cam a2200000 a 45 0","marcpp_leader":"00000cam a2200000 a 45%920","fields":)"},
     };

@@ -65,7 +65,8 @@ inline constexpr std::string_view json_array_close = "\n]\n";
 /// UTF-8 becomes U+FFFD.
 [[nodiscard]] inline field json_substitute(const field& f) {
   auto ind = [](char c) { return static_cast<unsigned char>(c) < 0x80 ? c : ' '; };
-  field out(f.tag(), marcpp::indicators(ind(f.ind1()), ind(f.ind2())));
+  field out(marcpp::tag::invalid(), marcpp::indicators(ind(f.ind1()), ind(f.ind2())));
+  copy_tag(out, f);
   for (const auto& s : f.subfields()) {
     if (s.shape() == subfield_shape::unlabelled) continue;
     if (s.shape() == subfield_shape::no_code) {
@@ -964,8 +965,9 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
       fault(rec, errc::json_not_marc, severity::warning, start, "the data field has no \"subfields\" array", fi);
     f.set_indicators({ind[0], ind[1]});
     if (have_original) {
-      field orig = detail::field_from_body(f.tag(), original, detail::effective_code_length(rec.leader()));
-      if (original.size() >= 2 && f.tag().is_valid() && detail::json_substitute(orig) == f)
+      field orig = detail::field_from_body(marcpp::tag::invalid(), original, detail::effective_code_length(rec.leader()));
+      detail::copy_tag(orig, f);
+      if (original.size() >= 2 && f.has_tag_chars() && detail::json_substitute(orig) == f)
         f = std::move(orig);
       else
         fault(rec, errc::json_not_marc, severity::warning, start,
