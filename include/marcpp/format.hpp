@@ -295,7 +295,7 @@ class record_writer {
   /// no writer, so it may run on any thread.
   template <class Record>
   static diagnostic serialize(format fmt, const Record& rec, std::string& out, const writer_options& opts = {},
-                              std::vector<diagnostic>* warnings = nullptr) {
+                              [[maybe_unused]] std::vector<diagnostic>* warnings = nullptr) {
     switch (fmt) {
 #if defined(MARCPP_WITH_MARCXML)
       case format::marcxml: return write_marcxml(rec, out, opts.marcxml, warnings);
