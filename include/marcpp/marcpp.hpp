@@ -20,6 +20,7 @@
 #include <marcpp/marc8.hpp>
 #include <marcpp/marcxml.hpp>
 #include <marcpp/mrk.hpp>
+#include <marcpp/open.hpp>
 #include <marcpp/parallel_reader.hpp>
 #include <marcpp/reader.hpp>
 #include <marcpp/record.hpp>
