@@ -62,6 +62,12 @@
 
 MARCPP_NAMESPACE_BEGIN
 
+// g++ 12 takes these scoped enumerators for shadows of marcpp::nfc and
+// marcpp::nfd (normalize.hpp), which they cannot be.
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Wshadow"
+#endif
 /// A Unicode normalisation form, by name (`open_options::normalize`): the
 /// functions themselves need ICU (<marcpp/normalize.hpp>).
 enum class unicode_form : std::uint8_t {
@@ -69,6 +75,9 @@ enum class unicode_form : std::uint8_t {
   nfc,   ///< canonical composition: what most Unicode software expects
   nfd,   ///< canonical decomposition
 };
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC diagnostic pop
+#endif
 
 /// How `marcpp::open` reads.
 struct open_options {
@@ -304,6 +313,7 @@ inline std::unique_ptr<open_backend> open_stream(owned_stream s, std::istream& i
 /// The charset options `o` asks for (null: no conversion); sets `err` if
 /// they need what the program lacks.
 inline const charset_options* utf8_options(const open_options& o, charset_options& c, diagnostic& err) {
+  (void)err;  // set only without the icu component
   if (!o.to_utf8) return nullptr;
   c = o.charset;
   if (o.normalize != unicode_form::none && !c.normalize) {
