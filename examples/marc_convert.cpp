@@ -27,7 +27,7 @@
 
 #include <marcpp/format.hpp>
 #include <marcpp/marcpp.hpp>
-#include <marcpp/parallel_reader.hpp>
+#include <marcpp/open.hpp>
 #if MARCPP_CONVERT_HAVE_ICU
 #  include <marcpp/normalize.hpp>
 #endif
@@ -53,7 +53,7 @@ struct settings {
   std::vector<std::string> inputs;
   std::string output = "-";
   std::string quarantine;
-  marcpp::format from = marcpp::format::unknown;
+  marcpp::format from = marcpp::format::detect;
   marcpp::format to = marcpp::format::unknown;
   marcpp::read_options read;
   bool strict = false, quiet = false, verbose = false;
@@ -287,61 +287,23 @@ class sink {
   std::uint64_t pending_records_ = 0;
 };
 
-// One input, a record at a time.
-template <class Reader>
-void convert_sequential(Reader& r, const std::string& name, sink& out, reporter& rep, const settings& s,
-                        const totals& t, std::uint64_t total_bytes) {
-  out.watch(r, name);
+// One input, whatever its format and however many threads read it: each
+// record is converted and handed to the sink in input order.
+void convert_input(marcpp::input& in, sink& out, reporter& rep, const settings& s, const totals& t,
+                   std::uint64_t total_bytes) {
+  out.watch(in, in.name());
   std::string text;
   std::uint64_t n = 0;
-  auto one = [&](const auto& rec, std::string_view raw, std::uint64_t end) {
+  marcpp::record_view rec;  // zero-copy for ISO 2709: it is written from its own bytes
+  while (in.next(rec)) {
     text.clear();
     outcome o;
     convert_one(rec, s, text, o);
-    if (!out.take(o, text, raw, r.stats().faults)) return false;
-    if ((++n & 255) == 0) rep.progress(n, end, total_bytes, r.stats().faults + t.refused + t.conversion_faults);
-    return true;
-  };
-  if constexpr (marcpp::reader_format<Reader> == marcpp::format::iso2709) {
-    marcpp::record_view rec;  // zero-copy: ISO 2709 input is written from its own bytes
-    while (r.next(rec))
-      if (!one(rec, rec.raw(), rec.offset() + rec.raw().size())) break;
-  } else {
-    marcpp::record rec;
-    while (r.next(rec))
-      if (!one(rec, r.raw(), r.position())) break;
+    const std::uint64_t faults = in.stats().faults;
+    if (!out.take(o, text, rec.raw(), faults)) break;
+    if ((++n & 255) == 0) rep.progress(n, rec.offset() + rec.raw().size(), total_bytes, faults + t.refused + t.conversion_faults);
   }
-  out.finish(r);
-}
-
-// One ISO 2709 input on several threads: the records are read, converted and
-// serialised in parallel (into the batch's output buffer), and handed to the
-// sink in input order.
-template <class Source>
-void convert_parallel(Source&& src, const std::string& name, sink& out, reporter& rep, const settings& s,
-                      const totals& t, std::uint64_t total_bytes) {
-  using source_t = std::remove_cvref_t<Source>;
-  marcpp::parallel_options po;
-  po.threads = s.threads;
-  marcpp::parallel_reader<source_t> r{std::move(src), s.read, po};
-  out.watch(r, name);
-  const bool keep_raw = !s.quarantine.empty();
-  std::uint64_t n = 0;
-  r.run_serialized(
-      [&](const marcpp::record_view& rec, std::string& text) {
-        outcome o;
-        convert_one(rec, s, text, o);
-        o.end = rec.offset() + rec.raw().size();
-        if (o.refusal && keep_raw) o.raw.assign(rec.raw());
-        return o;
-      },
-      [&](std::string_view text, outcome&& o) {
-        if (!out.take(o, text, o.raw, r.stats().faults, true)) return false;
-        if ((++n & 255) == 0) rep.progress(n, o.end, total_bytes, r.stats().faults + t.refused + t.conversion_faults);
-        return true;
-      },
-      [&] { out.flush(); });  // before the batch's buffer is reused
-  out.finish(r);
+  out.finish(in);
 }
 
 }  // namespace
@@ -440,7 +402,6 @@ int main(int argc, char** argv) {
   s.writer.marcxml.strict_schema = s.strict;
   s.writer.marcxml.charset = s.charset;  // MARC-8 records bound for MARCXML or JSON, without --from-encoding...
   s.writer.json.charset = s.charset;
-  const bool parallel = s.threads != 1 && marcpp::detail::hardware_threads() > 1;
 
   std::ofstream out_file;
   std::ostream* out = &std::cout;
@@ -472,17 +433,13 @@ int main(int argc, char** argv) {
     for (const std::string& input : s.inputs) {
       current = input == "-" ? std::string("<stdin>") : input;
       try {
-        marcpp::with_format_source(input, s.from, [&](marcpp::format found, auto&& src) {
-          if (found == marcpp::format::iso2709 && parallel) {
-            convert_parallel(std::move(src), current, records, rep, s, t, file_size(input));
-          } else {
-            marcpp::with_source_reader(std::move(src), found, s.read, [&](auto& r) {
-              convert_sequential(r, current, records, rep, s, t, file_size(input));
-              return 0;
-            });
-          }
-          return 0;
-        });
+        marcpp::open_options o;
+        o.format = s.from;
+        o.threads = s.threads;
+        o.policy = s.read.policy;
+        o.max_errors = s.read.max_errors;
+        auto in = marcpp::open(input, o);
+        convert_input(in, records, rep, s, t, file_size(input));
       } catch (const marcpp::error& e) {
         rep.clear_progress();
         std::cerr << "marc-convert: " << e.diagnostic().message << '\n';

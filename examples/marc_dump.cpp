@@ -86,6 +86,7 @@ bool parse_range(const std::string& s, std::uint64_t& start, std::uint64_t& end)
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  std::cin.tie(nullptr);  // standard input may be read on another thread than the one that prints
   CLI::App app{"Print MARC records (ISO 2709, plain, gzip or zstd) in the line format of yaz-marcdump."};
   app.name("marc-dump");
   std::vector<std::string> files;
@@ -123,22 +124,23 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  marcpp::read_options opts;
+  marcpp::open_options opts;
   opts.policy = strict ? marcpp::error_policy::strict
                        : skip ? marcpp::error_policy::skip : marcpp::error_policy::lenient;
   opts.max_errors = max_errors;
-  marcpp::parallel_options popts;
-  popts.threads = threads;
-  const bool parallel = threads != 1 && marcpp::detail::hardware_threads() > 1;
+  opts.threads = threads;
 
-  // Character set conversion, when asked for.
+  // Character set conversion, when asked for: to UTF-8 as the records are
+  // read (on the reading threads); to MARC-8 here.
   const bool convert = !from.empty() || !to.empty();
   marcpp::charset_options copts;
   copts.policy = opts.policy;
   copts.from = from == "marc8"  ? marcpp::source_encoding::marc8
                : from == "utf8" ? marcpp::source_encoding::utf8
                                 : marcpp::source_encoding::detect;
-  const marcpp::encoding target = to == "marc8" ? marcpp::encoding::marc8 : marcpp::encoding::utf8;
+  const bool to_marc8 = convert && to == "marc8";
+  opts.to_utf8 = convert && !to_marc8;
+  opts.charset = copts;
 
   output out;
   error_output diag_out;
@@ -159,70 +161,33 @@ int main(int argc, char** argv) {
         diag_out.line(name, ": ", marcpp::to_string(d));
       }
     };
-    // A record converted to the asked-for character set, with what the
-    // conversion reported; `ok` false if it was refused.
-    struct converted_text {
-      std::string text;
-      std::vector<marcpp::diagnostic> diags;
-      bool ok = true;
-    };
-    auto convert_one = [&](const marcpp::record_view& rec) {
-      converted_text c;
-      marcpp::record converted;
-      if (marcpp::diagnostic err = marcpp::convert_to(target, rec, converted, copts)) {
-        c.diags.push_back(std::move(err));
-        c.ok = false;
-        return c;
-      }
-      // The conversion's own diagnostics follow those of the record as read.
-      const auto ds = converted.diagnostics();
-      c.diags.assign(ds.begin() + static_cast<std::ptrdiff_t>(rec.diagnostics().size()), ds.end());
-      marcpp::write_line(converted, c.text);
-      return c;
-    };
-    // Hands on a converted record; false stops reading (strict).
-    auto emit_converted = [&](converted_text&& c, std::string& buf) {
-      for (const auto& d : c.diags) report(d);
-      if (!c.ok) return opts.policy != marcpp::error_policy::strict;
-      buf += c.text;
-      return true;
-    };
-    auto dump = [&](auto&& src) {
-      using source_t = std::remove_cvref_t<decltype(src)>;
-      if (parallel) {
-        marcpp::parallel_reader<source_t> r{std::move(src), opts, popts};
-        r.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { report(d); });
-        bool refused = false;
-        if (convert) {
-          r.run(convert_one, [&](converted_text&& c) {
-            std::string text;
-            bool go = emit_converted(std::move(c), text);
-            out.write(text);
-            refused = refused || !go;
-            return go;
-          });
-        } else {
-          r.run_output([](const marcpp::record_view& rec, std::string& o) { marcpp::write_line(rec, o); },
-                       [&](std::string_view s) { out.write(s); });
-        }
-        return r.failed() || refused;
-      }
-      marcpp::reader<source_t> r{std::move(src), opts};
-      r.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { report(d); });
+    // The one loop, over any reader of views; true if reading stopped.
+    auto dump = [&](auto& in) {
+      in.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { report(d); });
       marcpp::record_view rec;
-      while (r.next(rec)) {
-        if (convert) {
-          if (!emit_converted(convert_one(rec), out.buf)) {
-            out.flush();
-            return true;
+      marcpp::record converted;
+      while (in.next(rec)) {
+        if (to_marc8) {
+          if (marcpp::diagnostic err = marcpp::to_marc8(rec, converted, copts)) {
+            report(err);
+            if (opts.policy == marcpp::error_policy::strict) {
+              out.flush();
+              return true;
+            }
+            continue;
           }
+          // The conversion's own diagnostics follow those of the record as read.
+          const auto ds = converted.diagnostics();
+          for (auto d = ds.begin() + static_cast<std::ptrdiff_t>(rec.diagnostics().size()); d != ds.end(); ++d)
+            report(*d);
+          marcpp::write_line(converted, out.buf);
         } else {
           marcpp::write_line(rec, out.buf);
         }
         if (out.buf.size() >= output::piece) out.flush();
       }
       out.flush();
-      return r.failed();
+      return in.failed();
     };
     try {
       bool stopped;
@@ -234,9 +199,16 @@ int main(int argc, char** argv) {
           diag_out.flush();
           return 2;
         }
-        stopped = dump(marcpp::range_source(whole.bytes(), range_start, range_end));
+        marcpp::read_options ro;
+        ro.policy = opts.policy;
+        ro.max_errors = opts.max_errors;
+        marcpp::reader in{marcpp::range_source(whole.bytes(), range_start, range_end), ro};
+        stopped = dump(in);
       } else {
-        stopped = marcpp::with_source(file, dump);
+        marcpp::open_options o = opts;
+        o.format = marcpp::format::iso2709;
+        auto in = marcpp::open(file, o);
+        stopped = dump(in);
       }
       if (stopped) {
         troubled = true;

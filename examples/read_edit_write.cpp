@@ -1,7 +1,9 @@
 // Reading, editing and writing ISO 2709 with marcpp (the README's example).
 //
-//   read_edit_write IN.mrc OUT.mrc
+//   read_edit_write IN OUT.mrc
 //
+// IN may be in any format marcpp reads (ISO 2709, MARCXML, MARC-in-JSON,
+// .mrk; gzip or Zstandard compressed), or "-" for standard input.
 // Adds a local note to every record that has a title and writes the result;
 // records that could not be read are reported and copied to OUT.mrc.bad.
 #include <marcpp/marcpp.hpp>
@@ -11,20 +13,20 @@
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::cerr << "usage: read_edit_write IN.mrc OUT.mrc\n";
+    std::cerr << "usage: read_edit_write IN OUT.mrc\n";
     return 2;
   }
   std::ofstream out(argv[2], std::ios::binary), bad(std::string(argv[2]) + ".bad", std::ios::binary);
   marcpp::iso2709_writer writer{out};
 
-  marcpp::reader reader{marcpp::file_source{argv[1]}, {.policy = marcpp::error_policy::lenient}};
-  reader.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view raw) {
+  auto in = marcpp::open(argv[1], {.policy = marcpp::error_policy::lenient});
+  in.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view raw) {
     std::cerr << marcpp::to_string(d) << '\n';
     if (d.level == marcpp::severity::error) bad.write(raw.data(), static_cast<std::streamsize>(raw.size()));
   });
 
   marcpp::record rec;  // owning and editable; reused from record to record
-  while (reader.next(rec)) {
+  while (in.next(rec)) {
     if (auto title = rec.value("245", 'a')) {
       std::cout << rec.control_number() << '\t' << *title << '\n';
       rec.insert_ordered(marcpp::field("590", "  ", {{'a', "Checked by marcpp."}}));
@@ -32,5 +34,5 @@ int main(int argc, char** argv) {
     }
     if (auto err = writer.write(rec)) std::cerr << marcpp::to_string(err) << '\n';
   }
-  return reader.failed() ? 1 : 0;
+  return in.failed() ? 1 : 0;
 }

@@ -57,6 +57,7 @@ TEST_CASE("errc") {
     CHECK(static_cast<int>(errc::index_stale) == 803);
     CHECK(static_cast<int>(errc::index_corrupt) == 804);
     CHECK(static_cast<int>(errc::component_missing) == 805);
+    CHECK(marcpp::to_string(errc::component_missing) == "component_missing");
     CHECK(static_cast<int>(errc::unmapped_marc8) == 901);
     CHECK(static_cast<int>(errc::bad_escape_sequence) == 902);
     CHECK(static_cast<int>(errc::encoding_mismatch) == 903);

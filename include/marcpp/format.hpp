@@ -46,7 +46,9 @@ MARCPP_NAMESPACE_BEGIN
 
 /// A MARC serialization.
 enum class format : std::uint8_t {
-  unknown,   ///< not recognised
+  detect,    ///< as an option (`open_options::format`): detect it from the first bytes;
+             ///< from `detect_format`: not recognised
+  unknown = detect,  ///< the same as `detect`: the name `detect_format` gives what it does not recognise
   iso2709,   ///< ISO 2709 ("binary MARC", .mrc)
   marcxml,   ///< MARCXML
   json,      ///< MARC-in-JSON, as a JSON array (reading: any MARC-in-JSON layout)
@@ -64,7 +66,7 @@ enum class format : std::uint8_t {
     case format::jsonl: return "jsonl";
     case format::mrk: return "mrk";
     case format::text: return "text";
-    case format::unknown: break;
+    case format::detect: break;
   }
   return "unknown";
 }
@@ -121,21 +123,35 @@ inline diagnostic format_error(errc code, std::string message) {
 }
 
 /// Settles the format of an input whose first bytes are `head`: `fmt` if
-/// given, else detection. Throws `unknown_format` when it cannot.
-inline format settle_format(std::string_view head, format fmt, const std::string& name) {
-  if (fmt == format::text) throw_error(format_error(errc::unknown_format, "the text format can be written, not read"));
-  if (fmt != format::unknown) return fmt;
-  if (head.substr(0, 3) == "BZh" || head.substr(0, 6) == std::string_view("\xFD" "7zXZ\0", 6))
-    throw_error(format_error(errc::unknown_format,
-                             name + ": the input is bzip2 or xz compressed; marcpp reads gzip and Zstandard. "
-                                    "Decompress it first (e.g. with bzcat or xzcat) and read standard input"));
+/// given, else detection. Sets `err` (`unknown_format`, naming what was
+/// seen) and returns `detect` when it cannot.
+inline format find_format(std::string_view head, format fmt, const std::string& name, diagnostic& err) {
+  if (fmt == format::text) {
+    err = format_error(errc::unknown_format, name + ": the text format can be written, not read");
+    return format::detect;
+  }
+  if (fmt != format::detect) return fmt;
+  if (head.substr(0, 3) == "BZh" || head.substr(0, 6) == std::string_view("\xFD" "7zXZ\0", 6)) {
+    err = format_error(errc::unknown_format,
+                       name + ": the input is bzip2 or xz compressed; marcpp reads gzip and Zstandard. "
+                              "Decompress it first (e.g. with bzcat or xzcat) and read standard input");
+    return format::detect;
+  }
   format f = detect_format(head);
-  if (f == format::unknown)
-    throw_error(format_error(errc::unknown_format,
-                             name + (head.empty() ? std::string(": the input is empty")
-                                                  : ": the first bytes (\"" + printable(head.substr(0, 16)) +
-                                                        "\") are none of ISO 2709, MARCXML, MARC-in-JSON or .mrk") +
-                                 "; name the format instead of detecting it"));
+  if (f == format::detect)
+    err = format_error(errc::unknown_format,
+                       name + (head.empty() ? std::string(": the input is empty")
+                                            : ": the first bytes (\"" + printable(head.substr(0, 16)) +
+                                                  "\") are none of ISO 2709, MARCXML, MARC-in-JSON or .mrk") +
+                           "; name the format (open_options::format)");
+  return f;
+}
+
+/// `find_format`, throwing `unknown_format` when it cannot.
+inline format settle_format(std::string_view head, format fmt, const std::string& name) {
+  diagnostic err;
+  const format f = find_format(head, fmt, name, err);
+  if (err) throw_error(std::move(err));
   return f;
 }
 

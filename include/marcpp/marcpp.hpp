@@ -24,6 +24,7 @@
 #include <marcpp/line_writer.hpp>
 #include <marcpp/marc8.hpp>
 #include <marcpp/mrk.hpp>
+#include <marcpp/open.hpp>
 #include <marcpp/reader.hpp>
 #include <marcpp/record.hpp>
 #include <marcpp/record_view.hpp>

@@ -347,6 +347,32 @@ struct record_view_access {
   /// that each begin with a delimiter and a code) and its subfields are
   /// found as they are iterated: `raw()` from its third byte is the subfields.
   static bool usual_shape(const field_view& f) noexcept { return f.split_; }
+
+  // For a view of a record held elsewhere (`marcpp::open` gives records of
+  // the text formats, and converted records, as views of owning records).
+  static record_view::fields_container& fields(record_view& r) noexcept { return r.fields_; }
+  static record_view::subfields_container& subfields(record_view& r) noexcept { return r.subfields_; }
+  static void set_record(record_view& r, const marcpp::leader& l, std::string_view raw, std::uint64_t offset,
+                         std::uint64_t index) noexcept {
+    r.leader_ = l;
+    r.raw_ = raw;
+    r.offset_ = offset;
+    r.index_ = index;
+    r.ind_count_ = 2;
+    r.canonical_ = false;
+  }
+  /// A field whose bytes are `raw` (the data of a control field; the
+  /// indicators and subfields of a data field, which are `subs`), with tag
+  /// `t`, or the bytes `odd` of a tag `tag` cannot hold.
+  static field_view make_field(marcpp::tag t, const char* odd, std::string_view raw, bool control,
+                               marcpp::indicators ind, const subfield_view* subs, std::uint32_t nsubs) noexcept {
+    field_view f(t, raw.data(), static_cast<std::uint32_t>(raw.size()), control);
+    if (!t.is_valid() && odd) f.set_odd_tag(odd);
+    f.ind_ = ind;
+    f.subs_ = subs;
+    f.nsubs_ = nsubs;
+    return f;
+  }
 };
 }  // namespace detail
 

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file open_parallel.hpp
+/// `marcpp::input` over the parallel reader: a thread of its own runs a
+/// `parallel_reader`, whose workers parse (and convert) the records of each
+/// batch; the batch, once accounted for in input order, is handed to the
+/// caller's `next` and kept alive until the caller has moved past its last
+/// record. Diagnostics are replayed on the caller's thread, each before the
+/// record it came before, with the statistics as they stood at each record:
+/// the caller sees what the sequential reader gives.
+
+#include <marcpp/config.hpp>
+#include <marcpp/detail/open_input.hpp>
+#include <marcpp/parallel_reader.hpp>
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+MARCPP_NAMESPACE_BEGIN
+
+namespace detail {
+
+/// A record converted on a worker, with what the caller's thread accounts.
+struct converted_record {
+  record rec;
+  std::string buf;  // the bytes the view of `rec` points into
+  diagnostic refusal;
+  std::size_t read_diags = 0;
+  bool read_repaired = false;
+};
+
+/// What a worker makes of a record: a copy of its view (pointing into the
+/// batch's bytes), or the view of its conversion.
+struct parallel_value {
+  record_view view;
+  std::unique_ptr<converted_record> conv;  // with to_utf8
+};
+
+template <class Source>
+class parallel_backend final : public open_backend, private owned_stream {
+ public:
+  template <class Src>
+  parallel_backend(owned_stream s, Src&& src, const read_options& ro, const charset_options* utf8, unsigned threads)
+      : owned_stream(std::move(s)), r_(std::forward<Src>(src), ro, options(threads)) {
+    if (utf8) conv_.emplace(*utf8, ro);
+    r_.on_diagnostic([this](const diagnostic& d, std::string_view raw) {
+      filling_.diags.push_back({filling_.values.size(), d, raw});
+    });
+    worker_ = std::thread([this] { produce(); });
+  }
+  parallel_backend(const parallel_backend&) = delete;
+  parallel_backend& operator=(const parallel_backend&) = delete;
+  ~parallel_backend() override { shut_down(); }
+
+  const record_view* next_view() override {
+    for (;;) {
+      parallel_value* v = take();
+      if (!v) return nullptr;
+      if (!v->conv) return &v->view;
+      switch (account(*v)) {
+        case verdict::deliver: return &v->view;
+        case verdict::skip: continue;
+        case verdict::stop: return nullptr;
+      }
+    }
+  }
+  bool next(record& out) override {
+    for (;;) {
+      parallel_value* v = take();
+      if (!v) return false;
+      if (!v->conv) {
+        out = v->view;
+        return true;
+      }
+      switch (account(*v)) {
+        case verdict::deliver: out = std::move(v->conv->rec); return true;
+        case verdict::skip: continue;
+        case verdict::stop: return false;
+      }
+    }
+  }
+  [[nodiscard]] read_stats stats() const override { return conv_ ? conv_->adjust(stats_) : stats_; }
+  [[nodiscard]] bool failed() const override { return (finished_ && r_.failed()) || (conv_ && conv_->stopped()); }
+  [[nodiscard]] const diagnostic& error() const override {
+    if (conv_ && conv_->stopped()) return conv_->error();
+    return finished_ ? r_.error() : none_;
+  }
+
+ private:
+  struct pending_diagnostic {
+    std::size_t before;  // the records of the delivery before it
+    diagnostic d;
+    std::string_view raw;  // into the batch, alive as long as the delivery is
+  };
+  // What the run hands over for one batch.
+  struct delivery {
+    std::vector<parallel_value*> values;
+    std::vector<read_stats> stats;  // the run's statistics just after each record
+    std::vector<pending_diagnostic> diags;
+    void clear() {
+      values.clear();
+      stats.clear();
+      diags.clear();
+    }
+  };
+
+  static parallel_options options(unsigned threads) {
+    parallel_options po;
+    po.threads = threads;
+    // The run's in-order stage waits while the caller reads a batch: the
+    // others parse ahead.
+    po.max_batches = arena_threads(threads) + 2;
+    return po;
+  }
+
+  // The run's thread.
+  void produce() {
+    try {
+      r_.run_serialized(
+          [this](const record_view& v, std::string&) {
+            parallel_value pv;
+            if (!conv_) {
+              pv.view = v;
+              return pv;
+            }
+            pv.conv = std::make_unique<converted_record>();
+            converted_record& c = *pv.conv;
+            c.read_diags = v.diagnostics().size();
+            c.read_repaired = v.repaired();
+            c.refusal = to_utf8(v, c.rec, conv_->options());
+            if (!c.refusal) view_of(c.rec, c.buf, v.raw(), pv.view);
+            else detail::record_view_access::set_record(pv.view, {}, v.raw(), v.offset(), v.index());
+            return pv;
+          },
+          [this](std::string_view, parallel_value&& pv) {
+            filling_.values.push_back(&pv);
+            filling_.stats.push_back(r_.stats());
+            return !cancelled();
+          },
+          [this] { return hand_over(); });
+    } catch (...) {
+      failure_ = std::current_exception();
+    }
+    // Diagnostics after the last batch (an input that failed) come last.
+    std::lock_guard<std::mutex> lock(m_);
+    run_done_ = true;
+    cv_.notify_all();
+  }
+
+  // On the run's thread, at the end of each batch: hands the batch over and
+  // waits until the caller is done with it (its memory is reused after).
+  bool hand_over() {
+    if (filling_.values.empty() && filling_.diags.empty()) return !cancelled();
+    std::unique_lock<std::mutex> lock(m_);
+    if (cancel_) return false;
+    std::swap(filling_, handed_);
+    ready_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return !ready_ || cancel_; });
+    filling_.clear();
+    return !cancel_;
+  }
+
+  bool cancelled() {
+    std::lock_guard<std::mutex> lock(m_);
+    return cancel_;
+  }
+
+  // On the caller's thread: the next record the run delivered, after the
+  // diagnostics before it; null at the end.
+  parallel_value* take() {
+    for (;;) {
+      if (holding_) {
+        replay(pos_);
+        if (pos_ < reading_.values.size()) {
+          stats_ = reading_.stats[pos_];
+          return reading_.values[pos_++];
+        }
+        replay(static_cast<std::size_t>(-1));
+        holding_ = false;
+        std::lock_guard<std::mutex> lock(m_);
+        ready_ = false;  // the run may reuse the batch
+        cv_.notify_all();
+      }
+      if (finished_ || stopped_) return nullptr;
+      std::unique_lock<std::mutex> lock(m_);
+      cv_.wait(lock, [this] { return ready_ || run_done_; });
+      if (ready_) {
+        std::swap(reading_, handed_);
+        handed_.clear();
+        holding_ = true;
+        pos_ = dpos_ = 0;
+        continue;
+      }
+      lock.unlock();
+      worker_.join();
+      finished_ = true;
+      if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
+      // What came after the last batch.
+      std::swap(reading_, filling_);
+      pos_ = dpos_ = 0;
+      replay(static_cast<std::size_t>(-1));
+      reading_.clear();
+      stats_ = r_.stats();
+      return nullptr;
+    }
+  }
+
+  void replay(std::size_t upto) {
+    for (; dpos_ < reading_.diags.size() && reading_.diags[dpos_].before <= upto; ++dpos_)
+      if (handler) handler(reading_.diags[dpos_].d, reading_.diags[dpos_].raw);
+  }
+
+  verdict account(parallel_value& v) {
+    converted_record& c = *v.conv;
+    const verdict out = conv_->account(c.rec, c.read_diags, c.read_repaired, c.refusal, v.view.raw(), stats_.faults,
+                                       handler);
+    if (out == verdict::stop) {
+      // The batches go with the run: nothing of them is touched again.
+      stopped_ = true;
+      holding_ = false;
+      reading_.clear();
+      shut_down();
+    }
+    return out;
+  }
+
+  // Stops the run and waits for its thread.
+  void shut_down() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      cancel_ = true;
+      cv_.notify_all();
+    }
+    r_.stop();
+    if (worker_.joinable()) worker_.join();
+  }
+
+  parallel_reader<Source> r_;
+  std::optional<utf8_stage> conv_;
+  std::thread worker_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool ready_ = false;     // `handed_` holds a batch for the caller
+  bool run_done_ = false;  // the run has ended
+  bool cancel_ = false;    // the caller stops the run
+  std::exception_ptr failure_;
+  delivery filling_;  // the run's thread: the batch being handed on
+  delivery handed_;   // between the threads
+  // The caller's thread.
+  delivery reading_;
+  std::size_t pos_ = 0, dpos_ = 0;
+  bool holding_ = false, finished_ = false, stopped_ = false;
+  read_stats stats_;
+  diagnostic none_;
+};
+
+}  // namespace detail
+
+MARCPP_NAMESPACE_END
