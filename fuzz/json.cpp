@@ -5,6 +5,7 @@
 namespace {
 
 struct json_format {
+  static constexpr bool unicode = true;
   template <class Source>
   using reader = marcpp::json_reader<Source>;
   static marcpp::diagnostic write(const marcpp::record& r, std::string& out, std::vector<marcpp::diagnostic>* w) {

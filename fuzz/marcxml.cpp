@@ -6,6 +6,7 @@
 namespace {
 
 struct marcxml_format {
+  static constexpr bool unicode = true;
   template <class Source>
   using reader = marcpp::marcxml_reader<Source>;
   static marcpp::diagnostic write(const marcpp::record& r, std::string& out, std::vector<marcpp::diagnostic>* w) {

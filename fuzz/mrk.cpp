@@ -5,6 +5,7 @@
 namespace {
 
 struct mrk_format {
+  static constexpr bool unicode = false;
   template <class Source>
   using reader = marcpp::mrk_reader<Source>;
   static marcpp::diagnostic write(const marcpp::record& r, std::string& out, std::vector<marcpp::diagnostic>*) {
