@@ -33,11 +33,22 @@
 #  define MARCPP_SUBFIELDS_INLINE 4
 #endif
 
-#define MARCPP_PP_CAT5_(a, b, c, d, e) a##_##b##_##c##_##d##_##e
-#define MARCPP_PP_CAT5(a, b, c, d, e) MARCPP_PP_CAT5_(a, b, c, d, e)
+// Every knob that changes the layout of a type is part of the inline
+// namespace name: the four capacities, then `MARCPP_AVX2_DISPATCH` (the
+// parser keeps room for the AVX2 directory decoder), as `v0_48_128_32_4_a1`.
+// Translation units built with other values then use distinct types, and a
+// program that mixes them fails to link where they meet instead of
+// breaking at run time. The knobs must be plain numbers. Macros the target
+// alone decides (`MARCPP_HAS_SSE2`, the file adapter's `pread`) are the
+// same in every translation unit of a program and are left out.
+#define MARCPP_PP_CAT2_(a, b) a##b
+#define MARCPP_PP_CAT2(a, b) MARCPP_PP_CAT2_(a, b)
+#define MARCPP_PP_CAT6_(a, b, c, d, e, f) a##_##b##_##c##_##d##_##e##_##f
+#define MARCPP_PP_CAT6(a, b, c, d, e, f) MARCPP_PP_CAT6_(a, b, c, d, e, f)
 #define MARCPP_ABI_NAMESPACE                                                    \
-  MARCPP_PP_CAT5(v0, MARCPP_VIEW_FIELDS_INLINE, MARCPP_VIEW_SUBFIELDS_INLINE,  \
-                 MARCPP_FIELDS_INLINE, MARCPP_SUBFIELDS_INLINE)
+  MARCPP_PP_CAT6(v0, MARCPP_VIEW_FIELDS_INLINE, MARCPP_VIEW_SUBFIELDS_INLINE,  \
+                 MARCPP_FIELDS_INLINE, MARCPP_SUBFIELDS_INLINE,                 \
+                 MARCPP_PP_CAT2(a, MARCPP_AVX2_DISPATCH))
 
 #define MARCPP_NAMESPACE_BEGIN                                                  \
   namespace marcpp {                                                           \
