@@ -12,6 +12,7 @@
 #include <marcpp/record_view.hpp>
 #include <marcpp/source.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -255,7 +256,10 @@ class reader {
  public:
   explicit reader(Source src, read_options opts = {})
       : src_(std::move(src)), opts_(opts), scanner_(src_, opts.max_record_size),
-        parser_(detail::parse_options{opts.validate_utf8}), acct_(opts_, &handler_) {}
+        parser_(detail::parse_options{opts.validate_utf8}), acct_(opts_, &handler_) {
+    // What the scanner holds to: no more than a view's 32-bit positions hold.
+    opts_.max_record_size = std::min(opts_.max_record_size, record_size_limit);
+  }
 
   reader(const reader&) = delete;
   reader& operator=(const reader&) = delete;

@@ -32,6 +32,11 @@ class iso2709_parser;
 struct record_view_access;
 }
 
+/// The largest record a reader reads, in bytes (2 GiB): positions inside a
+/// `record_view` (and the parser's) are 32-bit. A `read_options::
+/// max_record_size` above it is taken as this.
+inline constexpr std::size_t record_size_limit = std::size_t{1} << 31;
+
 /// A subfield of a `record_view`: a code and a value that views the input.
 class subfield_view {
  public:
