@@ -22,6 +22,7 @@
 #include <iterator>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -246,8 +247,13 @@ class record_view : public detail::record_reads<record_view> {
     if (this != &o) assign(o);
     return *this;
   }
-  record_view(record_view&& o) { take(std::move(o)); }
-  record_view& operator=(record_view&& o) {
+  // Moves cannot throw, though Boost (1.74) marks the containers' moves
+  // noexcept only for elements that are POD: the elements are trivially
+  // copyable and both sides have the same inline room, so a move copies
+  // inline elements into room that is there or takes over the heap storage,
+  // allocating nothing.
+  record_view(record_view&& o) noexcept { take(std::move(o)); }
+  record_view& operator=(record_view&& o) noexcept {
     if (this != &o) take(std::move(o));
     return *this;
   }
@@ -313,7 +319,9 @@ class record_view : public detail::record_reads<record_view> {
     canonical_ = o.canonical_;
     rebase(o.subfields_.data());
   }
-  void take(record_view&& o) {
+  void take(record_view&& o) noexcept {
+    static_assert(std::is_trivially_copyable_v<field_view> && std::is_trivially_copyable_v<subfield_view>);
+    static_assert(std::is_nothrow_move_assignable_v<detail::diagnostic_list>);
     const subfield_view* old_base = o.subfields_.data();
     leader_ = o.leader_;
     fields_ = std::move(o.fields_);
