@@ -81,17 +81,6 @@
 #  define MARCPP_LAMBDA_INLINE
 #endif
 
-// For a kernel that reads whole aligned 16-byte blocks around the bytes it
-// was given: such a block never crosses a page, so the read is safe, but
-// AddressSanitizer and ThreadSanitizer would see the bytes outside the
-// range (the end of one heap block, the start of the next) as an overflow
-// or a use after free.
-#if defined(__GNUC__) || defined(__clang__)
-#  define MARCPP_NO_SANITIZE_BLOCK_READS __attribute__((no_sanitize("address", "thread")))
-#else
-#  define MARCPP_NO_SANITIZE_BLOCK_READS
-#endif
-
 #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
 #  define MARCPP_HAS_SSE2 1
 #else
