@@ -10,7 +10,11 @@
 // -o, else MARCXML. Standard input and output are used when no file is
 // named (or for "-"); gzip and Zstandard input is decompressed on the way.
 //
-// MARC-8 records are converted to UTF-8 for MARCXML and MARC-in-JSON.
+// MARCXML and MARC-in-JSON hold Unicode: records are written in UTF-8 (MARC-8
+// text decoded, whatever leader/09 says; bytes that are not UTF-8 repaired).
+// What a format cannot hold as it is has a substitute and marcpp's original
+// form beside it (MARCXML is valid against MARC21slim.xsd unless
+// --marcxml-as-is).
 // --from-encoding, --to-encoding and --normalize convert every record (as
 // marc-dump does); conversion faults follow the error policy. ISO 2709
 // input is read on every core (--threads), with the same output and
@@ -373,6 +377,9 @@ int main(int argc, char** argv) {
   app.add_option("--to-encoding", to_encoding, "write the text in utf8 or marc8 (marc8: iso2709, mrk and text only)")
       ->check(CLI::IsMember({"utf8", "marc8"}));
   app.add_option("--normalize", normalize, "normalise the UTF-8 text: nfc or nfd")->check(CLI::IsMember({"nfc", "nfd"}));
+  app.add_flag("--marcxml-as-is", s.writer.marcxml.as_is,
+               "MARCXML: write what MARC21slim.xsd refuses but XML can hold as it is, not a valid substitute "
+               "with the original in a <?marcpp?> instruction");
   app.add_flag("-q,--quiet", s.quiet, "print no diagnostics, progress or summary");
   app.add_flag("-v,--verbose", s.verbose, "print every diagnostic (default: the first 20 of each kind)");
   app.add_option("inputs", s.inputs, "input files (standard input if none, or -)");

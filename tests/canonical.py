@@ -106,23 +106,6 @@ def entry_map(y, o):
     return False
 
 
-def leader09(y, o):
-    # In MARCXML yaz sets leader/09 to 'a'; marcpp writes it as it is.
-    if y[0][9] == "a" and o[0][9] not in " a":
-        o[0] = o[0][:9] + "a" + o[0][10:]
-        return True
-    return False
-
-
-def leader_controls(y, o):
-    # In JSON yaz writes '#' for a control character in the leader.
-    lead = "".join("#" if ord(c) < 0x20 else c for c in o[0])
-    if lead != o[0] and lead == y[0]:
-        o[0] = lead
-        return True
-    return False
-
-
 def drop(s, chars):
     return "".join(c for c in s if c not in chars)
 
@@ -175,10 +158,10 @@ def leader_counts(y, o):
 
 
 def json_leader09(y, o):
-    # In MARC-in-JSON yaz leaves leader/09 blank after converting to UTF-8;
-    # marcpp sets it to 'a'.
-    if y[0][9] == " " and o[0][9] == "a":
-        o[0] = o[0][:9] + " " + o[0][10:]
+    # In MARC-in-JSON yaz leaves leader/09 as it was (blank, or another byte
+    # that is not 'a') after converting to UTF-8; marcpp sets it to 'a'.
+    if y[0][9] != "a" and o[0][9] == "a":
+        o[0] = o[0][:9] + y[0][9] + o[0][10:]
         return True
     return False
 
@@ -282,17 +265,22 @@ def other_encoding(y, o):
     return False
 
 
+def control_code(c):
+    return len(c) == 1 and (ord(c) < 0x20 or 0x2400 <= ord(c) < 0x2420)
+
+
 def escape_code(y, o):
     # A subfield whose code is ESC (the escape sequence split by the
-    # delimiter): yaz reads the sequence across code and value, marcpp keeps
-    # the code byte and reports the escape in the value.
+    # delimiter) or another control character: yaz reads the sequence across
+    # code and value, or its decoder drops the control; marcpp keeps the code
+    # byte (and reports the escape in the value).
     changed = False
     if len(y[1]) != len(o[1]):
         return False
     for fy, fo in zip(y[1], o[1]):
         if len(fy) == 4 and len(fo) == 4 and len(fy[3]) == len(fo[3]):
             for i, (sy, so) in enumerate(zip(fy[3], fo[3])):
-                if so[0] in ("\x1b", "\u241b") and sy != so:
+                if so[0] is not None and control_code(so[0]) and sy != so:
                     fo[3][i] = sy
                     changed = True
     return changed
@@ -303,8 +291,7 @@ def compare(kind, yaz_path, ours_path, marc8=False):
         reader = xml_records_one_by_one if marc8 else xml_records
     else:
         reader = json_records
-    rules = [entry_map, leader09, control_pictures, empty_no_code] if kind == "xml" else \
-            [entry_map, leader_controls, empty_no_code]
+    rules = [entry_map, control_pictures, empty_no_code] if kind == "xml" else [entry_map, empty_no_code]
     pre = []
     if marc8:
         pre = [json_leader09] if kind == "json" else []

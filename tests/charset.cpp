@@ -295,6 +295,37 @@ TEST_CASE("to_utf8: faults, under every policy, with the record, field and input
   }
 }
 
+TEST_CASE("to_utf8: a code byte of 0x80 or more is read with its value, as the field's bytes hold them") {
+  // The delimiter followed by "Über": the code byte 0xC3 begins the
+  // character its value completes. The field's bytes are UTF-8: nothing to
+  // repair, in a view or in an owning record.
+  marcpp::record r = make('a', "t");
+  r[2].subfields().push_back(marcpp::subfield('\xC3', "\x9C" "ber"));
+  // A code byte that begins no character: it stays (structure, like an
+  // indicator), and the value is checked on its own.
+  r[2].subfields().push_back(marcpp::subfield('\xB9', "\xEF\xBF\xBD" "ok \xFF"));
+  const std::string bytes = bytes_of(r);
+  auto check = [](const marcpp::record& u) {
+    const auto subs = u[2].subfields();
+    REQUIRE(subs.size() == 4);
+    CHECK(subs[2].code() == '\xC3');
+    CHECK(subs[2].value() == "\x9C" "ber");
+    CHECK(subs[3].code() == '\xB9');
+    CHECK(subs[3].value() == "\xEF\xBF\xBD" "ok \xEF\xBF\xBD");
+    std::size_t invalid = 0;
+    for (const auto& d : u.diagnostics()) invalid += d.code == errc::invalid_utf8;
+    CHECK(invalid == 1);  // the 0xFF alone
+  };
+  marcpp::record owned;
+  REQUIRE_FALSE(marcpp::to_utf8(r, owned));
+  check(owned);
+  with_views(bytes, [&](const marcpp::record_view& v) {
+    marcpp::record u;
+    REQUIRE_FALSE(marcpp::to_utf8(v, u));
+    check(u);
+  });
+}
+
 TEST_CASE("to_marc8: an owning MARC-8 record, leader/09 blank") {
   marcpp::record r = make('a', "Cafe\u0301 \u0417\u0438\u043C\u0430", "smile \U0001F600");
   marcpp::record m;

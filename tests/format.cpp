@@ -310,11 +310,32 @@ TEST_CASE("every format writes each tag as it is, and reads it back") {
     CHECK(line.find("\n0 2    $a a blank\n") != std::string::npos);
     CHECK(line.find("\n\t{1    $a a tab and a brace\n") != std::string::npos);
   }
-  SUBCASE("MARCXML escapes them, and .mrk writes {XX} for the bytes a line cannot show") {
+  SUBCASE("MARCXML keeps those the schema refuses in instructions (as it is: escaped), .mrk writes {XX}") {
+    // Valid MARCXML: legal tags as they are, the others with their fields in
+    // instructions, their bytes escaped as in every instruction.
     const std::string xml = marcpp::to_marcxml(r);
-    CHECK(xml.find("tag=\"&#9;{1\"") != std::string::npos);
-    CHECK(xml.find("tag=\"&lt;&amp;&quot;\"") != std::string::npos);
-    CHECK(xml.find("tag=\"\xC3\xA9" "1\"") != std::string::npos);
+    CHECK(xml.find("<datafield tag=\"m01\"") != std::string::npos);
+    CHECK(xml.find("<datafield tag=\"abc\"") != std::string::npos);
+    CHECK(xml.find("<datafield tag=\"a1b\"") != std::string::npos);
+    CHECK(xml.find("<?marcpp tag=\"00-\" control=\"odd control\"?>") != std::string::npos);
+    CHECK(xml.find("<?marcpp tag=\"0 2\" data=\"  %1Faa blank\"?>") != std::string::npos);
+    CHECK(xml.find("<?marcpp tag=\"Ab1\" data=") != std::string::npos);
+    CHECK(xml.find("<?marcpp tag=\"%09{1\" data=") != std::string::npos);
+    CHECK(xml.find("<?marcpp tag=\"<&%22\" data=") != std::string::npos);
+    CHECK(xml.find("<?marcpp tag=\"\xC3\xA9" "1\" data=") != std::string::npos);
+    for (const char* t : {"00-", "30-", "0 2", "Ab1"}) CHECK(xml.find(std::string("field tag=\"") + t) == std::string::npos);
+    // As it is: escaped attribute values.
+    marcpp::marcxml_options as_is;
+    as_is.as_is = true;
+    const std::string raw = marcpp::to_marcxml(r, as_is);
+    CHECK(raw.find("<?marcpp") == std::string::npos);
+    CHECK(raw.find("<controlfield tag=\"00-\">") != std::string::npos);
+    CHECK(raw.find("tag=\"&#9;{1\"") != std::string::npos);
+    CHECK(raw.find("tag=\"&lt;&amp;&quot;\"") != std::string::npos);
+    CHECK(raw.find("tag=\"\xC3\xA9" "1\"") != std::string::npos);
+    const auto back = test::read_text<marcpp::marcxml_reader>(raw, test::with(marcpp::error_policy::strict));
+    REQUIRE(back.records.size() == 1);
+    CHECK(back.records[0] == r);
     const std::string mrk = marcpp::to_mrk(r);
     CHECK(mrk.find("\n={09}{7B}1  ") != std::string::npos);
     CHECK(mrk.find("\n={C3}{A9}1  ") != std::string::npos);

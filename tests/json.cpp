@@ -73,9 +73,9 @@ TEST_CASE("MARC-in-JSON writer") {
     CHECK(back.records[0] == r);
   }
   SUBCASE("what the format cannot hold is refused, naming the record") {
-    auto refused = [](const record& r, errc code) {
+    auto refused = [](const record& r, errc code, marcpp::json_options o = {}) {
       std::string out = "kept";
-      auto d = marcpp::write_json(r, out);
+      auto d = marcpp::write_json(r, out, o);
       CHECK(d.code == code);
       CHECK(d.control_number == "ocm123");
       CHECK(out == "kept");
@@ -89,16 +89,91 @@ TEST_CASE("MARC-in-JSON writer") {
     CHECK(kept == "kept");
     record bad = sample();
     bad[1].subfields()[0].set_value("\xFF");
-    refused(bad, errc::value_not_representable);
-    record ind = sample();
-    ind[1].set_ind2('\xA0');
-    refused(ind, errc::value_not_representable);
-    record pre = sample();
-    pre[1].subfields().insert(pre[1].subfields().begin(), subfield::unlabelled("x"));
-    refused(pre, errc::value_not_representable);
+    refused(bad, errc::value_not_representable, {.convert_marc8 = false});
     record tag = sample();
     tag[1].set_tag(marcpp::tag::invalid());
     refused(tag, errc::invalid_tag);
+    // A tag kept by bytes that are not UTF-8: a key is text, and the bytes
+    // are structure, which no conversion touches.
+    record not_text = sample();
+    REQUIRE(not_text[1].set_tag_chars("\xE9" "45"));
+    refused(not_text, errc::value_not_representable);
+    record layout = sample();
+    layout[1].set_ind1('\xA0');
+    layout[1].subfields().push_back(subfield::without_code("value"));
+    refused(layout, errc::invalid_subfield_layout);
+  }
+  SUBCASE("bytes that are not UTF-8 are repaired, as to_utf8 repairs them") {
+    record bad = sample();
+    bad[1].subfields()[0].set_value("a\xFF");
+    std::string out;
+    std::vector<marcpp::diagnostic> warnings;
+    REQUIRE_FALSE(marcpp::write_json(bad, out, &warnings));
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].code == errc::invalid_utf8);
+    CHECK(warnings[0].level == severity::repair);
+    CHECK(out.find("{\"a\":\"a\xEF\xBF\xBD\"}") != std::string::npos);
+    auto back = read(out, error_policy::strict);
+    REQUIRE(back.records.size() == 1);
+    CHECK(back.records[0] == marcpp::to_utf8(bad));
+  }
+  SUBCASE("what the layout cannot hold as it is: a substitute, and the original in a marcpp_ member") {
+    struct odd {
+      const char* what;
+      void (*edit)(record&);
+      const char* written;
+    };
+    const odd cases[] = {
+        {"an indicator byte that is no character", [](record& r) { r[1].set_ind2('\xA0'); },
+         R"({"245":{"ind1":"1","ind2":" ","subfields":[{"a":"Say \"hi\" \\ there"},{"c":")" "\xC3\x9Cn\xC3\xAF"
+         R"("}],"marcpp_data":"1%A0%1FaSay %22hi%22 \\ there%1Fc)" "\xC3\x9Cn\xC3\xAF" R"("}})"},
+        {"data before the first delimiter",
+         [](record& r) { r[1].subfields().insert(r[1].subfields().begin(), subfield::unlabelled("x>")); },
+         R"("subfields":[{"a":"Say \"hi\" \\ there"},{"c":")" "\xC3\x9Cn\xC3\xAF" R"("}],"marcpp_data":"10x%3E%1Fa)"},
+        {"a code byte that is no character", [](record& r) { r[1].subfields()[0].set_code('\xE9'); },
+         R"("subfields":[{"c":")" "\xC3\x9Cn\xC3\xAF" R"("}],"marcpp_data":"10%1F%E9Say)"},
+        {"a code byte that begins the character its value completes",
+         [](record& r) { r[1].subfields()[0] = subfield('\xC3', "\x9C" "ber"); },
+         R"("subfields":[{"c":")" "\xC3\x9Cn\xC3\xAF" R"("}],"marcpp_data":"10%1F)" "\xC3\x9C" "ber%1Fc"},
+        {"a tag kept by its bytes, and an indicator byte that is no character",
+         [](record& r) {
+           r[1].set_tag("abc");
+           r[1].set_ind2('\xA0');
+         },
+         R"({"abc":{"ind1":"1","ind2":" ","subfields":)"},
+        {"a leader byte that is no character", [](record& r) { r.leader().set(22, '\x92'); },
+         R"({"leader":"00000cam a2200000 a 45 0","marcpp_leader":"00000cam a2200000 a 45%920","fields":)"},
+    };
+    // A MARC-8 record, decoded as it is written: the substitute holds the
+    // decoded text too (0xB9, the pound sign, is U+00A3).
+    record m8{marcpp::leader("00000cam  2200000 a 4500")};
+    m8.add(field::control("001", "ocm123"));
+    m8.add(field("245", "10", {{'a', "10 \xB9"}}));
+    m8[1].set_ind1('\xB2');
+    std::string m8_out;
+    REQUIRE_FALSE(marcpp::write_json(m8, m8_out));
+    CHECK(m8_out.find(R"("subfields":[{"a":"10 )" "\xC2\xA3" R"("}],"marcpp_data":"%B20%1Fa10 )" "\xC2\xA3" R"("})") != std::string::npos);
+    auto m8_back = read(m8_out, error_policy::strict);
+    REQUIRE(m8_back.records.size() == 1);
+    CHECK(m8_back.diags.empty());
+    CHECK(m8_back.records[0] == marcpp::to_utf8(m8));
+    for (const auto& c : cases) {
+      CAPTURE(std::string(c.what));
+      record r = sample();
+      c.edit(r);
+      std::string out;
+      std::vector<marcpp::diagnostic> warnings;
+      REQUIRE_FALSE(marcpp::write_json(r, out, &warnings));
+      CHECK_MESSAGE(out.find(c.written) != std::string::npos, out);
+      REQUIRE(warnings.size() == 1);
+      CHECK(warnings[0].code == errc::value_not_representable);
+      CHECK(warnings[0].level == severity::warning);
+      CHECK(warnings[0].control_number == "ocm123");
+      auto back = read(out, error_policy::strict);
+      REQUIRE(back.records.size() == 1);
+      CHECK(back.diags.empty());
+      CHECK(back.records[0] == r);
+    }
   }
   SUBCASE("JSON Lines and a JSON array") {
     std::ostringstream lines, array, empty;
@@ -169,24 +244,44 @@ TEST_CASE("MARC-in-JSON writer: every special byte at every place in values of 0
         value.replace(at, 1, sp);
         record r{marcpp::leader("00000cam a2200000 a 4500")};
         r.add(field("245", "10", {{'a', value}}));
+        // What is written is the record to_utf8 makes (bytes that are not
+        // UTF-8 repaired).
+        const record u = marcpp::to_utf8(r);
         std::string expect;
-        const bool ok = reference_json_text(value, expect);
+        REQUIRE(reference_json_text(u[0].subfields()[0].value(), expect));
         std::string out;
         auto d = marcpp::write_json(r, out);
         CAPTURE(len);
         CAPTURE(at);
         CAPTURE(marcpp::detail::printable(sp));
         ++cases;
-        if (!ok) {
-          CHECK(d.code == errc::value_not_representable);
-          continue;
-        }
         REQUIRE_FALSE(d);
         CHECK(out.find("{\"a\":\"" + expect + "\"}") != std::string::npos);
+        auto back = read(out, error_policy::strict);
+        REQUIRE(back.records.size() == 1);
+        CHECK(back.records[0] == u);
       }
     }
   }
   CHECK(cases > 30000);
+}
+
+TEST_CASE("MARC-in-JSON writer: the text is written as to_utf8 reads it, whatever leader/09 says") {
+  for (const char flag : {'^', 'a', ' ', '0'}) {
+    CAPTURE(flag);
+    record r = sample();
+    r.leader().set_coding_scheme(flag);
+    r[1].subfields()[1].set_value("A\x1Bp4\x1B(B");
+    std::string out;
+    std::vector<marcpp::diagnostic> warnings;
+    REQUIRE_FALSE(marcpp::write_json(r, out, &warnings));
+    CHECK(out.find("{\"c\":\"A\u2074\"}") != std::string::npos);
+    CHECK(out.find(R"({"leader":"00000cam a2200000 a 4500")") == 0);
+    CHECK(warnings.size() == (flag == ' ' ? 0u : 1u));
+    auto back = read(out, error_policy::strict);
+    REQUIRE(back.records.size() == 1);
+    CHECK(back.records[0] == marcpp::to_utf8(r));
+  }
 }
 
 TEST_CASE("MARC-in-JSON writer: a MARC-8 record is converted to UTF-8 on the way") {
@@ -287,6 +382,36 @@ TEST_CASE("MARC-in-JSON reader: layouts") {
   SUBCASE("a stream read in small pieces gives the same") {
     const std::string doc = "[\n" + one + ",\n" + one + "\n]\n" + one + "\n";
     CHECK(test::text_summary(read(doc, error_policy::lenient, 64)) == test::text_summary(read(doc)));
+  }
+}
+
+TEST_CASE("MARC-in-JSON reader: marcpp_ members put the original back, unless the record was changed") {
+  record r = sample();
+  r[1].set_ind1('\xB2');
+  r.leader().set(22, '\x01');
+  r.leader().set(23, '\xE0');
+  std::string out;
+  REQUIRE_FALSE(marcpp::write_json(r, out));
+  REQUIRE(out.find(R"("marcpp_leader":"00000cam a2200000 a 45%01%E0")") != std::string::npos);
+  REQUIRE(out.find(R"("marcpp_data":"%B20%1Fa)") != std::string::npos);
+  auto o = read(out, error_policy::strict);
+  REQUIRE(o.records.size() == 1);
+  CHECK(o.records[0] == r);
+  CHECK(o.diags.empty());
+  SUBCASE("changed since: read as it now is, with a warning") {
+    std::string edited = out;
+    edited.replace(edited.find(R"("ind1":" ")"), 10, R"("ind1":"0")");
+    edited.replace(edited.find("00000cam"), 8, "00000nam");
+    auto e = read(edited);
+    REQUIRE(e.records.size() == 1);
+    CHECK(e.records[0][1].ind1() == '0');
+    CHECK(e.records[0].leader().str().substr(0, 8) == "00000nam");
+    REQUIRE(e.diags.size() == 2);
+    for (const auto& d : e.diags) {
+      CHECK(d.code == errc::json_not_marc);
+      CHECK(d.level == severity::warning);
+      CHECK(d.message.find("changed") != std::string::npos);
+    }
   }
 }
 

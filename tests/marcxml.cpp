@@ -87,11 +87,19 @@ TEST_CASE("MARCXML writer: layout and escaping") {
     record r = sample();
     r[1].set_indicators({'"', '<'});
     r[1].subfields()[0].set_code('&');
-    auto w = write(r);
+    auto w = write(r, {.as_is = true});
     REQUIRE_FALSE(w.error);
     CHECK(w.xml.find("ind1=\"&quot;\" ind2=\"&lt;\"") != std::string::npos);
     CHECK(w.xml.find("<subfield code=\"&amp;\">") != std::string::npos);
     CHECK(read_one(collection(w.xml)) == r);
+    // The schema allows '&' as a code, not '"' or '<' as indicators: by
+    // default they are blanks, and the original in an instruction, escaped.
+    auto v = write(r);
+    REQUIRE_FALSE(v.error);
+    CHECK(v.xml.find("<?marcpp data=\"%22<%1F&Tom & Jerry <1%3E %22x%22%1Fc\xC3\x9Cn\xC3\xAF\"?>\n"
+                     "  <datafield tag=\"245\" ind1=\" \" ind2=\" \">\n"
+                     "    <subfield code=\"&amp;\">") != std::string::npos);
+    CHECK(read_one(collection(v.xml)) == r);
   }
   SUBCASE("the view and the owning record write the same bytes") {
     const std::string bytes = test::slurp(test::crafted("ok-local-tags.mrc"));
@@ -118,22 +126,33 @@ TEST_CASE("MARCXML writer: control characters") {
     CHECK(w.warnings[0].tag == marcpp::tag("245"));
   }
   SUBCASE("and read back as they were") { CHECK(read_one(collection(w.xml)) == r); }
-  SUBCASE("in attributes too") {
+  SUBCASE("in attributes too (as is; the schema allows no control character there)") {
     record s = sample();
     s[1].set_indicators({'\t', '\x02'});
-    auto ws = write(s);
+    auto ws = write(s, {.as_is = true});
     REQUIRE_FALSE(ws.error);
     CHECK(ws.xml.find("ind1=\"&#9;\" ind2=\"\xE2\x90\x82\"") != std::string::npos);
     CHECK(read_one(collection(ws.xml)) == s);
+    auto wv = write(s);
+    REQUIRE_FALSE(wv.error);
+    CHECK(wv.xml.find("<?marcpp data=\"%09%02%1Fa") != std::string::npos);
+    CHECK(wv.xml.find("ind1=\" \" ind2=\" \"") != std::string::npos);
+    CHECK(read_one(collection(wv.xml)) == s);
   }
-  SUBCASE("a Control Picture of the record's own is written, with a warning that it reads back as a control") {
+  SUBCASE("a Control Picture of the record's own is kept in an instruction, and read back as itself") {
     record s = sample();
     s[1].subfields()[0].set_value("\xE2\x90\x80");
-    auto ws = write(s);
-    REQUIRE_FALSE(ws.error);
-    REQUIRE(ws.warnings.size() == 1);
-    CHECK(ws.warnings[0].message.find("Control Picture characters") != std::string::npos);
-    CHECK(read_one(collection(ws.xml))[1].subfields()[0].value() == std::string_view("\0", 1));
+    for (const bool as_is : {false, true}) {
+      auto ws = write(s, {.as_is = as_is});
+      REQUIRE_FALSE(ws.error);
+      CHECK(ws.xml.find("<?marcpp data=\"10%1Fa\xE2\x90\x80%1Fc") != std::string::npos);
+      CHECK(ws.xml.find("<subfield code=\"a\">\xE2\x90\x80</subfield>") != std::string::npos);
+      CHECK(read_one(collection(ws.xml)) == s);
+      // Without the instruction, marcpp's reader takes the picture for the control character.
+      std::string bare = ws.xml;
+      bare.erase(bare.find("  <?marcpp"), bare.find("?>\n") + 3 - bare.find("  <?marcpp"));
+      CHECK(read_one(collection(bare))[1].subfields()[0].value() == std::string_view("\0", 1));
+    }
   }
 }
 
@@ -186,8 +205,19 @@ TEST_CASE("MARCXML writer: every special byte at every place in values of 0-70 b
         marcpp::reader rd{marcpp::memory_source{raw}};
         marcpp::record_view v;
         REQUIRE(rd.next(v));
+        // What is written is the record to_utf8 makes (bytes that are not
+        // UTF-8 repaired); U+FFFE, which XML cannot hold, is U+FFFD in the
+        // element and kept in an instruction.
+        // A Control Picture of the value's own is written as it is, and kept
+        // in an instruction too, so that it does not read back as a control.
+        const record u = marcpp::to_utf8(r);
         std::string expect;
-        const bool ok = reference_xml_text(value, expect);
+        const bool plain = reference_xml_text(u[0].data(), expect);
+        if (!plain) {
+          expect.clear();
+          REQUIRE(reference_xml_text(marcpp::detail::sanitized_text(u[0].data(), true), expect));
+        }
+        const bool instruction = !plain || sp == "\xE2\x90\x81";
         for (int flavour = 0; flavour < 2; ++flavour) {
           CAPTURE(len);
           CAPTURE(at);
@@ -195,14 +225,11 @@ TEST_CASE("MARCXML writer: every special byte at every place in values of 0-70 b
           CAPTURE(flavour);
           auto w = flavour == 0 ? write(r) : write(v);
           ++cases;
-          if (!ok) {
-            CHECK(w.error.code == errc::value_not_representable);
-            CHECK(w.xml.empty());
-            continue;
-          }
           REQUIRE_FALSE(w.error);
           CHECK(w.xml.find("<controlfield tag=\"001\">" + expect + "</controlfield>") != std::string::npos);
           CHECK(w.xml.find("<subfield code=\"a\">" + expect + "</subfield>") != std::string::npos);
+          CHECK((w.xml.find("<?marcpp") != std::string::npos) == instruction);
+          CHECK(read_one(collection(w.xml)) == u);
         }
       }
     }
@@ -226,9 +253,9 @@ TEST_CASE("MARCXML writer: every special byte at every place in values of 0-70 b
 }
 
 TEST_CASE("MARCXML writer: what MARCXML cannot hold is refused, naming the record") {
-  auto refused = [](const record& r, errc code) {
+  auto refused = [](const record& r, errc code, marcpp::marcxml_options o = {}) {
     std::string out = "kept";
-    auto d = marcpp::write_marcxml(r, out);
+    auto d = marcpp::write_marcxml(r, out, o);
     CHECK(d.code == code);
     CHECK(d.level == severity::error);
     CHECK(out == "kept");
@@ -249,36 +276,99 @@ TEST_CASE("MARCXML writer: what MARCXML cannot hold is refused, naming the recor
     CHECK(d.message.find("convert_marc8") != std::string::npos);
     CHECK_FALSE(marcpp::write_marcxml(r, out));  // converted by default
   }
-  SUBCASE("bytes that are not UTF-8") {
+  SUBCASE("bytes that are not UTF-8, with conversion turned off") {
     record r = sample();
     r[1].subfields()[1].set_value("caf\xE9");
-    auto d = refused(r, errc::value_not_representable);
+    auto d = refused(r, errc::value_not_representable, {.convert_marc8 = false});
     CHECK(d.tag == marcpp::tag("245"));
     CHECK(d.field_index == 1);
     CHECK(d.message.find("\\xE9") != std::string::npos);
-  }
-  SUBCASE("U+FFFE and U+FFFF, which XML forbids") {
-    record r = sample();
-    r[1].subfields()[1].set_value("x\xEF\xBF\xBF");
-    refused(r, errc::value_not_representable);
-  }
-  SUBCASE("an indicator or code byte that is no character on its own") {
-    record r = sample();
-    r[1].set_ind1('\xC3');
-    refused(r, errc::value_not_representable);
-    record s = sample();
-    s[1].subfields()[0].set_code('\xE9');
-    refused(s, errc::value_not_representable);
-  }
-  SUBCASE("data before the first subfield delimiter") {
-    record r = sample();
-    r[1].subfields().insert(r[1].subfields().begin(), subfield::unlabelled("raw"));
-    refused(r, errc::value_not_representable);
+    std::string out;
+    CHECK_FALSE(marcpp::write_marcxml(r, out));  // repaired by default
   }
   SUBCASE("an invalid tag") {
     record r = sample();
     r[1].set_tag(marcpp::tag::invalid());
     refused(r, errc::invalid_tag);
+  }
+  SUBCASE("a field ISO 2709 cannot hold either, where it needs its original form") {
+    record r = sample();
+    r[1].subfields().insert(r[1].subfields().begin(), subfield::unlabelled("raw"));
+    r[1].subfields()[1].set_value("a\x1F" "b");
+    refused(r, errc::invalid_data_byte);
+    record s = sample();
+    s[1].set_ind1('-');
+    s[1].subfields().push_back(subfield::without_code("value"));
+    refused(s, errc::invalid_subfield_layout);
+  }
+}
+
+TEST_CASE("MARCXML writer: what XML cannot hold is written as a substitute, its original in an instruction") {
+  struct odd {
+    const char* what;
+    void (*edit)(record&);
+    const char* instruction;  // what the instruction holds
+    const char* element;      // what other readers see
+    errc code;
+  };
+  const odd cases[] = {
+      {"U+FFFE, which XML forbids", [](record& r) { r[1].subfields()[1].set_value("x\xEF\xBF\xBE"); },
+       "<?marcpp data=\"10%1FaTom & Jerry <1%3E %22x%22%1Fcx%EF%BF%BE\"?>", "<subfield code=\"c\">x\xEF\xBF\xBD</subfield>",
+       errc::value_not_representable},
+      {"U+FFFF in a control field",
+       [](record& r) { r.fields().insert(r.fields().begin() + 1, field::control("005", "x\xEF\xBF\xBF")); },
+       "<?marcpp control=\"x%EF%BF%BF\"?>", "<controlfield tag=\"005\">x\xEF\xBF\xBD</controlfield>",
+       errc::value_not_representable},
+      {"an indicator byte that is no character", [](record& r) { r[1].set_ind1('\xC3'); },
+       "<?marcpp data=\"%C30%1Fa", "<datafield tag=\"245\" ind1=\" \" ind2=\"0\">", errc::value_not_representable},
+      {"a code byte that is no character", [](record& r) { r[1].subfields()[0].set_code('\xE9'); },
+       "<?marcpp data=\"10%1F%E9Tom", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\">\n    <subfield code=\"c\">",
+       errc::value_not_representable},
+      {"a code byte that begins the character its value completes",
+       [](record& r) { r[1].subfields()[0] = subfield('\xC3', "\x9C" "ber"); }, "<?marcpp data=\"10%1F\xC3\x9C" "ber%1Fc",
+       "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\">\n    <subfield code=\"c\">", errc::value_not_representable},
+      {"data before the first subfield delimiter",
+       [](record& r) { r[1].subfields().insert(r[1].subfields().begin(), subfield::unlabelled("raw")); },
+       "<?marcpp data=\"10raw%1FaTom", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\">\n    <subfield code=\"a\">Tom",
+       errc::value_not_representable},
+      {"a leader byte that is no character", [](record& r) { r.leader().set(22, '\x92'); },
+       "<?marcpp leader=\"00000cam a2200000 a 45%920\"?>", "<leader>00000cam a2200000 a 4500</leader>",
+       errc::schema_pattern},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(std::string(c.what));
+    record r = sample();
+    c.edit(r);
+    for (const bool as_is : {false, true}) {
+      CAPTURE(as_is);
+      auto w = write(r, {.as_is = as_is});
+      REQUIRE_FALSE(w.error);
+      CHECK_MESSAGE(w.xml.find(c.instruction) != std::string::npos, w.xml);
+      if (!as_is || c.code != errc::schema_pattern) CHECK_MESSAGE(w.xml.find(c.element) != std::string::npos, w.xml);
+      REQUIRE(w.warnings.size() == 1);
+      CHECK(w.warnings[0].code == (as_is ? errc::value_not_representable : c.code));
+      CHECK(w.warnings[0].level == severity::warning);
+      CHECK(w.warnings[0].control_number == "ocm123");
+      CHECK(w.warnings[0].message.find("<?marcpp?>") != std::string::npos);
+      CHECK(read_one(collection(w.xml)) == r);
+      std::string out = "kept";
+      auto strict = marcpp::write_marcxml(r, out, {.strict_schema = true, .as_is = as_is});
+      CHECK(strict.code == w.warnings[0].code);
+      CHECK(strict.level == severity::error);
+      CHECK(out == "kept");
+    }
+  }
+  SUBCASE("bytes that are not UTF-8 are repaired, as to_utf8 repairs them") {
+    record r = sample();
+    r[1].subfields()[1].set_value("caf\xE9");
+    auto w = write(r);
+    REQUIRE_FALSE(w.error);
+    REQUIRE(w.warnings.size() == 1);
+    CHECK(w.warnings[0].code == errc::invalid_utf8);
+    CHECK(w.warnings[0].level == severity::repair);
+    CHECK(w.warnings[0].tag == marcpp::tag("245"));
+    CHECK(w.xml.find("caf\xEF\xBF\xBD") != std::string::npos);
+    CHECK(read_one(collection(w.xml)) == marcpp::to_utf8(r));
   }
 }
 
@@ -424,44 +514,248 @@ TEST_CASE("MARCXML writer: a MARC-8 record is converted to UTF-8 on the way") {
   }
 }
 
-TEST_CASE("MARCXML writer: content the schema does not allow is kept, with a warning; strict refuses it") {
+TEST_CASE("MARCXML writer: the text is written as to_utf8 reads it, whatever leader/09 says") {
+  // MARC-8 escapes (superscripts) and ANSEL.
+  const std::string marc8_text = "A\x1Bp4\x1B(B B\x1Bp2\x1Bs Caf\xE2" "e";
+  const std::string utf8_text = "A\u2074 B\u00B2 Cafe\u0301";
+  struct flag_case {
+    char flag;
+    errc warning;  // what the conversion reports
+  };
+  for (const flag_case c : {flag_case{'^', errc::encoding_mismatch}, flag_case{'a', errc::encoding_mismatch},
+                            flag_case{'p', errc::encoding_mismatch}, flag_case{' ', errc::ok}}) {
+    CAPTURE(c.flag);
+    record r = sample();
+    r.leader().set_coding_scheme(c.flag);
+    r[1].subfields()[1].set_value(marc8_text);
+    const std::string bytes = marcpp::to_iso2709(r);
+    marcpp::reader rd{marcpp::memory_source{bytes}, {.validate_utf8 = false}};
+    marcpp::record_view v;
+    REQUIRE(rd.next(v));
+    for (int flavour = 0; flavour < 2; ++flavour) {
+      auto w = flavour == 0 ? write(r) : write(v);
+      REQUIRE_FALSE(w.error);
+      CHECK(w.xml.find("<subfield code=\"c\">" + utf8_text + "</subfield>") != std::string::npos);
+      CHECK(w.xml.find("cam a2200") == w.xml.find("<leader>") + 13);  // leader/09 a
+      if (c.warning == errc::ok) {
+        CHECK(w.warnings.empty());
+      } else {
+        REQUIRE(w.warnings.size() == 1);
+        CHECK(w.warnings[0].code == c.warning);
+        CHECK(w.warnings[0].level == severity::warning);
+      }
+      CHECK(read_one(collection(w.xml)) == marcpp::to_utf8(r));
+    }
+    // Told to trust nothing but the bytes as MARC-8, or as UTF-8.
+    auto m8 = write(r, {.charset = {.from = marcpp::source_encoding::marc8}});
+    CHECK(m8.xml.find(utf8_text) != std::string::npos);
+    CHECK(m8.warnings.empty());
+  }
+  SUBCASE("with conversion off, leader/09 other than blank is written as it is") {
+    record r = sample();
+    r.leader().set_coding_scheme('^');
+    r[1].subfields()[1].set_value("A\x1Bp4\x1B(B");
+    auto w = write(r, {.convert_marc8 = false});
+    REQUIRE_FALSE(w.error);
+    CHECK(w.xml.find("A\xE2\x90\x9Bp4") != std::string::npos);
+  }
+  SUBCASE("a UTF-8 record holding an escape but UTF-8 characters too stays as it is") {
+    record r = sample();
+    r[1].subfields()[1].set_value("\xC3\x9C \x1B(B");
+    auto w = write(r);
+    REQUIRE_FALSE(w.error);
+    CHECK(w.xml.find("\xC3\x9C \xE2\x90\x9B(B") != std::string::npos);
+    CHECK(read_one(collection(w.xml)) == r);
+  }
+}
+
+TEST_CASE("MARCXML writer: what the schema does not allow has a valid substitute, or is kept as it is; strict refuses it") {
   struct deviation {
     const char* what;
     void (*edit)(record&);
+    const char* instruction;  // in the valid form
+    const char* element;      // what other readers see in the valid form
   };
   const deviation cases[] = {
-      {"an indicator '-'", [](record& r) { r[1].set_ind1('-'); }},
-      {"an upper-case indicator", [](record& r) { r[1].set_ind2('A'); }},
-      {"the subfield code '@'", [](record& r) { r[1].subfields()[0].set_code('@'); }},
-      {"a blank subfield code", [](record& r) { r[1].subfields()[0].set_code(' '); }},
-      {"a data field tagged 00X", [](record& r) { r.add(field("003", "  ", {{'a', "x"}})); }},
-      {"a control field tagged 245", [](record& r) { r.add(field::control("500", "x")); }},
-      {"a data field without subfields", [](record& r) { r.add(field("500", "  ")); }},
-      {"a leader the pattern refuses", [](record& r) { r.leader().set(20, 'x'); }},
-      {"a delimiter without a code", [](record& r) { r[1].subfields().push_back(subfield::without_code()); }},
-      {"a control field after a data field", [](record& r) { r.add(field::control("005", "20240101000000.0")); }},
+      {"an indicator '-'", [](record& r) { r[1].set_ind1('-'); }, "<?marcpp data=\"-0%1Fa",
+       "<datafield tag=\"245\" ind1=\" \" ind2=\"0\">"},
+      {"an upper-case indicator", [](record& r) { r[1].set_ind2('A'); }, "<?marcpp data=\"1A%1Fa",
+       "<datafield tag=\"245\" ind1=\"1\" ind2=\" \">"},
+      {"the subfield code '@'", [](record& r) { r[1].subfields()[0].set_code('@'); }, "<?marcpp data=\"10%1F@Tom",
+       "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\">\n    <subfield code=\"c\">"},
+      {"a blank subfield code", [](record& r) { r[1].subfields()[0].set_code(' '); }, "<?marcpp data=\"10%1F Tom",
+       "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\">\n    <subfield code=\"c\">"},
+      {"a data field tagged 00X", [](record& r) { r.add(field("003", "  ", {{'a', "x"}})); },
+       "<?marcpp at=\"2\" data=\"  %1Fax\"?>\n  <controlfield tag=\"003\">  \xE2\x90\x9F" "ax</controlfield>\n  <datafield",
+       "<controlfield tag=\"003\">"},
+      {"a control field tagged 500", [](record& r) { r.add(field::control("500", "x")); },
+       "<?marcpp tag=\"500\" control=\"x\"?>", "</datafield>\n  <?marcpp tag=\"500\""},
+      {"a control field tagged 000", [](record& r) { r.add(field::control("000", "x")); },
+       "<?marcpp tag=\"000\" control=\"x\"?>", "</datafield>\n  <?marcpp tag=\"000\""},
+      {"a control field tagged abc (legal, kept by its bytes)", [](record& r) { r.add(field::control("abc", "x")); },
+       "<?marcpp tag=\"abc\" control=\"x\"?>", "</datafield>\n  <?marcpp tag=\"abc\""},
+      {"a data field tagged 30- (no MARC 21 tag)", [](record& r) { r.add(field("30-", "  ", {{'a', "x"}})); },
+       "<?marcpp tag=\"30-\" data=\"  %1Fax\"?>", "</datafield>\n  <?marcpp tag=\"30-\""},
+      {"a data field tagged 0 2", [](record& r) { r.add(field("0 2", "  ", {{'a', "x"}})); },
+       "<?marcpp tag=\"0 2\" data=\"  %1Fax\"?>", "</datafield>\n  <?marcpp tag=\"0 2\""},
+      {"a data field tagged Ab1 (mixed case)", [](record& r) { r.add(field("Ab1", "  ", {{'a', "x"}})); },
+       "<?marcpp tag=\"Ab1\" data=\"  %1Fax\"?>", "</datafield>\n  <?marcpp tag=\"Ab1\""},
+      {"a control field tagged 00-", [](record& r) { r.add(field::control("00-", "x")); },
+       "<?marcpp tag=\"00-\" control=\"x\"?>", "</datafield>\n  <?marcpp tag=\"00-\""},
+      {"a data field without subfields", [](record& r) { r.add(field("500", "  ")); }, "<?marcpp tag=\"500\" data=\"  \"?>",
+       "</datafield>\n  <?marcpp tag=\"500\""},
+      {"a leader the pattern refuses", [](record& r) { r.leader().set(20, 'x'); },
+       "<?marcpp leader=\"00000cam a2200000 a x500\"?>", "<leader>00000cam a2200000 a 4500</leader>"},
+      {"a delimiter without a code", [](record& r) { r[1].subfields().push_back(subfield::without_code()); },
+       "<?marcpp data=\"10%1FaTom & Jerry <1%3E %22x%22%1Fc\xC3\x9Cn\xC3\xAF%1F\"?>", "<subfield code=\"c\">"},
+      {"a control field after a data field", [](record& r) { r.add(field::control("005", "20240101000000.0")); },
+       "<?marcpp at=\"2\"?>\n  <controlfield tag=\"005\">20240101000000.0</controlfield>\n  <datafield tag=\"245\"",
+       "<controlfield tag=\"005\">"},
   };
   for (const auto& c : cases) {
-    CAPTURE(c.what);
+    CAPTURE(std::string(c.what));
     record r = sample();
     c.edit(r);
-    auto w = write(r);
+    // The valid form (the default): a substitute, the original in an instruction.
+    auto v = write(r);
+    REQUIRE_FALSE(v.error);
+    CHECK_MESSAGE(v.xml.find(c.instruction) != std::string::npos, v.xml);
+    CHECK_MESSAGE(v.xml.find(c.element) != std::string::npos, v.xml);
+    REQUIRE(v.warnings.size() == 1);
+    CHECK(v.warnings[0].code == errc::schema_pattern);
+    CHECK(v.warnings[0].level == severity::warning);
+    CHECK(read_one(collection(v.xml)) == r);
+    // As it is.
+    auto w = write(r, {.as_is = true});
     REQUIRE_FALSE(w.error);
+    CHECK(w.xml.find("<?marcpp") == std::string::npos);
     REQUIRE(w.warnings.size() == 1);
     CHECK(w.warnings[0].code == errc::schema_pattern);
     CHECK(w.warnings[0].level == severity::warning);
     CHECK(w.warnings[0].message.find("written as it is") != std::string::npos);
-    CHECK(read_one(collection(w.xml)) == r);  // kept as it is
-    std::string out = "kept";
-    auto strict = marcpp::write_marcxml(r, out, {.strict_schema = true});
-    CHECK(strict.code == errc::schema_pattern);
-    CHECK(strict.level == severity::error);
-    CHECK(out == "kept");
+    CHECK(read_one(collection(w.xml)) == r);
+    // Strict: refused, whichever form.
+    for (const bool as_is : {false, true}) {
+      std::string out = "kept";
+      auto strict = marcpp::write_marcxml(r, out, {.strict_schema = true, .as_is = as_is});
+      CHECK(strict.code == errc::schema_pattern);
+      CHECK(strict.level == severity::error);
+      CHECK(out == "kept");
+    }
   }
   SUBCASE("upper-case subfield codes are allowed (schema 1.2)") {
     record r = sample();
     r[1].subfields()[0].set_code('A');
     CHECK(write(r).warnings.empty());
+  }
+  SUBCASE("a control field after the data fields goes back to its place") {
+    record r = sample();
+    r.add(field::control("005", "1"));
+    r.add(field("500", "  ", {{'a', "n"}}));
+    r.add(field("004", "  ", {{'a', "d"}}));
+    r.add(field::control("000", "z"));
+    r.add(field::control("006", "2"));
+    for (const bool indent : {true, false}) {
+      auto v = write(r, {.indent = indent});
+      REQUIRE_FALSE(v.error);
+      // Before the first <datafield>: 001, then 005, 004 and 006 with their places.
+      const auto first_data = v.xml.find("<datafield");
+      CHECK(v.xml.find("<?marcpp at=\"2\"?>") < first_data);
+      CHECK(v.xml.find("<?marcpp at=\"4\" data=\"  %1Fad\"?>") < first_data);
+      CHECK(v.xml.find("<?marcpp at=\"6\"?>") < first_data);
+      CHECK(v.xml.find("<?marcpp tag=\"000\" control=\"z\"?>") > first_data);
+      CHECK(read_one(collection(v.xml)) == r);
+    }
+  }
+}
+
+TEST_CASE("MARCXML writer: tags marcpp::tag cannot hold are written as their bytes") {
+  SUBCASE("legal lower-case tags are valid as they are: no instruction, no warning") {
+    record r = sample();
+    r.add(field("m01", "  ", {{'a', "one letter"}}));
+    r.add(field("abc", "  ", {{'a', "three letters"}}));
+    REQUIRE_FALSE(r[3].tag().is_valid());
+    auto v = write(r);
+    REQUIRE_FALSE(v.error);
+    CHECK(v.warnings.empty());
+    CHECK(v.xml.find("<?marcpp") == std::string::npos);
+    CHECK(v.xml.find("<datafield tag=\"m01\" ind1=\" \" ind2=\" \">") != std::string::npos);
+    CHECK(v.xml.find("<datafield tag=\"abc\" ind1=\" \" ind2=\" \">") != std::string::npos);
+    const record back = read_one(collection(v.xml));
+    CHECK(back == r);
+    CHECK(back[3].tag_chars() == r[3].tag_chars());
+  }
+  SUBCASE("a substitute keeps the tag's bytes, and its original comes back") {
+    record r = sample();
+    r.add(field("abc", "# ", {{'a', "x"}}));
+    auto v = write(r);
+    REQUIRE_FALSE(v.error);
+    CHECK(v.xml.find("<?marcpp data=\"# %1Fax\"?>\n  <datafield tag=\"abc\" ind1=\" \" ind2=\" \">") !=
+          std::string::npos);
+    REQUIRE(v.warnings.size() == 1);
+    CHECK(v.warnings[0].code == errc::schema_pattern);
+    CHECK(read_one(collection(v.xml)) == r);
+    // The instruction holds what follows the tag: the element's tag is the
+    // field's, changed since or not...
+    std::string edited = v.xml;
+    edited.replace(edited.find("tag=\"abc\""), 9, "tag=\"abd\"");
+    auto o = read(collection(edited), error_policy::strict);
+    REQUIRE(o.records.size() == 1);
+    CHECK(o.records[0][2] == field("abd", "# ", {{'a', "x"}}));
+    CHECK(o.diags.empty());
+    // ... unless the writer would not write that element for it (the schema
+    // refuses the tag): then the element is read as it is.
+    edited = v.xml;
+    edited.replace(edited.find("tag=\"abc\""), 9, "tag=\"a-c\"");
+    o = read(collection(edited));
+    REQUIRE(o.records.size() == 1);
+    CHECK(o.records[0][2] == field("a-c", "  ", {{'a', "x"}}));
+    REQUIRE(o.diags.size() == 2);
+    CHECK(o.diags[0].code == errc::invalid_tag);
+    CHECK(o.diags[0].level == severity::warning);
+    CHECK(o.diags[1].code == errc::xml_not_marcxml);
+    CHECK(o.diags[1].message.find("changed") != std::string::npos);
+  }
+  SUBCASE("as it is: escaped; a tag an attribute cannot hold has its field in an instruction") {
+    record r = sample();
+    r.add(field("\x01" "12", "  ", {{'a', "control"}}));
+    r.add(field("\xE9" "12", "  ", {{'a', "not UTF-8"}}));
+    r.add(field("\xE2\x90\x81", "  ", {{'a', "a Control Picture"}}));
+    r.add(field::control("\xFF" "01", "not UTF-8"));
+    auto w = write(r, {.as_is = true});
+    REQUIRE_FALSE(w.error);
+    CHECK(w.xml.find("<datafield tag=\"\xE2\x90\x81" "12\"") != std::string::npos);  // U+2401
+    CHECK(w.xml.find("<?marcpp tag=\"%E912\" data=\"  %1Fanot UTF-8\"?>") != std::string::npos);
+    CHECK(w.xml.find("<?marcpp tag=\"\xE2\x90\x81\" data=") != std::string::npos);
+    CHECK(w.xml.find("<?marcpp tag=\"%FF01\" control=\"not UTF-8\"?>") != std::string::npos);
+    std::size_t unheld = 0, mapped = 0;
+    for (const auto& d : w.warnings) {
+      CHECK(d.level == severity::warning);
+      if (d.code == errc::value_not_representable) {
+        ++unheld;
+        CHECK(d.message.find("XML attribute cannot hold") != std::string::npos);
+      } else if (d.code == errc::control_character_mapped) {
+        ++mapped;
+      }
+    }
+    CHECK(unheld == 3);
+    CHECK(mapped == 1);
+    CHECK(read_one(collection(w.xml)) == r);
+    // The valid form: none of them is a tag the schema allows.
+    auto v = write(r);
+    REQUIRE_FALSE(v.error);
+    CHECK(v.xml.find("<?marcpp tag=\"%0112\" data=") != std::string::npos);
+    CHECK(v.warnings.size() == 4);
+    CHECK(read_one(collection(v.xml)) == r);
+    // Strict: refused.
+    record n = sample();
+    n.add(field("\xE9" "12", "  ", {{'a', "not UTF-8"}}));
+    std::string out = "kept";
+    auto strict = marcpp::write_marcxml(n, out, {.strict_schema = true, .as_is = true});
+    CHECK(strict.code == errc::value_not_representable);
+    CHECK(strict.field_index == 2);
+    CHECK(strict.original == "\xE9" "12");
+    CHECK(out == "kept");
   }
 }
 
@@ -644,7 +938,7 @@ TEST_CASE("MARCXML reader: repairs and their reports") {
       {"a second leader", rec(LDR LDR), errc::xml_not_marcxml, severity::repair},
   };
   for (const auto& c : cases) {
-    CAPTURE(c.what);
+    CAPTURE(std::string(c.what));
     auto o = read(c.xml);
     REQUIRE(o.records.size() == 1);
     REQUIRE(o.diags.size() == 1);
@@ -683,6 +977,102 @@ TEST_CASE("MARCXML reader: repairs and their reports") {
     CHECK(lower.records[0].value("abc", 'a') == "y");
   }
 #undef LDR
+}
+
+TEST_CASE("MARCXML reader: marcpp's instructions put the original back, unless the document was changed") {
+  record r = sample();
+  r[1].set_ind1('#');
+  r[1].subfields().insert(r[1].subfields().begin(), subfield::unlabelled("\\"));
+  r.leader().set(22, ' ');
+  auto w = write(r);
+  REQUIRE_FALSE(w.error);
+  REQUIRE(w.xml.find("<?marcpp leader=\"00000cam a2200000 a 45 0\"?>") != std::string::npos);
+  REQUIRE(w.xml.find("<?marcpp data=\"#0\\%1Fa") != std::string::npos);
+  SUBCASE("as written: the record, with no report") {
+    auto o = read(collection(w.xml), error_policy::strict);
+    REQUIRE(o.records.size() == 1);
+    CHECK(o.records[0] == r);
+    CHECK(o.diags.empty());
+  }
+  SUBCASE("an element changed since: read as it now is, the instruction left out, with a warning") {
+    std::string edited = w.xml;
+    edited.replace(edited.find("Tom &amp; Jerry"), 3, "Tim");
+    edited.replace(edited.find("<leader>00000cam"), 16, "<leader>00000nam");
+    auto o = read(collection(edited));
+    REQUIRE(o.records.size() == 1);
+    CHECK(o.records[0].leader().str() == "00000nam a2200000 a 4500");
+    CHECK(o.records[0][1].ind1() == ' ');
+    CHECK(o.records[0][1].subfields()[0].value() == "Tim & Jerry <1> \"x\"");
+    REQUIRE(o.diags.size() == 2);
+    for (const auto& d : o.diags) {
+      CHECK(d.code == errc::xml_not_marcxml);
+      CHECK(d.level == severity::warning);
+      CHECK(d.message.find("changed") != std::string::npos);
+      CHECK(d.line >= 3);
+    }
+    CHECK_FALSE(read(collection(edited), error_policy::strict).failed);
+  }
+  SUBCASE("an instruction marcpp cannot read, or with no element after it: left out, a repair") {
+    const std::string bad[] = {"<?marcpp data=\"%G1\"?>", "<?marcpp data=\"x\" control=\"y\"?>",
+                               "<?marcpp size=\"1\"?>", "<?marcpp tag=\"245\"?>", "<?marcpp at=\"x\"?>",
+                               "<?marcpp data=\"unclosed?>"};
+    for (const auto& pi : bad) {
+      CAPTURE(pi);
+      std::string xml = w.xml;
+      xml.insert(xml.find("</record>"), pi);
+      auto o = read(collection(xml));
+      REQUIRE(o.records.size() == 1);
+      CHECK(o.records[0] == r);
+      REQUIRE(o.diags.size() == 1);
+      CHECK(o.diags[0].code == errc::xml_not_marcxml);
+      CHECK(o.diags[0].level == severity::repair);
+      CHECK(read(collection(xml), error_policy::strict).failed);
+    }
+    // In a document without namespaces too.
+    std::string bare = w.xml;
+    const std::size_t pi = bare.find("  <?marcpp leader");
+    bare.erase(pi, bare.find("?>\n", pi) + 3 - pi);
+    bare.insert(bare.find("<record>") + 8, "<?marcpp leader=\"00000cam a2200000 a 45 0\"?>");
+    auto plain = read("<collection>" + bare + "</collection>", error_policy::strict);
+    REQUIRE(plain.records.size() == 1);
+    CHECK(plain.records[0] == r);
+    // A tag that is not three bytes cannot be read.
+    std::string short_tag = w.xml;
+    short_tag.insert(short_tag.find("</record>"), "<?marcpp tag=\"30\" data=\"  %1Fax\"?>");
+    auto st = read(collection(short_tag));
+    REQUIRE(st.records.size() == 1);
+    CHECK(st.records[0] == r);
+    REQUIRE(st.diags.size() == 1);
+    CHECK(st.diags[0].code == errc::xml_not_marcxml);
+    // Not marcpp's: not read at all.
+    std::string other = w.xml;
+    other.insert(other.find("</record>"), "<?other data=\"x\"?>");
+    CHECK(read(collection(other), error_policy::strict).records.at(0) == r);
+  }
+}
+
+TEST_CASE("MARCXML reader: the tag of a field in an instruction is read as a tag attribute is") {
+  const std::string body = "<leader>00000cam a2200000 a 4500</leader><controlfield tag=\"001\">1</controlfield>";
+  auto one = [&](const std::string& pi) {
+    auto o = read(collection("<record>" + body + pi + "</record>"), error_policy::strict);
+    REQUIRE(o.records.size() == 1);
+    REQUIRE(o.records[0].size() == 2);
+    return o;
+  };
+  SUBCASE("a legal tag: kept, nothing to report") {
+    auto o = one("<?marcpp tag=\"abc\" data=\"  %1Fax\"?>");
+    CHECK(o.diags.empty());
+    CHECK(o.records[0][1] == field("abc", "  ", {{'a', "x"}}));
+  }
+  SUBCASE("no MARC 21 tag: kept, a warning (E306) with its bytes") {
+    auto o = one("<?marcpp tag=\"3%220\" control=\"y\"?>");
+    CHECK(o.records[0][1] == field::control("3\"0", "y"));
+    REQUIRE(o.diags.size() == 1);
+    CHECK(o.diags[0].code == errc::invalid_tag);
+    CHECK(o.diags[0].level == severity::warning);
+    CHECK(o.diags[0].field_index == 1);
+    CHECK(o.diags[0].original == "3\"0");
+  }
 }
 
 TEST_CASE("MARCXML reader: a malformed record in a collection") {

@@ -84,6 +84,12 @@ TEST_CASE(".mrk writer") {
     f.subfields().push_back(subfield::without_code());
     r.add(f);
     r.add(field("ZZ1", "a ", {{'$', "code dollar"}, {'{', "brace"}}));
+    // Data before the first delimiter that looks like indicators: a stray
+    // backslash (Evergreen's acquisitions records), a blank.
+    field g("970", "  ", {{'p', "5.99"}});
+    g.subfields().insert(g.subfields().begin(), subfield::unlabelled("\\ "));
+    r.add(g);
+    REQUIRE(marcpp::to_mrk(r, lf).find("=970  \\\\\\ $p5.99\n") != std::string::npos);
     for (const auto& text : {marcpp::to_mrk(r), marcpp::to_mrk(r, lf)}) {
       auto o = read(text);
       REQUIRE(o.records.size() == 1);

@@ -634,6 +634,19 @@ TEST_CASE("marc-convert: policies, the error limit, quarantine and exit status")
     auto lenient = run(marc_convert + " " + q(s / "odd.mrc"));
     CHECK(lenient.status == 0);
     CHECK(lenient.err.find("E707 schema_pattern, warning") != std::string::npos);
+    // A valid substitute (a blank), the original in an instruction; read back, the record.
+    CHECK(lenient.out.find("ind1=\" \"") != std::string::npos);
+    CHECK(lenient.out.find("ind1=\"-\"") == std::string::npos);
+    CHECK(lenient.out.find("<?marcpp data=\"-") != std::string::npos);
+    auto back = test::read_text<marcpp::marcxml_reader>(lenient.out, test::with(marcpp::error_policy::strict));
+    REQUIRE(back.records.size() == 1);
+    CHECK(back.records[0] == odd);
+    // --marcxml-as-is: written as it is.
+    auto as_is = run(marc_convert + " --marcxml-as-is " + q(s / "odd.mrc"));
+    CHECK(as_is.status == 0);
+    CHECK(as_is.err.find("E707 schema_pattern, warning") != std::string::npos);
+    CHECK(as_is.out.find("ind1=\"-\"") != std::string::npos);
+    CHECK(as_is.out.find("<?marcpp") == std::string::npos);
     auto strict = run(marc_convert + " --strict " + q(s / "odd.mrc"));
     CHECK(strict.status == 1);
     CHECK(strict.err.find("E707 schema_pattern, error") != std::string::npos);
@@ -705,7 +718,7 @@ TEST_CASE("marc-convert: policies, the error limit, quarantine and exit status")
     auto help = run(marc_convert + " --help");
     CHECK(help.status == 0);
     for (const char* o : {"--from", "--to", "--output", "--strict", "--lenient", "--skip", "--max-errors", "--quarantine",
-                          "--quiet", "--threads", "--from-encoding", "--to-encoding", "--normalize"})
+                          "--quiet", "--threads", "--from-encoding", "--to-encoding", "--normalize", "--marcxml-as-is"})
       CHECK_MESSAGE(help.out.find(o) != std::string::npos, o);
   }
 }
@@ -965,51 +978,84 @@ TEST_CASE("marc-convert: compressed input is read as it is, in every format") {
   CHECK(bz.err.find("bzip2 or xz") != std::string::npos);
 }
 
-// MARCXML written by marcpp validates against the LoC schema whenever the
-// record's content is allowed by it, and is well-formed always.
-TEST_CASE("marc-convert: MARCXML of every record of the corpus is well-formed, and schema-valid where the content allows") {
+// MARCXML written by marcpp validates against the LoC schema: every record
+// of the corpus, whatever it holds (what the schema refuses has a valid
+// substitute, its original in a <?marcpp?> instruction); and marc-convert's
+// whole output too. With as_is, what the schema refuses is written as it is:
+// well-formed, and the records with schema_pattern warnings break the schema.
+TEST_CASE("marc-convert: MARCXML of every record of the corpus is schema-valid; as it is, well-formed") {
   if (!test::have_corpus()) return;
   if (!have("xmllint")) {
     MESSAGE("xmllint is not installed (Debian package libxml2-utils): skipping the schema check");
     return;
   }
   scratch s;
-  std::string valid = "<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n", odd = valid;
-  std::size_t n_valid = 0, n_odd = 0;
+  const std::string open = "<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n";
+  std::string valid = open, as_is = open, odd = open;
+  std::size_t n = 0, n_substituted = 0, n_odd = 0;
+  std::string inputs;
   for (const char* dir : {"bib-utf8", "bib-marc8", "authority", "holdings", "large", "malformed", "unimarc"})
     for (const auto& e : std::filesystem::directory_iterator(test::corpus_dir() / dir)) {
       auto ext = e.path().extension().string();
       if (ext == ".xml" || ext == ".mrk" || ext == ".json" || ext == ".gz") continue;
+      inputs += " " + q(e.path());
       marcpp::reader r{marcpp::mmap_source{e.path()}};
       marcpp::record_view v;
       while (r.next(v)) {
         std::vector<marcpp::diagnostic> warnings;
         std::string x;
-        if (marcpp::write_marcxml(v, x, {}, &warnings)) continue;
+        if (marcpp::write_iso2709(v, x)) continue;  // what ISO 2709 cannot hold either (records too long)
+        x.clear();
+        REQUIRE_FALSE(marcpp::write_marcxml(v, x, {}, &warnings));
+        valid += x;
+        ++n;
+        n_substituted += x.find("<?marcpp") != std::string::npos;
+        x.clear();
+        warnings.clear();
+        REQUIRE_FALSE(marcpp::write_marcxml(v, x, {.as_is = true}, &warnings));
+        // What the schema refuses is written as it is (schema_pattern);
+        // substitutes for what XML cannot hold need not match it either.
         bool schema = false;
-        for (const auto& w : warnings) schema |= w.code == marcpp::errc::schema_pattern;
-        (schema ? odd : valid) += x;
-        ++(schema ? n_odd : n_valid);
+        for (const auto& w : warnings)
+          schema |= w.code == marcpp::errc::schema_pattern || w.code == marcpp::errc::value_not_representable;
+        (schema ? odd : as_is) += x;
+        n_odd += schema;
       }
     }
-  valid += "</collection>\n";
-  odd += "</collection>\n";
+  for (auto* doc : {&valid, &as_is, &odd}) *doc += "</collection>\n";
   std::ofstream(s / "valid.xml") << valid;
+  std::ofstream(s / "as_is.xml") << as_is;
   std::ofstream(s / "odd.xml") << odd;
-  auto v = run("xmllint --noout --schema " + q(test::corpus_dir() / "spec" / "MARC21slim.xsd") + " " + q(s / "valid.xml"));
+  const std::string schema = "xmllint --noout --schema " + q(test::corpus_dir() / "spec" / "MARC21slim.xsd") + " ";
+  auto v = run(schema + q(s / "valid.xml"));
   CHECK_MESSAGE(v.status == 0, v.err.substr(0, 2000));
+  auto a = run(schema + q(s / "as_is.xml"));
+  CHECK_MESSAGE(a.status == 0, a.err.substr(0, 2000));
   auto w = run("xmllint --noout " + q(s / "odd.xml"));
   CHECK_MESSAGE(w.status == 0, w.err.substr(0, 2000));
-  auto o = run("xmllint --noout --schema " + q(test::corpus_dir() / "spec" / "MARC21slim.xsd") + " " + q(s / "odd.xml"));
+  auto o = run(schema + q(s / "odd.xml"));
   CHECK(o.status != 0);  // the warnings were right: these break the schema
-  MESSAGE(n_valid << " records validate against MARC21slim.xsd; " << n_odd
-                  << " break its patterns (each with a schema_pattern warning) and are well-formed");
-  CHECK(n_valid > 2000);
+  // marc-convert's document, every input file at once.
+  REQUIRE(run(marc_convert + " -q -f iso2709 -t marcxml" + inputs + " -o " + q(s / "all.xml")).status < 2);
+  auto all = run(schema + q(s / "all.xml"));
+  CHECK_MESSAGE(all.status == 0, all.err.substr(0, 2000));
+  MESSAGE(n << " records validate against MARC21slim.xsd, " << n_substituted
+            << " of them with a substitute and its original in a <?marcpp?> instruction; as it is, " << n_odd
+            << " break the schema's patterns (each with a schema_pattern or value_not_representable warning) and "
+               "are well-formed");
+  CHECK(n > 7800);
+  CHECK(n_substituted > 1000);
 }
 
 // marcpp's MARCXML and MARC-in-JSON against yaz-marcdump's, for every ISO
-// 2709 record of the corpus that both can write: the records that read
-// without repairs. MARC-8 records (leader/09 blank) go to yaz with
+// 2709 record of the corpus that both write as it is: the records that read
+// without repairs, and whose content both formats hold as it is (marcpp's
+// MARCXML compared in its as-is form, --marcxml-as-is: yaz writes what the
+// schema refuses as it is; records that need marcpp's original forms, for
+// data before the first delimiter or bytes that are no character, are left
+// out: yaz drops or garbles that data). Records flagged UTF-8 go to yaz as
+// they are, those marcpp repairs or reads as MARC-8 (their bytes are not
+// UTF-8) left out. MARC-8 records (any other leader/09) go to yaz with
 // `-f MARC-8 -t UTF-8`, and to marc-convert as they are (it converts them by
 // default); those whose bytes are UTF-8 despite leader/09 are left out (yaz
 // decodes them as MARC-8, marcpp as the UTF-8 they are). Both outputs are put
@@ -1019,8 +1065,6 @@ TEST_CASE("marc-convert: MARCXML of every record of the corpus is well-formed, a
 // documented in docs/formats.md (and, for the MARC-8 decoders, in
 // docs/charsets.md):
 //  - entry_map: yaz rewrites leader/20-22 to "450" (the entry map it used);
-//  - leader09: in MARCXML yaz sets leader/09 to 'a' when it is neither blank nor 'a';
-//  - leader_controls: in JSON yaz writes '#' for a control character in the leader;
 //  - control_pictures: in MARCXML yaz drops control characters XML cannot
 //    hold; marcpp writes their Control Pictures;
 //  - empty_no_code: yaz drops a delimiter with neither code nor value;
@@ -1034,7 +1078,7 @@ TEST_CASE("marc-convert: MARCXML and MARC-in-JSON equal yaz-marcdump's after can
     return;
   }
   scratch s;
-  std::size_t picked_records = 0, picked_marc8 = 0, liars = 0, repaired = 0, refused = 0;
+  std::size_t picked_records = 0, picked_marc8 = 0, liars = 0, repaired = 0, originals = 0, not_utf8 = 0;
   std::string picked, picked8;
   for (const char* dir : {"bib-utf8", "bib-marc8", "authority", "holdings", "large", "malformed", "unimarc"})
     for (const auto& e : std::filesystem::directory_iterator(test::corpus_dir() / dir)) {
@@ -1048,11 +1092,22 @@ TEST_CASE("marc-convert: MARCXML and MARC-in-JSON equal yaz-marcdump's after can
           continue;
         }
         std::string x;
-        if (marcpp::write_marcxml(v, x)) {
-          ++refused;
-        } else if (v.leader().coding_scheme() != ' ') {
-          picked.append(v.raw());
-          ++picked_records;
+        std::vector<marcpp::diagnostic> warnings;
+        REQUIRE_FALSE(marcpp::write_marcxml(v, x, {.as_is = true}, &warnings));
+        if (std::any_of(warnings.begin(), warnings.end(),
+                        [](const auto& w) { return w.code == marcpp::errc::value_not_representable; })) {
+          ++originals;
+          continue;
+        }
+        marcpp::record u;
+        REQUIRE_FALSE(marcpp::to_utf8(v, u));
+        if (v.leader().coding_scheme() == 'a') {
+          if (u.diagnostics().size() > v.diagnostics().size()) {
+            ++not_utf8;  // repaired or decoded by marcpp; yaz writes the bytes
+          } else {
+            picked.append(v.raw());
+            ++picked_records;
+          }
         } else if (!marcpp::check_encoding(v).agrees()) {
           ++liars;
         } else {
@@ -1072,8 +1127,8 @@ TEST_CASE("marc-convert: MARCXML and MARC-in-JSON equal yaz-marcdump's after can
       REQUIRE(run("yaz-marcdump " + std::string(m8 ? "-f MARC-8 -t UTF-8 " : "") + "-o " + (xml ? "marcxml" : "json") +
                   " " + in + " > " + q(s / "yaz.out")).status == 0);
       // (Exit 1 for the MARC-8 records: some have faults, repaired.)
-      REQUIRE(run(marc_convert + " -q -t " + (xml ? "marcxml" : "jsonl") + " " + in + " -o " + q(s / "ours.out")).status <
-              (m8 ? 2 : 1));
+      REQUIRE(run(marc_convert + " -q --marcxml-as-is -t " + (xml ? "marcxml" : "jsonl") + " " + in + " -o " +
+                  q(s / "ours.out")).status < (m8 ? 2 : 1));
       auto cmp = run(std::string("python3 ") + q(MARCPP_CANONICAL) + " compare " + kind + " " + q(s / "yaz.out") + " " +
                      q(s / "ours.out") + (m8 ? " --marc8" : ""));
       CHECK_MESSAGE(cmp.status == 0, cmp.out.substr(0, 4000) << cmp.err.substr(0, 2000));
@@ -1083,8 +1138,9 @@ TEST_CASE("marc-convert: MARCXML and MARC-in-JSON equal yaz-marcdump's after can
     }
   }
   MESSAGE(picked_records << " UTF-8 and " << picked_marc8 << " MARC-8 records compared; not compared: " << liars
-                         << " records whose leader/09 says MARC-8 and whose bytes are UTF-8, " << repaired
-                         << " records read with repairs, " << refused << " records MARCXML cannot hold");
+                         << " records whose leader/09 says MARC-8 and whose bytes are UTF-8, " << not_utf8
+                         << " records flagged UTF-8 whose bytes are not, " << repaired << " records read with repairs, "
+                         << originals << " records written with marcpp's original forms");
 }
 
 // Tags as they are: lower-case tags are ordinary tags, and a tag marcpp::tag
@@ -1141,6 +1197,26 @@ TEST_CASE("marc-convert and marc-dump: every tag as it is") {
       CHECK(tags_out.find(odd) != std::string::npos);
       // The directory of what was written holds the tag's bytes.
       CHECK(out.out.substr(24, out.out.find('\x1e') - 24).find(odd) != std::string::npos);
+      // Through each text format and back, the same tags; the MARCXML is
+      // valid (the field tagged so in an instruction).
+      for (const char* f : {"marcxml", "json", "mrk"}) {
+        CAPTURE(f);
+        auto text = run(marc_convert + " -q -t " + f + " " + q(path) + " -o " + q(s / "text"));
+        CHECK(text.status < 2);
+        auto again = run(marc_convert + " -q -t iso2709 " + q(s / "text"));
+        CHECK(again.status < 2);
+        const marcpp::record through = test::one(again.out);
+        REQUIRE(through.size() == back.size());
+        std::string tags_through;
+        for (std::size_t i = 0; i < through.size(); ++i) tags_through.append(through[i].tag_chars().data(), 3);
+        CHECK(tags_through == tags_in);
+        if (std::string(f) == "marcxml" && have("xmllint")) {
+          auto valid = run("xmllint --noout --schema " + q(test::corpus_dir() / "spec" / "MARC21slim.xsd") + " " +
+                           q(s / "text"));
+          CHECK_MESSAGE(valid.status == 0, valid.err);
+          CHECK(test::slurp(s / "text").find("<?marcpp tag=\"" + std::string(odd) + "\"") != std::string::npos);
+        }
+      }
 
       auto dump = run(marc_dump + " --quiet " + q(path));
       CHECK(dump.out.find("\n" + std::string(odd) + " ") != std::string::npos);

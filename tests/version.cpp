@@ -4,6 +4,10 @@
 
 #include <string>
 
+// config.hpp holds the version; CMake reads its three numbers for the
+// project's version (and the installed package's), passed here as
+// MARCPP_EXPECTED_VERSION. A header whose lines CMake misreads, or a
+// version set in CMake again, shows here.
 TEST_CASE("version: one source, matching CMake's project version") {
   const std::string v = std::to_string(MARCPP_VERSION_MAJOR) + "." + std::to_string(MARCPP_VERSION_MINOR) + "." +
                         std::to_string(MARCPP_VERSION_PATCH);

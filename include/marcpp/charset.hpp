@@ -129,7 +129,8 @@ namespace detail {
 
 // The text of a record, chunk by chunk: f(bytes, field index, tag). A view
 // gives each field's bytes as read; an owning record its control data and
-// subfield values.
+// subfield values (with the code byte, when it is not ASCII). `f` may not
+// keep the bytes beyond the call.
 template <class F>
 void for_each_text(const record_view& r, F&& f) {
   const auto fields = r.fields();
@@ -143,7 +144,16 @@ void for_each_text(const record& r, F&& f) {
     if (fl.is_control()) {
       f(fl.data(), static_cast<std::int32_t>(i), fl.tag());
     } else {
-      for (const subfield& s : fl.subfields()) f(s.value(), static_cast<std::int32_t>(i), fl.tag());
+      for (const subfield& s : fl.subfields()) {
+        // A code byte of 0x80 or more may begin a character its value
+        // completes: read with the value, as a view's field bytes are.
+        if (s.has_code() && static_cast<unsigned char>(s.code()) >= 0x80) {
+          const std::string unit = s.code() + std::string(s.value());
+          f(std::string_view(unit), static_cast<std::int32_t>(i), fl.tag());
+        } else {
+          f(s.value(), static_cast<std::int32_t>(i), fl.tag());
+        }
+      }
     }
   }
 }
@@ -440,7 +450,10 @@ diagnostic convert_record(const Record& in, record& out, const charset_options& 
   auto& fields = out.fields();
   for (std::size_t fi = 0; fi < fields.size() && !failed; ++fi) {
     field& f = fields[fi];
-    auto convert_value = [&](std::string_view v, char code, bool control) -> bool {
+    // `code`: the subfield's code byte, 0 for none. `lead`: bytes at the
+    // start of the value that complete a character the code byte begins
+    // (checking UTF-8, they are the code's, not the value's to repair).
+    auto convert_value = [&](std::string_view v, char code, bool control, std::size_t lead = 0) -> bool {
       const char* origin = value_index < origins.size() ? origins[value_index] : nullptr;
       ++value_index;
       auto where = [&] {
@@ -468,8 +481,10 @@ diagnostic convert_record(const Record& in, record& out, const charset_options& 
       };
       buf.clear();
       if (check_utf8) {
-        if (find_invalid_utf8(v.data(), v.size()) != v.size()) {
-          repair_utf8(v, buf, [&](std::size_t pos) {
+        if (find_invalid_utf8(v.data() + lead, v.size() - lead) != v.size() - lead) {
+          buf.assign(v.substr(0, lead));
+          repair_utf8(v.substr(lead), buf, [&](std::size_t at) {
+            const std::size_t pos = lead + at;
             charset_fault cf;
             cf.code = errc::invalid_utf8;
             cf.level = stop ? severity::error : severity::repair;
@@ -503,8 +518,23 @@ diagnostic convert_record(const Record& in, record& out, const charset_options& 
     if (f.is_control()) {
       if (convert_value(f.data(), 0, true)) f.set_data(std::move(buf));
     } else {
-      for (subfield& s : f.subfields())
-        if (convert_value(s.value(), s.has_code() ? s.code() : '\0', false)) s.value_ref().swap(buf);
+      for (subfield& s : f.subfields()) {
+        const char code = s.has_code() ? s.code() : '\0';
+        // A code byte of 0x80 or more is read with the value, as the
+        // field's bytes hold them: a code byte that begins a UTF-8
+        // character whose other bytes open the value is not invalid UTF-8
+        // (nor are those bytes). The code byte itself is structure, never
+        // repaired, like an indicator.
+        std::size_t lead = 0;
+        if (check_utf8 && static_cast<unsigned char>(code) >= 0x80) {
+          std::string unit(1, code);
+          unit.append(s.value(), 0, std::min<std::size_t>(s.value().size(), 3));
+          const std::size_t len =
+              utf8_sequence(reinterpret_cast<const unsigned char*>(unit.data()), unit.size());
+          if (len > 1) lead = len - 1;
+        }
+        if (convert_value(s.value(), code, false, lead)) s.value_ref().swap(buf);
+      }
     }
   }
   if (failed) {

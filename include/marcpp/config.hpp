@@ -6,10 +6,16 @@
 /// Version, namespace and compile-time knobs. Every knob is a prefixed macro
 /// that users may define before including any marcpp header.
 
+// The version's one source: CMake reads these three lines (the project's
+// version, the package's marcppConfigVersion.cmake), so keep their form.
 #define MARCPP_VERSION_MAJOR 0
 #define MARCPP_VERSION_MINOR 1
 #define MARCPP_VERSION_PATCH 0
-#define MARCPP_VERSION_STRING "0.1.0"
+#define MARCPP_PP_STR_(x) #x
+#define MARCPP_PP_STR(x) MARCPP_PP_STR_(x)
+/// "MAJOR.MINOR.PATCH", made from the three numbers above.
+#define MARCPP_VERSION_STRING                                                   \
+  MARCPP_PP_STR(MARCPP_VERSION_MAJOR) "." MARCPP_PP_STR(MARCPP_VERSION_MINOR) "." MARCPP_PP_STR(MARCPP_VERSION_PATCH)
 
 // Inline capacities of the record containers, chosen from the tag-count and
 // subfield-count distribution of the corpus (see docs/record-model.md).

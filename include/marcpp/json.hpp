@@ -29,6 +29,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -42,11 +43,10 @@ enum class json_layout : std::uint8_t {
 
 /// How MARC-in-JSON is written.
 struct json_options {
-  /// Convert a MARC-8 record (leader/09 blank) to UTF-8 on the way, as
-  /// `to_utf8(rec, converted, charset)` does, and write it with leader/09
-  /// `a`; false: refuse it with `marc8_needs_conversion`.
+  /// Write every record as `to_utf8(rec, converted, charset)` makes it (see
+  /// `marcxml_options::convert_marc8`); false: convert nothing.
   bool convert_marc8 = true;
-  /// How MARC-8 records are converted (see `marcxml_options::charset`).
+  /// How records are converted (see `marcxml_options::charset`).
   charset_options charset{};
 };
 
@@ -58,29 +58,74 @@ inline constexpr std::string_view json_array_close = "\n]\n";
 // What goes before the record numbered `n` (from 0) in the array.
 [[nodiscard]] constexpr std::string_view json_array_separator(std::uint64_t n) noexcept { return n ? ",\n" : "\n"; }
 
+/// The data field the MARC-in-JSON writer writes for `f` where the layout
+/// cannot hold it as it is (see `json_record_writer`): indicator bytes of
+/// 0x80 and more become blanks; data before the first delimiter and
+/// subfields with a code byte of 0x80 or more are left out; text that is not
+/// UTF-8 becomes U+FFFD.
+[[nodiscard]] inline field json_substitute(const field& f) {
+  auto ind = [](char c) { return static_cast<unsigned char>(c) < 0x80 ? c : ' '; };
+  field out(marcpp::tag::invalid(), marcpp::indicators(ind(f.ind1()), ind(f.ind2())));
+  copy_tag(out, f);
+  for (const auto& s : f.subfields()) {
+    if (s.shape() == subfield_shape::unlabelled) continue;
+    if (s.shape() == subfield_shape::no_code) {
+      out.subfields().push_back(subfield::without_code(sanitized_text(s.value(), false)));
+      continue;
+    }
+    if (static_cast<unsigned char>(s.code()) >= 0x80) continue;
+    out.subfields().emplace_back(s.code(), sanitized_text(s.value(), false));
+  }
+  return out;
+}
+
+/// The leader text the MARC-in-JSON writer writes for leader `l`: bytes
+/// that are no character become blanks.
+[[nodiscard]] inline std::string json_leader_text(std::string_view l) {
+  std::string t(l);
+  const auto* p = reinterpret_cast<const unsigned char*>(l.data());
+  for (std::size_t i = 0; i < l.size();) {
+    const std::size_t len = p[i] < 0x80 ? 1 : utf8_sequence(p + i, l.size() - i);
+    if (len == 0) t[i++] = ' ';
+    else i += len;
+  }
+  return t;
+}
+
 template <class Record>
 class json_record_writer {
  public:
-  // `flag`: leader/09 as written, if not 0 (a MARC-8 record whose text needs no conversion).
-  json_record_writer(const Record& rec, std::string& out, std::vector<diagnostic>* warnings, char flag = 0)
-      : rec_(rec), out_(out), warnings_(warnings), old_(out.size()), flag_(flag) {}
-
-  /// Decodes every value from MARC-8 on the way (the record's leader/09 is
-  /// blank and written as `a`): see `write_marc8_decoded`.
-  void decode_marc8(marc8_values* m8) noexcept { m8_ = m8; }
+  json_record_writer(const Record& rec, std::string& out, std::vector<diagnostic>* warnings, const unicode_write& how = {})
+      : rec_(rec), out_(out), warnings_(warnings), old_(out.size()), how_(how),
+        code_len_(effective_code_length(rec.leader())) {}
 
   diagnostic run() {
     const auto fields = rec_.fields();
     out_.append("{\"leader\":\"", 11);
     std::string_view l = rec_.leader().str();
     char flagged[24];
-    if (flag_ && l.size() == sizeof flagged) {
+    if (how_.flag && l.size() == sizeof flagged) {
       std::memcpy(flagged, l.data(), sizeof flagged);
-      flagged[9] = flag_;
+      flagged[9] = how_.flag;
       l = std::string_view(flagged, sizeof flagged);
     }
-    if (!text(l, -1, "the leader")) return fail();
-    out_.append("\",\"fields\":[", 12);
+    if (MARCPP_LIKELY(find_invalid_utf8(l.data(), l.size()) == l.size())) {
+      (void)append_json_text(out_, l);
+      out_.push_back('"');
+    } else {
+      // A leader that is not UTF-8: blanks for the bytes that are no
+      // character, and the original in "marcpp_leader".
+      const std::string t = json_leader_text(l);
+      (void)append_json_text(out_, t);
+      out_.append("\",\"marcpp_leader\":\"");
+      std::string escaped;
+      (void)append_escaped_bytes(escaped, l, [](std::size_t) { return true; });
+      (void)append_json_text(out_, escaped);
+      out_.push_back('"');
+      note(-1, "the leader (\"" + printable(l) + "\") holds bytes that are no character; written as \"" + printable(t) +
+                   "\", the original kept in \"marcpp_leader\", which marcpp's JSON reader puts back");
+    }
+    out_.append(",\"fields\":[", 11);
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = fields[i];
       const auto fi = static_cast<std::int64_t>(i);
@@ -89,79 +134,171 @@ class json_record_writer {
                                    "the field has no tag; MARC-in-JSON cannot write it");
         return fail();
       }
-      auto t = f.tag_chars();
       out_.append(i ? ",{\"" : "{\"", i ? 3 : 2);
-      if (MARCPP_LIKELY(f.tag().is_valid()))
+      if (MARCPP_LIKELY(f.tag().is_valid())) {
+        auto t = f.tag().chars();
         out_.append(t.data(), 3);
-      else if (!text(std::string_view(t.data(), 3), fi, "the tag"))  // a tag kept by its bytes, escaped
+      } else if (!odd_tag(f, fi)) {
         return fail();
+      }
       if (f.is_control()) {
         out_.append("\":\"", 3);
         if (!value_text(f.data(), fi, "the control field")) return fail();
         out_.append("\"}", 2);
         continue;
       }
-      auto is = f.indicators();
-      out_.append("\":{\"ind1\":\"", 11);
-      if (!text(std::string_view(&is.str()[0], 1), fi, "the first indicator", true)) return fail();
-      out_.append("\",\"ind2\":\"", 10);
-      if (!text(std::string_view(&is.str()[1], 1), fi, "the second indicator", true)) return fail();
-      out_.append("\",\"subfields\":[", 15);
-      bool first = true;
-      for (const auto& s : f.subfields()) {
-        out_.append(first ? "{\"" : ",{\"", first ? 2 : 3);
-        first = false;
-        switch (s.shape()) {
-          case subfield_shape::normal: {
-            const char c = s.code();
-            if (!text(std::string_view(&c, 1), fi, "a subfield code", true)) return fail();
-            break;
-          }
-          case subfield_shape::no_code:
-            if (warnings_ && fi != warned_)
-              warnings_->push_back(writer_diagnostic(rec_, errc::schema_pattern, severity::warning, fi,
-                                                     "a subfield delimiter without a code is written with an "
-                                                     "empty key"));
-            warned_ = fi;
-            break;
-          case subfield_shape::unlabelled:
-            error_ = writer_diagnostic(rec_, errc::value_not_representable, severity::error, fi,
-                                       "the field holds data before its first subfield delimiter; "
-                                       "MARC-in-JSON has no place for it, so the record is not written");
-            return fail();
-        }
-        out_.append("\":\"", 3);
-        if (!value_text(s.value(), fi, "a subfield")) return fail();
-        out_.append("\"}", 2);
+      const std::size_t start = out_.size();
+      switch (data(f, fi)) {
+        case fit::ok: break;
+        case fit::original:
+          out_.resize(start);
+          if (!original(f, fi)) return fail();
+          break;
+        case fit::fail: return fail();
       }
-      out_.append("]}}", 3);
     }
     out_.append("]}", 2);
     return {};
   }
 
  private:
+  enum class fit : std::uint8_t { ok, original, fail };
+
+  // The inside of a data field's object as it is; `original` where the
+  // layout cannot hold it.
+  template <class Field>
+  fit data(const Field& f, std::int64_t fi) {
+    auto is = f.indicators();
+    if (MARCPP_UNLIKELY(static_cast<unsigned char>(is[0]) >= 0x80 || static_cast<unsigned char>(is[1]) >= 0x80))
+      return fit::original;
+    out_.append("\":{\"ind1\":\"", 11);
+    (void)append_json_text(out_, std::string_view(&is.str()[0], 1));
+    out_.append("\",\"ind2\":\"", 10);
+    (void)append_json_text(out_, std::string_view(&is.str()[1], 1));
+    out_.append("\",\"subfields\":[", 15);
+    bool first = true;
+    for (const auto& s : f.subfields()) {
+      switch (s.shape()) {
+        case subfield_shape::normal: {
+          const char c = s.code();
+          if (MARCPP_UNLIKELY(static_cast<unsigned char>(c) >= 0x80)) return fit::original;
+          out_.append(first ? "{\"" : ",{\"", first ? 2 : 3);
+          (void)append_json_text(out_, std::string_view(&c, 1));
+          break;
+        }
+        case subfield_shape::no_code:
+          out_.append(first ? "{\"" : ",{\"", first ? 2 : 3);
+          no_code(fi);
+          break;
+        case subfield_shape::unlabelled: return fit::original;
+      }
+      first = false;
+      out_.append("\":\"", 3);
+      if (!value_text(s.value(), fi, "a subfield")) return fit::fail;
+      out_.append("\"}", 2);
+    }
+    out_.append("]}}", 3);
+    return fit::ok;
+  }
+  void no_code(std::int64_t fi) {
+    if (warnings_ && fi != warned_no_code_)
+      warnings_->push_back(writer_diagnostic(rec_, errc::schema_pattern, severity::warning, fi,
+                                             "a subfield delimiter without a code is written with an empty key"));
+    warned_no_code_ = fi;
+  }
+
+  // A data field the layout cannot hold as it is: the substitute, and the
+  // field's bytes after its tag in "marcpp_data".
+  template <class Field>
+  MARCPP_NOINLINE bool original(const Field& fv, std::int64_t fi) {
+    field f = owned_field(fv);
+    if (how_.m8)
+      for (auto& s : f.subfields()) {
+        std::string_view d = s.value();
+        if (!how_.m8->decode(d)) return false;
+        if (d.data() != s.value().data()) s.value_ref().assign(d);
+      }
+    std::string bytes;
+    std::vector<std::size_t> codes;
+    if (body_fault bf = field_body(f, code_len_, bytes, codes)) {
+      error_ = writer_diagnostic(rec_, bf.code, severity::error, fi,
+                                 bf.message + "; the field cannot be written in MARC-in-JSON's original form");
+      return false;
+    }
+    std::string escaped;
+    std::size_t k = 0;
+    const std::size_t bad = append_escaped_bytes(escaped, bytes, [&](std::size_t at) {
+      while (k < codes.size() && codes[k] < at) ++k;
+      return k < codes.size() && codes[k] == at;
+    });
+    if (bad != npos) return not_utf8(std::string_view(bytes).substr(bad), fi, "a subfield");
+    // The substitute's values are decoded already.
+    const field sub = json_substitute(f);
+    marc8_values* const m8 = std::exchange(how_.m8, nullptr);
+    const fit written = data(sub, fi);
+    how_.m8 = m8;
+    if (written != fit::ok) return false;
+    out_.resize(out_.size() - 2);  // reopen the field's object
+    out_.append(",\"marcpp_data\":\"");
+    (void)append_json_text(out_, escaped);
+    out_.append("\"}}");
+    std::string what;
+    auto add = [&](std::string s) {
+      if (what.find(s) == std::string::npos) what += (what.empty() ? "" : ", ") + s;
+    };
+    for (std::size_t n = 0; n < 2; ++n)
+      if (static_cast<unsigned char>(f.indicators()[n]) >= 0x80)
+        add(std::string(n == 0 ? "the first" : "the second") + " indicator \"" +
+            printable(std::string_view(&f.indicators().str()[n], 1)) + "\" (written as a blank)");
+    for (const auto& s : f.subfields()) {
+      if (s.shape() == subfield_shape::unlabelled) add("data before the first subfield delimiter (left out)");
+      else if (const char c = s.code(); s.has_code() && static_cast<unsigned char>(c) >= 0x80)
+        add("the subfield code \"" + printable(std::string_view(&c, 1)) + "\" (that subfield left out)");
+    }
+    note(fi, "the field holds " + what + ", which MARC-in-JSON cannot hold as it is; the original is kept in "
+             "\"marcpp_data\", which marcpp's JSON reader puts back");
+    return true;
+  }
+  void note(std::int64_t fi, std::string message) {
+    if (warnings_ && warned_ < 16) {
+      ++warned_;
+      warnings_->push_back(writer_diagnostic(rec_, errc::value_not_representable, severity::warning, fi, std::move(message)));
+    }
+  }
+
   diagnostic fail() {
     out_.resize(old_);
     return std::move(error_);
   }
+  // The bytes of a tag `tag` cannot hold (the field keeps them), escaped as
+  // JSON text. They are structure, not text to convert: bytes that are not
+  // UTF-8 refuse the record.
+  template <class Field>
+  MARCPP_NOINLINE bool odd_tag(const Field& f, std::int64_t fi) {
+    const auto c = f.tag_chars();
+    const std::string_view t(c.data(), 3);
+    if (append_json_text(out_, t).status == escape_result::ok) return true;
+    error_ = writer_diagnostic(rec_, errc::value_not_representable, severity::error, fi,
+                               "the tag \"" + printable(t) +
+                                   "\" holds bytes that are not UTF-8; a JSON key is Unicode text, so the record is "
+                                   "not written");
+    return false;
+  }
   // A control field's data or a subfield's value.
   bool value_text(std::string_view v, std::int64_t fi, const char* what) {
-    if (m8_ && !m8_->decode(v)) return false;
-    return text(v, fi, what);
+    if (how_.m8 && !how_.m8->decode(v)) return false;
+    escape_result r = append_json_text(out_, v);
+    if (MARCPP_LIKELY(r.status == escape_result::ok && !(r.escape && how_.not_unicode))) return true;
+    return not_utf8(v.substr(r.at), fi, what);
   }
-  // `one`: a single byte that must be a character on its own.
-  bool text(std::string_view v, std::int64_t fi, const char* what, bool one = false) {
-    if (one && static_cast<unsigned char>(v[0]) >= 0x80) {
-      error_ = writer_diagnostic(rec_, errc::value_not_representable, severity::error, fi,
-                                 std::string(what) + " is the byte \"" + printable(v) +
-                                     "\", which is no character of its own; the record is not written");
+  bool not_utf8(std::string_view at, std::int64_t fi, const char* what) {
+    if (how_.not_unicode) {
+      // Not the UTF-8 the record says: `to_utf8` tells what it is.
+      *how_.not_unicode = true;
       return false;
     }
-    escape_result r = append_json_text(out_, v);
-    if (r.status == escape_result::ok) return true;
     error_ = writer_diagnostic(rec_, errc::value_not_representable, severity::error, fi,
-                               std::string(what) + " holds bytes that are not UTF-8 (\"" + printable(v.substr(r.at, 4)) +
+                               std::string(what) + " holds bytes that are not UTF-8 (\"" + printable(at.substr(0, 4)) +
                                    "\"); JSON text is Unicode, so the record is not written");
     return false;
   }
@@ -170,55 +307,46 @@ class json_record_writer {
   std::string& out_;
   std::vector<diagnostic>* warnings_;
   std::size_t old_;
-  char flag_;
+  unicode_write how_;
+  unsigned code_len_;
   diagnostic error_;
-  std::int64_t warned_ = -2;
-  marc8_values* m8_ = nullptr;
+  std::int64_t warned_no_code_ = -2;
+  unsigned warned_ = 0;
 };
-
-template <class Record>
-MARCPP_NOINLINE diagnostic write_json_marc8(const Record& rec, std::string& out, const json_options& opts,
-                                            std::vector<diagnostic>* warnings) {
-  // As for MARCXML: the usual MARC-8 record is decoded as it is written;
-  // one with anything to report goes through `to_utf8`.
-  if (marc8_streamable(rec, opts.convert_marc8, opts.charset) &&
-      write_marc8_decoded(out, warnings, opts.charset.numeric_references, [&](marc8_values& m8) {
-        json_record_writer<Record> w(rec, out, warnings, 'a');
-        w.decode_marc8(&m8);
-        return w.run();
-      }))
-    return {};
-  record converted;
-  unicode_path path;
-  if (auto d = unicode_gate(rec, "MARC-in-JSON", opts.convert_marc8, opts.charset, warnings, converted, path)) return d;
-  if (path == unicode_path::converted) return json_record_writer<record>(converted, out, warnings).run();
-  return json_record_writer<Record>(rec, out, warnings, 'a').run();
-}
 
 }  // namespace detail
 
 /// Appends `rec` to `out` as one MARC-in-JSON object on one line (no
 /// newline after it). Every control character is escaped, so the line is
-/// valid JSON. A MARC-8 record (leader/09 blank) is converted to UTF-8 on
-/// the way and written with leader/09 `a` (`opts.convert_marc8`,
-/// `opts.charset`); what the conversion reports is appended to `warnings`.
-/// A record the format cannot hold leaves `out` unchanged and returns the
-/// reason: a MARC-8 record whose conversion failed (its 9xx fault, under the
-/// strict or skip charset policy) or that is not to be converted
-/// (`marc8_needs_conversion`), bytes that are not UTF-8, an indicator or
-/// code byte that is no character, data before the first subfield
-/// (`value_not_representable`), a field with no tag at all (`invalid_tag`;
-/// a tag `tag` cannot hold is written as the bytes the field keeps). A
-/// subfield delimiter without a code is written with an empty key and a
-/// `schema_pattern` warning appended to `warnings`.
+/// valid JSON. The record is written as `to_utf8(rec, converted,
+/// opts.charset)` makes it (`detail::write_unicode`): a MARC-8 record is
+/// decoded, whatever its leader/09; a record flagged UTF-8 whose bytes are
+/// not UTF-8 is repaired; what the conversion reports is appended to
+/// `warnings`. What the layout cannot hold as it is (data before the first
+/// delimiter, indicator or code bytes that are no character, a leader that
+/// is not UTF-8) is written as a substitute with the original in a
+/// `marcpp_data` (or `marcpp_leader`) member that marcpp's reader puts back,
+/// and a `value_not_representable` warning. A subfield delimiter without a
+/// code is written with an empty key and a `schema_pattern` warning. A
+/// record the format cannot hold leaves `out` unchanged and returns the
+/// reason: a conversion that failed (under the strict or skip charset
+/// policy), conversion turned off (`marc8_needs_conversion`, or
+/// `value_not_representable` for bytes that are not UTF-8), a field with
+/// no tag at all (`invalid_tag`), a field ISO 2709 cannot hold either (E603,
+/// E604). A tag `tag` cannot hold is written as the bytes the field keeps
+/// (`field::tag_chars()`), the key; bytes that are not UTF-8 there refuse
+/// the record (`value_not_representable`).
 ///
 ///     std::string line;
 ///     if (!marcpp::write_json(rec, line)) std::cout << line << '\n';
 template <class Record>
 [[nodiscard]] diagnostic write_json(const Record& rec, std::string& out, const json_options& opts,
                                     std::vector<diagnostic>* warnings = nullptr) {
-  if (rec.leader().coding_scheme() == ' ') return detail::write_json_marc8(rec, out, opts, warnings);
-  return detail::json_record_writer<Record>(rec, out, warnings).run();
+  return detail::write_unicode(rec, out, "MARC-in-JSON", opts.convert_marc8, opts.charset, warnings,
+                               [&](const auto& r, const detail::unicode_write& how) {
+                                 using R = std::remove_cvref_t<decltype(r)>;
+                                 return detail::json_record_writer<R>(r, out, warnings, how).run();
+                               });
 }
 
 /// `write_json` with the default options.
@@ -300,7 +428,9 @@ class json_writer {
 /// them). Each record is parsed with simdjson.
 ///
 /// Records are delivered as owning `record`s; leader/09 is set to `a` when
-/// blank, since JSON text is Unicode (`coding_scheme_set`, a warning). A
+/// blank, since JSON text is Unicode (`coding_scheme_set`, a warning). The
+/// `marcpp_data` and `marcpp_leader` members put back what the writer could
+/// not write as it is. A
 /// record that is not valid JSON (`json_syntax`) or not a MARC-in-JSON
 /// record (`json_not_marc`) is reported with its index, line and column;
 /// under the lenient and skip policies the reader goes on with the next one.
@@ -666,7 +796,8 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
             std::string("the record is ") + kind_name(root.kind()) + ", not a MARC-in-JSON object; it is skipped");
       return false;
     }
-    bool have_leader = false, have_fields = false;
+    bool have_leader = false, have_fields = false, have_original = false;
+    std::string leader_text, original_leader;
     root.for_each_member([&](std::string_view key, const detail::json_value& v) {
       if (key == "leader" && v.kind() == detail::json_kind::string) {
         std::string_view l = v.string();
@@ -675,9 +806,14 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
           return;
         }
         have_leader = true;
+        leader_text.assign(l);
         std::string repair;
         rec.set_leader(detail::leader_from_text(std::string(l), repair));
         if (!repair.empty()) fault(rec, errc::bad_leader_length, severity::repair, start, std::move(repair));
+      } else if (key == "marcpp_leader" && v.kind() == detail::json_kind::string && !have_original) {
+        // marcpp's original form of a leader that is not UTF-8 (docs/formats.md).
+        have_original = true;
+        if (!detail::unescape_bytes(v.string(), original_leader)) original_leader.clear();
       } else if (key == "fields" && v.kind() == detail::json_kind::array) {
         have_fields = true;
         v.for_each_element([&](const detail::json_value& f) { add_field(rec, f, start); });
@@ -694,6 +830,16 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
       fault(rec, errc::json_not_marc, severity::error, start,
             "the object has no \"leader\" and no \"fields\": it is not a MARC-in-JSON record; it is skipped");
       return false;
+    }
+    if (have_original) {
+      if (have_leader && original_leader.size() == 24 && detail::json_leader_text(original_leader) == leader_text) {
+        std::string repair;
+        rec.set_leader(detail::leader_from_text(original_leader, repair));
+      } else {
+        fault(rec, errc::json_not_marc, severity::warning, start,
+              "the \"leader\" is not what marcpp wrote beside \"marcpp_leader\" (the record was changed since): it "
+              "is read as it is, \"marcpp_leader\" left out");
+      }
     }
     if (!have_leader) {
       fault(rec, errc::json_not_marc, severity::repair, start,
@@ -725,7 +871,7 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
             "a field object has " + std::to_string(f.size()) + " members, not one; each is read as a field");
     f.for_each_member([&](std::string_view key, const detail::json_value& v) {
       if (v.kind() == detail::json_kind::object) {
-        add_data_field(rec, v, start);
+        add_data_field(rec, key, v, start);
       } else if (v.kind() == detail::json_kind::array) {
         fault(rec, errc::json_not_marc, severity::repair, start,
               "the field \"" + detail::printable(key) + "\" holds an array, neither control data nor a data field; it is left out");
@@ -745,13 +891,20 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
     });
   }
 
-  void add_data_field(record& rec, const detail::json_value& v, std::uint64_t start) {
+  // The tag (`tag_key`) is set here, for "marcpp_data"; `add_field` reports it.
+  void add_data_field(record& rec, std::string_view tag_key, const detail::json_value& v, std::uint64_t start) {
     field& f = rec.add(field(marcpp::tag::invalid(), {}));
+    (void)detail::set_tag_text(f, tag_key);
     const auto fi = static_cast<std::int64_t>(rec.size()) - 1;
-    bool have_subfields = false, have1 = false, have2 = false;
+    bool have_subfields = false, have1 = false, have2 = false, have_original = false;
+    std::string original;
     char ind[2] = {' ', ' '};
     v.for_each_member([&](std::string_view key, const detail::json_value& m) {
-      if (key == "ind1" || key == "ind2") {
+      if (key == "marcpp_data" && m.kind() == detail::json_kind::string && !have_original) {
+        // marcpp's original form of a field the layout cannot hold (docs/formats.md).
+        have_original = true;
+        if (!detail::unescape_bytes(m.string(), original)) original = "\x1F";  // never a substitute's original
+      } else if (key == "ind1" || key == "ind2") {
         const int k = key == "ind1" ? 0 : 1;
         (k == 0 ? have1 : have2) = true;
         std::string s = value_text(m);
@@ -811,6 +964,17 @@ class json_reader : public detail::text_reader_base<json_reader<Source>> {
     if (!have_subfields)
       fault(rec, errc::json_not_marc, severity::warning, start, "the data field has no \"subfields\" array", fi);
     f.set_indicators({ind[0], ind[1]});
+    if (have_original) {
+      field orig = detail::field_from_body(marcpp::tag::invalid(), original, detail::effective_code_length(rec.leader()));
+      detail::copy_tag(orig, f);
+      if (original.size() >= 2 && f.has_tag_chars() && detail::json_substitute(orig) == f)
+        f = std::move(orig);
+      else
+        fault(rec, errc::json_not_marc, severity::warning, start,
+              "the data field is not what marcpp wrote beside \"marcpp_data\" (the record was changed since): it is "
+              "read as it is, \"marcpp_data\" left out",
+              fi);
+    }
   }
 
   Source src_;

@@ -2,9 +2,10 @@
 #pragma once
 
 // What the writers of the text formats (MARCXML, MARC-in-JSON, MARCMaker)
-// share: diagnostics naming the record, the gate where MARC-8 records meet
-// the Unicode-only formats (and are converted to UTF-8), the escape loops,
-// and the buffered stream.
+// share: diagnostics naming the record, the gate where records meet the
+// Unicode-only formats (and are converted to UTF-8 as `to_utf8` converts
+// them), marcpp's original form for what a format cannot hold as it is, the
+// escape loops, and the buffered stream.
 //
 // The escape loops look at 16 bytes at a time (SSE2) for the few bytes that
 // need attention: markup characters, control characters and non-ASCII
@@ -14,6 +15,8 @@
 #include <marcpp/config.hpp>
 #include <marcpp/detail/simd.hpp>
 #include <marcpp/error.hpp>
+#include <marcpp/iso2709_writer.hpp>
+#include <marcpp/leader.hpp>
 #include <marcpp/reader.hpp>
 #include <marcpp/record.hpp>
 #include <marcpp/record_view.hpp>
@@ -56,13 +59,6 @@ template <class Record>
   return d;
 }
 
-/// How `unicode_gate` lets a record through.
-enum class unicode_path : std::uint8_t {
-  as_is,      ///< leader/09 is not blank: written as it is (its values are checked as UTF-8 on the way)
-  flag_only,  ///< MARC-8 text that reads the same in UTF-8 (plain ASCII): written as it is, leader/09 `a`
-  converted,  ///< converted to UTF-8 by `to_utf8`: the writer writes the converted record
-};
-
 /// True if every value of `rec` is text that MARC-8 and UTF-8 read alike:
 /// no byte at or above 0x80, no escape (0x1B) and, when numeric character
 /// references are decoded, no `&#`. Such a record needs no conversion.
@@ -86,14 +82,15 @@ template <class Record>
   return plain;
 }
 
-/// True when a record with leader/09 blank can be decoded from MARC-8 value
-/// by value as it is written, with the outcome `to_utf8` would give when it
-/// reports nothing: conversion on, no normalisation, and the bytes read as
-/// MARC-8 (said so, or leader/09 and the bytes agree).
+/// True when a MARC-8 record can be decoded value by value as it is
+/// written, with the outcome `to_utf8` would give when it reports nothing:
+/// no normalisation, and the bytes read as MARC-8 (said so, or leader/09
+/// blank and the bytes agree).
 template <class Record>
-[[nodiscard]] bool marc8_streamable(const Record& rec, bool convert, const charset_options& charset) {
-  if (!convert || charset.normalize || charset.from == source_encoding::utf8) return false;
-  return charset.from == source_encoding::marc8 || check_encoding(rec).agrees();
+[[nodiscard]] bool marc8_streamable(const Record& rec, const charset_options& charset) {
+  if (charset.normalize || charset.from == source_encoding::utf8) return false;
+  return charset.from == source_encoding::marc8 ||
+         (rec.leader().coding_scheme() == ' ' && check_encoding(rec).agrees());
 }
 
 /// Decodes the values of a MARC-8 record as a text writer writes them.
@@ -117,59 +114,278 @@ struct marc8_values {
   }
 };
 
-/// Writes a MARC-8 record whose values are decoded on the way:
-/// `write(marc8_values&)` runs the writer (leader/09 written as `a`) and
-/// returns its diagnostic. True if the record was written with nothing to
-/// report (no fault, no warning); otherwise `out` and `warnings` are as
-/// they were, and the caller converts the record by `to_utf8`, which
-/// reports what there is.
-template <class Write>
-[[nodiscard]] bool write_marc8_decoded(std::string& out, std::vector<diagnostic>* warnings, bool ncr, Write&& write) {
-  const std::size_t old = out.size(), warned = warnings ? warnings->size() : 0;
-  marc8_decoder dec;
-  thread_local std::string scratch;
-  marc8_values values{&dec, &scratch, ncr};
-  const diagnostic d = write(values);
-  if (!d && !values.failed && (!warnings || warnings->size() == warned)) return true;
-  out.resize(old);
-  if (warnings) warnings->resize(warned);
-  return false;
-}
+/// How a writer of a Unicode-only format writes the record it is given
+/// (see `write_unicode`).
+struct unicode_write {
+  /// Leader/09 as written, if not 0 (a MARC-8 record written in UTF-8).
+  char flag = 0;
+  /// Decodes every value from MARC-8 on the way.
+  marc8_values* m8 = nullptr;
+  /// Set, if not null, when the record turns out not to be the UTF-8 it is
+  /// written as (bytes that are not UTF-8, or an escape that may begin
+  /// MARC-8): the writer then stops, leaves the output as it was, and the
+  /// record goes to `to_utf8`.
+  bool* not_unicode = nullptr;
+};
 
 /// The one place where a record meets a format that holds only Unicode
-/// (MARCXML, MARC-in-JSON). A record whose leader/09 is not blank is written
-/// as it is (its values are checked as UTF-8 on the way). A MARC-8 record
-/// (leader/09 blank) is converted to UTF-8 with `to_utf8(rec, converted,
-/// charset)` when `convert` is true: the conversion's own warnings and
-/// repairs (not the record's earlier diagnostics) are appended to
-/// `warnings`, and a conversion that fails returns its error. A record whose
-/// text is plain ASCII needs no conversion: only its leader/09 changes
-/// (`unicode_path::flag_only`). With `convert` false, a MARC-8 record is
-/// refused with `marc8_needs_conversion`.
-template <class Record>
-[[nodiscard]] diagnostic unicode_gate(const Record& rec, std::string_view format_name, bool convert,
-                                      const charset_options& charset, std::vector<diagnostic>* warnings,
-                                      record& converted, unicode_path& path) {
-  path = unicode_path::as_is;
-  if (rec.leader().coding_scheme() != ' ') return {};
-  if (!convert)
+/// (MARCXML, MARC-in-JSON): the record is written as `to_utf8(rec,
+/// converted, charset)` makes it, with its leader/09 `a`, and what the
+/// conversion reports (not the record's earlier diagnostics) is appended to
+/// `warnings`. `write(r, how)` writes a record (`rec`, or its converted
+/// copy) and returns its diagnostic. Three ways lead there:
+///
+/// - leader/09 `a` (unless `charset.from` says MARC-8): written as it is,
+///   its values checked as UTF-8 on the way. Bytes that are not UTF-8, or
+///   an escape (0x1B), stop the writing, and the record goes through
+///   `to_utf8`, which tells MARC-8 by its bytes or repairs the bytes
+///   (U+FFFD). A clean UTF-8 record is so written from its own bytes.
+/// - leader/09 blank (or `charset.from` MARC-8): MARC-8 text is decoded value
+///   by value as it is written, when the bytes agree and the decoder meets
+///   no fault; plain ASCII text is written as it is with leader/09 `a`;
+///   anything else goes through `to_utf8`.
+/// - any other leader/09: through `to_utf8` (MARC-8 by default, unless the
+///   bytes say UTF-8; either way an `encoding_mismatch` warning).
+///
+/// With `convert` false, nothing is converted: a record with leader/09
+/// blank is refused (`marc8_needs_conversion`), any other is written as it
+/// is, and bytes that are not UTF-8 refuse it.
+template <class Record, class Write>
+[[nodiscard]] diagnostic write_unicode(const Record& rec, std::string& out, std::string_view format_name, bool convert,
+                                       const charset_options& charset, std::vector<diagnostic>* warnings,
+                                       Write&& write) {
+  const char flag = rec.leader().coding_scheme();
+  if (!convert) {
+    if (flag != ' ') return write(rec, unicode_write{});
     return writer_diagnostic(rec, errc::marc8_needs_conversion, severity::error, -1,
                              "leader/09 is blank: the record is in MARC-8 (or another 8-bit character set); " +
                                  std::string(format_name) +
                                  " holds only Unicode, and conversion to UTF-8 is turned off (convert_marc8); the "
                                  "record is not written");
-  if (plain_ascii_text(rec, charset.numeric_references)) {
-    path = unicode_path::flag_only;
-    return {};
   }
+  if (MARCPP_LIKELY(flag == 'a' && charset.from != source_encoding::marc8)) {
+    bool not_unicode = false;
+    diagnostic d = write(rec, unicode_write{0, nullptr, &not_unicode});
+    if (MARCPP_LIKELY(!not_unicode)) return d;
+  } else if (flag == ' ' || charset.from == source_encoding::marc8) {
+    if (marc8_streamable(rec, charset)) {
+      // Decoded as it is written. A fault of the decoder (of any level)
+      // sends the record the long way, through `to_utf8`, which reports it.
+      const std::size_t old = out.size(), warned = warnings ? warnings->size() : 0;
+      marc8_decoder dec;
+      thread_local std::string scratch;
+      marc8_values values{&dec, &scratch, charset.numeric_references};
+      const diagnostic d = write(rec, unicode_write{'a', &values});
+      if (!d && !values.failed) return {};
+      out.resize(old);
+      if (warnings) warnings->resize(warned);
+    } else if (charset.from != source_encoding::detect || flag == ' ') {
+      if (plain_ascii_text(rec, charset.numeric_references)) return write(rec, unicode_write{'a'});
+    }
+  }
+  record converted;
   if (diagnostic err = to_utf8(rec, converted, charset)) return err;
   if (warnings) {
     const auto all = converted.diagnostics();
     for (std::size_t i = rec.diagnostics().size(); i < all.size(); ++i) warnings->push_back(all[i]);
   }
-  path = unicode_path::converted;
+  return write(converted, unicode_write{});
+}
+
+// ---- marcpp's original form --------------------------------------------
+//
+// What a text format cannot hold as it is (data before a field's first
+// delimiter, indicator, code and leader bytes that are no character, and in
+// MARCXML what MARC21slim.xsd does not allow) is written twice: as a
+// substitute the format holds, which every reader sees, and as the original
+// bytes, which marcpp's readers put back: in MARCXML a `<?marcpp ...?>`
+// processing instruction before the element, in MARC-in-JSON a `marcpp_*`
+// member. docs/formats.md describes both.
+//
+// The original bytes are written as text: UTF-8 characters as they are,
+// and "%XX" (two upper-case hexadecimal digits) for '%', '"', '>', every
+// byte below 0x20 and DEL, U+FFFE and U+FFFF, and each byte that is not
+// part of a UTF-8 character.
+
+/// Appends `bytes` in the escaped form. A byte that is not part of a UTF-8
+/// character is allowed only where `structure(offset)` is true (an
+/// indicator, a code, the leader); returns the offset of the first other
+/// such byte (and `out` is then incomplete), or `npos`.
+template <class Structure>
+[[nodiscard]] std::size_t append_escaped_bytes(std::string& out, std::string_view bytes, Structure&& structure) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  auto escape = [&](unsigned char c) {
+    const char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+    out.append(e, 3);
+  };
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t n = bytes.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7F || c == '%' || c == '"' || c == '>')
+        escape(c);
+      else
+        out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence(p + i, n - i);
+    if (len == 0) {
+      if (!structure(i)) return i;
+      escape(c);
+      ++i;
+      continue;
+    }
+    if (len == 3 && c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE) {
+      for (std::size_t k = 0; k < 3; ++k) escape(p[i + k]);
+    } else {
+      out.append(bytes.data() + i, len);
+    }
+    i += len;
+  }
+  return npos;
+}
+
+/// Decodes the escaped form into `out`; false if a '%' is not followed by
+/// two hexadecimal digits.
+[[nodiscard]] inline bool unescape_bytes(std::string_view text, std::string& out) {
+  out.clear();
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size()) return false;
+    const int hi = digit(text[i + 1]), lo = digit(text[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
+/// Why a field's bytes cannot be put into the original form: none, or the
+/// fault the ISO 2709 writer would report for the same field.
+struct body_fault {
+  errc code = errc::ok;
+  std::string message;
+  explicit operator bool() const noexcept { return code != errc::ok; }
+};
+
+/// A data field's bytes as ISO 2709 holds them after its tag: its two
+/// indicators (always two, whatever leader/10 says), then data before the
+/// first delimiter, then each delimiter with its code and value. `codes`
+/// receives the offsets of the indicator and code bytes. A field ISO 2709
+/// cannot hold unambiguously (a delimiter or terminator byte in its data,
+/// unlabelled data that is not first, a codeless delimiter with a value
+/// where codes are two bytes) is a fault, as for the ISO 2709 writer.
+template <class Field>
+[[nodiscard]] body_fault field_body(const Field& f, unsigned code_len, std::string& body,
+                                    std::vector<std::size_t>& codes) {
+  body.clear();
+  codes.clear();
+  const auto is = f.indicators();
+  for (std::size_t k = 0; k < 2; ++k) {
+    if (is[k] == '\x1D' || is[k] == '\x1E' || is[k] == '\x1F')
+      return {errc::invalid_data_byte, "an indicator is a delimiter or terminator byte"};
+    codes.push_back(body.size());
+    body.push_back(is[k]);
+  }
+  std::size_t k = 0;
+  for (const auto& s : f.subfields()) {
+    std::string_view v = s.value();
+    if (v.find_first_of(std::string_view("\x1D\x1E\x1F", 3)) != std::string_view::npos)
+      return {errc::invalid_data_byte, "a value holds a delimiter or terminator byte (0x1D-0x1F)"};
+    switch (s.shape()) {
+      case subfield_shape::normal:
+        if (s.code() == '\x1D' || s.code() == '\x1E' || s.code() == '\x1F')
+          return {errc::invalid_data_byte, "a subfield code is a delimiter or terminator byte"};
+        body.push_back('\x1F');
+        codes.push_back(body.size());
+        body.push_back(s.code());
+        break;
+      case subfield_shape::unlabelled:
+        if (k != 0) return {errc::invalid_subfield_layout, "unlabelled data can only come first in a field"};
+        break;
+      case subfield_shape::no_code:
+        if (!v.empty() && code_len >= 2)
+          return {errc::invalid_subfield_layout,
+                  "a subfield without a code holds a value, which would be read back as a code"};
+        body.push_back('\x1F');
+        break;
+    }
+    body.append(v);
+    ++k;
+  }
   return {};
 }
+
+/// The data field tagged `t` whose bytes after the tag are `body` (as
+/// `field_body` makes them), split as the ISO 2709 reader splits a field
+/// under a leader whose subfield code length is `code_len`.
+[[nodiscard]] inline field field_from_body(marcpp::tag t, std::string_view body, unsigned code_len) {
+  field f(t, marcpp::indicators(body.size() > 0 ? body[0] : ' ', body.size() > 1 ? body[1] : ' '));
+  std::string_view rest = body.substr(std::min<std::size_t>(body.size(), 2));
+  std::size_t d = rest.find('\x1F');
+  if (d != 0 && !rest.empty()) f.subfields().push_back(subfield::unlabelled(std::string(rest.substr(0, d))));
+  while (d != std::string_view::npos) {
+    const std::size_t e = rest.find('\x1F', d + 1);
+    std::string_view piece = rest.substr(d + 1, e == std::string_view::npos ? std::string_view::npos : e - d - 1);
+    if (code_len >= 2 && !piece.empty())
+      f.subfields().emplace_back(piece[0], std::string(piece.substr(1)));
+    else
+      f.subfields().push_back(subfield::without_code(std::string(piece)));
+    d = e;
+  }
+  return f;
+}
+
+/// `v` with each byte that is not part of a UTF-8 character, and (with
+/// `xml`) U+FFFE and U+FFFF, replaced by U+FFFD: a substitute's text.
+[[nodiscard]] inline std::string sanitized_text(std::string_view v, bool xml) {
+  std::string out;
+  out.reserve(v.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(v.data());
+  std::size_t i = 0;
+  while (i < v.size()) {
+    if (p[i] < 0x80) {
+      out.push_back(v[i++]);
+      continue;
+    }
+    const std::size_t len = utf8_sequence(p + i, v.size() - i);
+    if (len == 0 || (xml && len == 3 && p[i] == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE)) {
+      out.append("\xEF\xBF\xBD");
+      i += len ? len : 1;
+      continue;
+    }
+    out.append(v.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
+/// Gives `to` the tag of `from`: its `tag()`, or the three bytes it keeps
+/// of a tag `tag` cannot hold (none, if it has neither).
+inline void copy_tag(field& to, const field& from) noexcept {
+  if (MARCPP_LIKELY(from.tag().is_valid()) || !from.has_tag_chars()) {
+    to.set_tag(from.tag());
+    return;
+  }
+  const auto c = from.tag_chars();
+  (void)to.set_tag_chars(std::string_view(c.data(), 3));
+}
+
+/// An owning copy of a field of either flavour.
+[[nodiscard]] inline field owned_field(const field& f) { return f; }
+[[nodiscard]] inline field owned_field(const field_view& f) { return field(f); }
 
 /// Writes the three characters of `t` at `w`.
 MARCPP_ALWAYS_INLINE void put_tag(char* w, tag t) noexcept {
@@ -275,6 +491,10 @@ class string_cursor {
     return *s_;
   }
   void resume() noexcept { w_ = end_ = s_->data() + s_->size(); }
+  /// How far the writing got, from the start of the string.
+  [[nodiscard]] std::size_t offset() const noexcept { return static_cast<std::size_t>(w_ - s_->data()); }
+  /// Goes back to `offset` (at most `offset()`), dropping what was written after it.
+  void rewind(std::size_t offset) noexcept { w_ = s_->data() + offset; }
 
  private:
   MARCPP_NOINLINE void grow(std::size_t n) {
@@ -301,6 +521,7 @@ struct escape_result {
   std::size_t at = 0;            ///< offset in the value of the fault
   bool mapped_control = false;   ///< a control character was written as its Control Picture
   bool control_picture = false;  ///< the value holds a Control Picture of its own (U+2400-U+241F)
+  bool escape = false;           ///< the value holds an escape (0x1B), which may begin MARC-8
 };
 
 /// The most bytes `put_xml_text` writes for a value of `n` bytes.
@@ -353,6 +574,7 @@ inline char* put_xml_text(char* w, std::string_view v, escape_result& r) {
         w[2] = static_cast<char>(0x80 + c);
         w += 3;
         r.mapped_control = true;
+        r.escape |= c == 0x1B;
       }
     }
     i = k + 1;
@@ -367,7 +589,7 @@ inline char* put_xml_text(char* w, std::string_view v, escape_result& r) {
 inline escape_result append_xml_attribute_byte(std::string& out, char ch) {
   escape_result r;
   const auto c = static_cast<unsigned char>(ch);
-  if (c >= 0x80) return {escape_result::not_a_character, 0, false, false};
+  if (c >= 0x80) return {escape_result::not_a_character, 0, false, false, false};
   if (c >= 0x20) {
     switch (c) {
       case '"': out.append("&quot;", 6); break;
@@ -385,6 +607,7 @@ inline escape_result append_xml_attribute_byte(std::string& out, char ch) {
       const char pic[3] = {'\xE2', '\x90', static_cast<char>(0x80 + c)};
       out.append(pic, 3);
       r.mapped_control = true;
+      r.escape = c == 0x1B;
     }
   }
   return r;
@@ -419,6 +642,7 @@ inline escape_result append_xml_attribute_text(std::string& out, std::string_vie
 /// control character escaped (`\n`, `\t`... or `\u00XX`), UTF-8 checked.
 inline escape_result append_json_text(std::string& out, std::string_view v) {
   static constexpr char hex[] = "0123456789abcdef";
+  escape_result r;
   const char* p = v.data();
   std::size_t n = v.size(), i = 0;
   while (i < n) {
@@ -429,7 +653,7 @@ inline escape_result append_json_text(std::string& out, std::string_view v) {
     if (c >= 0x80) {
       while (k < n && static_cast<unsigned char>(p[k]) >= 0x80) {
         std::size_t len = utf8_sequence(reinterpret_cast<const unsigned char*>(p + k), n - k);
-        if (len == 0) return {escape_result::invalid_utf8, k, false, false};
+        if (len == 0) return {escape_result::invalid_utf8, k, false, false, r.escape};
         out.append(p + k, len);
         k += len;
       }
@@ -447,11 +671,12 @@ inline escape_result append_json_text(std::string& out, std::string_view v) {
       default: {
         const char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
         out.append(u, 6);
+        r.escape |= c == 0x1B;
       }
     }
     i = k + 1;
   }
-  return {};
+  return r;
 }
 
 /// The output end of the stream writers: a buffer flushed to a

@@ -32,6 +32,7 @@ inline constexpr char xml_namespace_separator = '\n';
 ///   void xml_namespace_start(const char* prefix, const char* uri);  // prefix null: default
 ///   void xml_namespace_end(const char* prefix);
 ///   void xml_declaration(const char* encoding);                     // may be null
+///   void xml_pi(const char* target, const char* data);              // a processing instruction
 template <class Handler>
 class xml_parser {
  public:
@@ -117,6 +118,7 @@ class xml_parser {
     XML_SetCharacterDataHandler(p_, &on_text);
     XML_SetNamespaceDeclHandler(p_, &on_ns_start, &on_ns_end);
     XML_SetXmlDeclHandler(p_, &on_decl);
+    XML_SetProcessingInstructionHandler(p_, &on_pi);
   }
   status feed_one(const char* data, std::size_t n, bool last) {
     void* buf = XML_GetBuffer(p_, static_cast<int>(n));
@@ -145,6 +147,9 @@ class xml_parser {
   static void XMLCALL on_ns_end(void* u, const XML_Char* prefix) { static_cast<Handler*>(u)->xml_namespace_end(prefix); }
   static void XMLCALL on_decl(void* u, const XML_Char*, const XML_Char* encoding, int) {
     static_cast<Handler*>(u)->xml_declaration(encoding);
+  }
+  static void XMLCALL on_pi(void* u, const XML_Char* target, const XML_Char* data) {
+    static_cast<Handler*>(u)->xml_pi(target, data);
   }
 
   Handler* h_;
