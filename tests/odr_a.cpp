@@ -16,6 +16,8 @@ std::string odr_b_line();
 std::string abi_knobs_parser_type();
 std::size_t abi_knobs_parser_size();
 std::string abi_knobs_lines(std::string_view iso2709);
+std::string view_checks_view_type();
+std::size_t view_checks_view_size();
 
 TEST_CASE("odr: both translation units use the library") {
   marcpp::record r;
@@ -45,4 +47,18 @@ TEST_CASE("odr: a translation unit built with other layout knobs has types of it
   while (r.next(v)) lines += marcpp::to_line(v);
   CHECK(!lines.empty());
   CHECK(abi_knobs_lines(bytes) == lines);
+}
+
+// view_checks.cpp is built with MARCPP_CHECK_VIEWS=1, which adds to a
+// record_view what it needs to find it dangles: where this file is built
+// without the check (NDEBUG), its record_view must be another type.
+TEST_CASE("odr: the view check is part of the inline namespace") {
+  const std::string here = typeid(marcpp::record_view).name();
+#if MARCPP_CHECK_VIEWS
+  CHECK(here == view_checks_view_type());
+  CHECK(sizeof(marcpp::record_view) == view_checks_view_size());
+#else
+  CHECK(here != view_checks_view_type());
+  CHECK(sizeof(marcpp::record_view) < view_checks_view_size());
+#endif
 }

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -103,6 +104,14 @@ class mmap_source {
 #endif
 
 namespace detail {
+
+/// A source whose bytes are all in memory (`memory_source`, `mmap_source`):
+/// they stay where they are as it reads, so the record views read from it
+/// do not dangle after the next read. Any other source may reuse its buffer.
+template <class Source>
+concept stable_source = requires(const Source& s) {
+  { s.bytes() } -> std::convertible_to<std::string_view>;
+};
 
 /// The sliding window of a source that produces its bytes in pieces (a
 /// stream, a decompressor): it keeps the unread bytes, compacts them to the
