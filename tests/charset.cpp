@@ -390,6 +390,17 @@ TEST_CASE("write_iso2709: converting on write sets leader/09") {
     CHECK(test::one(plain).leader().coding_scheme() == 'a');
     CHECK(plain.find("Cafe\xCC\x81") != std::string::npos);
   }
+  SUBCASE("the converter is the one charset.hpp installed; without it, an error and nothing written") {
+    const bool installed = marcpp::detail::write_converter == &marcpp::detail::convert_for_write;
+    REQUIRE(installed);
+    marcpp::detail::write_converter = nullptr;
+    std::string out = "before";
+    auto err = marcpp::write_iso2709(u, out, {.to_encoding = encoding::marc8});
+    marcpp::detail::write_converter = &marcpp::detail::convert_for_write;
+    CHECK(err.code == errc::component_missing);
+    CHECK(err.message.find("<marcpp/charset.hpp>") != std::string::npos);
+    CHECK(out == "before");
+  }
 }
 
 TEST_CASE("charset: names") {

@@ -56,6 +56,7 @@ TEST_CASE("errc") {
     CHECK(static_cast<int>(errc::too_many_errors) == 802);
     CHECK(static_cast<int>(errc::index_stale) == 803);
     CHECK(static_cast<int>(errc::index_corrupt) == 804);
+    CHECK(static_cast<int>(errc::component_missing) == 805);
     CHECK(static_cast<int>(errc::unmapped_marc8) == 901);
     CHECK(static_cast<int>(errc::bad_escape_sequence) == 902);
     CHECK(static_cast<int>(errc::encoding_mismatch) == 903);
@@ -69,7 +70,7 @@ TEST_CASE("errc") {
       auto name = marcpp::to_string(static_cast<errc>(c));
       if (name != "unknown") CHECK(names.insert(name).second);
     }
-    CHECK(names.size() == 53);  // ok + 52 kinds
+    CHECK(names.size() == 54);  // ok + 53 kinds
     CHECK(marcpp::to_string(errc::missing_field_terminator) == "missing_field_terminator");
   }
 }

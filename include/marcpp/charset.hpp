@@ -20,6 +20,7 @@
 
 #include <marcpp/config.hpp>
 #include <marcpp/detail/simd.hpp>
+#include <marcpp/detail/write_conversion.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/marc8.hpp>
 #include <marcpp/record.hpp>
@@ -39,7 +40,8 @@
 
 MARCPP_NAMESPACE_BEGIN
 
-/// The character encodings of MARC 21 records.
+/// The character encodings of MARC 21 records (declared for the ISO 2709
+/// writer in detail/write_conversion.hpp, with `leader09_policy`).
 enum class encoding : std::uint8_t {
   marc8,  ///< leader/09 blank
   utf8,   ///< leader/09 `a`
@@ -48,23 +50,6 @@ enum class encoding : std::uint8_t {
 /// `"MARC-8"` or `"UTF-8"`.
 [[nodiscard]] constexpr std::string_view to_string(encoding e) noexcept {
   return e == encoding::utf8 ? "UTF-8" : "MARC-8";
-}
-
-/// What to believe when leader/09 and the bytes of a record disagree.
-enum class leader09_policy : std::uint8_t {
-  trust_bytes,  ///< read the record as its bytes say; the disagreement is a warning
-  trust_flag,   ///< read it as leader/09 says; the disagreement is a warning
-  fail,         ///< the disagreement is an error: the record is not converted
-};
-
-/// `"trust_bytes"`, `"trust_flag"` or `"fail"`.
-[[nodiscard]] constexpr std::string_view to_string(leader09_policy p) noexcept {
-  switch (p) {
-    case leader09_policy::trust_bytes: return "trust_bytes";
-    case leader09_policy::trust_flag: return "trust_flag";
-    case leader09_policy::fail: return "fail";
-  }
-  return "unknown";
 }
 
 /// How the encoding of the records read is known.
@@ -579,6 +564,22 @@ template <class Record>
 [[nodiscard]] diagnostic convert_to(encoding target, const Record& in, record& out, const charset_options& opts = {}) {
   return detail::convert_record(in, out, opts, target);
 }
+
+namespace detail {
+
+// The ISO 2709 writer's conversion on write (`write_options::to_encoding`),
+// installed when the program starts, by every file that includes this
+// header: the writer itself does not include the MARC-8 codec.
+inline diagnostic convert_for_write(encoding to, leader09_policy l, const record* owned, const record_view* view,
+                                    record& out) {
+  charset_options co;
+  co.policy = error_policy::strict;
+  co.leader09 = l;
+  return owned ? convert_to(to, *owned, out, co) : convert_to(to, *view, out, co);
+}
+inline const bool write_converter_installed = (write_converter = &convert_for_write, true);
+
+}  // namespace detail
 
 /// The UTF-8 form of `in`; throws `marcpp::error` if it cannot be made.
 template <class Record>

@@ -6,6 +6,7 @@
 /// read it, in bounded memory, for the readers.
 
 #include <marcpp/config.hpp>
+#include <marcpp/detect.hpp>
 #include <marcpp/detail/zlib.hpp>
 #include <marcpp/detail/zstd.hpp>
 #include <marcpp/source.hpp>
@@ -17,17 +18,6 @@
 #include <string_view>
 
 MARCPP_NAMESPACE_BEGIN
-
-/// How an input is compressed.
-enum class compression : std::uint8_t { none, gzip, zstd };
-
-/// Recognises gzip (1F 8B) and Zstandard (28 B5 2F FD) from the first bytes.
-/// A MARC record starts with a digit, so one byte already tells.
-[[nodiscard]] constexpr compression detect_compression(std::string_view head) noexcept {
-  if (!head.empty() && head[0] == '\x1F') return compression::gzip;
-  if (!head.empty() && head[0] == '\x28') return compression::zstd;
-  return compression::none;
-}
 
 /// A source that reads compressed bytes from a `std::istream` and shows the
 /// decompressed bytes, holding at most one chunk of compressed bytes, and

@@ -82,6 +82,7 @@ enum class errc : std::uint16_t {
   too_many_errors = 802,            ///< the reader's error limit was reached
   index_stale = 803,                ///< a record index made from another version of its data file
   index_corrupt = 804,              ///< a record index that is damaged or not an index
+  component_missing = 805,          ///< the input needs a marcpp component this program was built without
   // 9xx: character sets (MARC-8 and UTF-8 conversion)
   unmapped_marc8 = 901,             ///< a MARC-8 byte (or EACC code) that is no character of the sets in use
   bad_escape_sequence = 902,        ///< an escape that designates no MARC-8 character set, or is cut short
@@ -339,6 +340,7 @@ class diagnostic_list {
     case errc::too_many_errors: return "too_many_errors";
     case errc::index_stale: return "index_stale";
     case errc::index_corrupt: return "index_corrupt";
+    case errc::component_missing: return "component_missing";
     case errc::unmapped_marc8: return "unmapped_marc8";
     case errc::bad_escape_sequence: return "bad_escape_sequence";
     case errc::encoding_mismatch: return "encoding_mismatch";

@@ -5,16 +5,26 @@
 /// Every serialization by name: format detection from the first bytes, a
 /// reader over any input in any format (`with_format_reader`), and a writer
 /// to any format (`record_writer`).
+///
+/// Detection is the core's; reading and writing MARCXML and MARC-in-JSON
+/// need their components (`MARCPP_WITH_MARCXML`, `MARCPP_WITH_JSON`, defined
+/// by the CMake targets marcpp::marcxml and marcpp::json). Without one, a
+/// reader or writer of that format reports `component_missing` naming it.
+/// Define the `MARCPP_WITH_*` macros alike in every file of a program.
 
-#include <marcpp/compressed_source.hpp>
 #include <marcpp/config.hpp>
+#include <marcpp/detail/components.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/input.hpp>
 #include <marcpp/iso2709_writer.hpp>
-#include <marcpp/json.hpp>
 #include <marcpp/line_writer.hpp>
-#include <marcpp/marcxml.hpp>
 #include <marcpp/mrk.hpp>
+#if defined(MARCPP_WITH_MARCXML)
+#  include <marcpp/marcxml.hpp>
+#endif
+#if defined(MARCPP_WITH_JSON)
+#  include <marcpp/json.hpp>
+#endif
 #include <marcpp/reader.hpp>
 #include <marcpp/record.hpp>
 #include <marcpp/record_view.hpp>
@@ -125,27 +135,37 @@ inline format settle_format(std::string_view head, format fmt, const std::string
                              name + (head.empty() ? std::string(": the input is empty")
                                                   : ": the first bytes (\"" + printable(head.substr(0, 16)) +
                                                         "\") are none of ISO 2709, MARCXML, MARC-in-JSON or .mrk") +
-                                 "; name the format (-f)"));
+                                 "; name the format instead of detecting it"));
   return f;
 }
 
 }  // namespace detail
 
 /// Calls `f(reader)` with a reader of `fmt` over `src` (ISO 2709 for
-/// `iso2709` and `unknown`), and returns what `f` returns.
+/// `iso2709` and `unknown`), and returns what `f` returns. A format whose
+/// component the program lacks throws `marcpp::error` (`component_missing`).
 template <class Source, class F>
 decltype(auto) with_source_reader(Source&& src, format fmt, const read_options& opts, F&& f) {
   using S = std::remove_cvref_t<Source>;
   switch (fmt) {
+#if defined(MARCPP_WITH_MARCXML)
     case format::marcxml: {
       marcxml_reader<S> r{std::move(src), opts};
       return std::forward<F>(f)(r);
     }
+#else
+    case format::marcxml: throw_error(detail::component_missing("reading MARCXML", detail::component::marcxml));
+#endif
+#if defined(MARCPP_WITH_JSON)
     case format::json:
     case format::jsonl: {
       json_reader<S> r{std::move(src), opts};
       return std::forward<F>(f)(r);
     }
+#else
+    case format::json:
+    case format::jsonl: throw_error(detail::component_missing("reading MARC-in-JSON", detail::component::json));
+#endif
     case format::mrk: {
       mrk_reader<S> r{std::move(src), opts};
       return std::forward<F>(f)(r);
@@ -208,18 +228,27 @@ decltype(auto) with_format_reader(const std::string& path, format fmt, const rea
 /// The format of a reader type (for code written over all of them).
 template <class Reader>
 inline constexpr format reader_format = format::iso2709;
+#if defined(MARCPP_WITH_MARCXML)
 template <class Source>
 inline constexpr format reader_format<marcxml_reader<Source>> = format::marcxml;
+#endif
+#if defined(MARCPP_WITH_JSON)
 template <class Source>
 inline constexpr format reader_format<json_reader<Source>> = format::jsonl;
+#endif
 template <class Source>
 inline constexpr format reader_format<mrk_reader<Source>> = format::mrk;
 
-/// What `record_writer` passes on to the writer of each format.
+/// What `record_writer` passes on to the writer of each format (the
+/// options of MARCXML and JSON with their components).
 struct writer_options {
   write_options iso2709;
+#if defined(MARCPP_WITH_MARCXML)
   marcxml_options marcxml;
+#endif
+#if defined(MARCPP_WITH_JSON)
   json_options json;  ///< for `json` and `jsonl`
+#endif
   mrk_options mrk;
 };
 
@@ -243,8 +272,12 @@ class record_writer {
  public:
   record_writer(std::ostream& os, format fmt, writer_options opts = {}, std::size_t buffer = std::size_t{1} << 20)
       : out_(os, buffer), os_(&os), fmt_(fmt), opts_(opts) {
+#if defined(MARCPP_WITH_MARCXML)
     if (fmt_ == format::marcxml) out_.buffer().append(marcxml_collection_open);
+#endif
+#if defined(MARCPP_WITH_JSON)
     if (fmt_ == format::json) out_.buffer().append(detail::json_array_open);
+#endif
   }
   record_writer(const record_writer&) = delete;
   record_writer& operator=(const record_writer&) = delete;
@@ -257,19 +290,29 @@ class record_writer {
   /// for the separator between the records of a JSON array (which
   /// `write_serialized` adds). For `jsonl` the text ends with its newline.
   /// Warnings are appended to `warnings`. A record the format cannot hold
-  /// leaves `out` unchanged and the reason is returned. Touches no writer,
-  /// so it may run on any thread.
+  /// leaves `out` unchanged and the reason is returned, as is
+  /// `component_missing` for MARCXML or JSON without its component. Touches
+  /// no writer, so it may run on any thread.
   template <class Record>
   static diagnostic serialize(format fmt, const Record& rec, std::string& out, const writer_options& opts = {},
-                              std::vector<diagnostic>* warnings = nullptr) {
+                              [[maybe_unused]] std::vector<diagnostic>* warnings = nullptr) {
     switch (fmt) {
+#if defined(MARCPP_WITH_MARCXML)
       case format::marcxml: return write_marcxml(rec, out, opts.marcxml, warnings);
+#else
+      case format::marcxml: return detail::component_missing("writing MARCXML", detail::component::marcxml);
+#endif
+#if defined(MARCPP_WITH_JSON)
       case format::json: return write_json(rec, out, opts.json, warnings);
       case format::jsonl: {
         diagnostic d = write_json(rec, out, opts.json, warnings);
         if (!d) out.push_back('\n');
         return d;
       }
+#else
+      case format::json:
+      case format::jsonl: return detail::component_missing("writing MARC-in-JSON", detail::component::json);
+#endif
       case format::mrk: return write_mrk(rec, out, opts.mrk);
       case format::text: write_line(rec, out); return {};
       default: return write_iso2709(rec, out, opts.iso2709);
@@ -305,8 +348,12 @@ class record_writer {
   void finish() {
     if (finished_) return;
     finished_ = true;
+#if defined(MARCPP_WITH_MARCXML)
     if (fmt_ == format::marcxml) out_.buffer().append(marcxml_collection_close);
+#endif
+#if defined(MARCPP_WITH_JSON)
     if (fmt_ == format::json) out_.buffer().append(detail::json_array_close);
+#endif
     out_.flush();
   }
   /// True if the stream failed.
@@ -319,7 +366,9 @@ class record_writer {
  private:
   // What goes before a record: the separator of a JSON array.
   void separate() {
+#if defined(MARCPP_WITH_JSON)
     if (fmt_ == format::json) out_.buffer().append(detail::json_array_separator(count_));
+#endif
   }
 
   detail::buffered_output out_;

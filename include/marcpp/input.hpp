@@ -5,10 +5,14 @@
 /// `marcpp::with_reader`: a reader over a named input, choosing the source
 /// that suits it.
 
-#include <marcpp/compressed_source.hpp>
 #include <marcpp/config.hpp>
+#include <marcpp/detail/components.hpp>
+#include <marcpp/detect.hpp>
 #include <marcpp/reader.hpp>
 #include <marcpp/source.hpp>
+#if defined(MARCPP_WITH_COMPRESSION)
+#  include <marcpp/compressed_source.hpp>
+#endif
 
 #include <filesystem>
 #include <fstream>
@@ -20,14 +24,21 @@ MARCPP_NAMESPACE_BEGIN
 
 #if MARCPP_HAS_EXCEPTIONS
 namespace detail {
-// Calls f with a source over `in`, decompressing it if its first byte says so.
+// Calls f with a source over `in`, decompressing it if its first byte says
+// so. Without the compression component, compressed input is an error
+// (component_missing).
 template <class F>
 decltype(auto) with_stream_source(std::istream& in, F&& f) {
   const int c = in.peek();
   const char head = c == std::char_traits<char>::eof() ? '\0' : static_cast<char>(c);
   switch (detect_compression(std::string_view(&head, 1))) {
+#if defined(MARCPP_WITH_COMPRESSION)
     case compression::gzip: return std::forward<F>(f)(gzip_source{in});
     case compression::zstd: return std::forward<F>(f)(zstd_source{in});
+#else
+    case compression::gzip: throw_error(component_missing("reading gzip input", component::compression));
+    case compression::zstd: throw_error(component_missing("reading Zstandard input", component::compression));
+#endif
     case compression::none: break;
   }
   return std::forward<F>(f)(stream_source{in});
@@ -39,8 +50,9 @@ decltype(auto) with_stream_source(std::istream& in, F&& f) {
 /// memory map for reading a file once through, see docs/reading.md), a
 /// stream for anything else (a pipe, a device), standard input for `"-"`;
 /// gzip and Zstandard input, recognised by its first bytes, gets a
-/// decompressing source. Returns what `f` returns. Throws `marcpp::error`
-/// (`io_error`) if the input cannot be opened.
+/// decompressing source (with the compression component, `MARCPP_WITH_COMPRESSION`;
+/// without it, compressed input throws `component_missing`). Returns what `f`
+/// returns. Throws `marcpp::error` (`io_error`) if the input cannot be opened.
 template <class F>
 decltype(auto) with_source(const std::string& path, F&& f) {
   if (path == "-") return detail::with_stream_source(std::cin, std::forward<F>(f));

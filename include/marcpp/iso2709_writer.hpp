@@ -4,10 +4,10 @@
 /// \file iso2709_writer.hpp
 /// Writing ISO 2709 from either record flavour.
 
-#include <marcpp/charset.hpp>
 #include <marcpp/config.hpp>
 #include <marcpp/detail/iso2709_parser.hpp>
 #include <marcpp/detail/simd.hpp>
+#include <marcpp/detail/write_conversion.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/leader.hpp>
 #include <marcpp/record.hpp>
@@ -44,7 +44,10 @@ struct write_options {
   /// to match. A record that cannot be converted without a fault is not
   /// written and its fault is returned; characters MARC-8 lacks are written
   /// as numeric character references. For lenient conversion with a report
-  /// of each repair, convert first with `to_utf8` / `to_marc8`.
+  /// of each repair, convert first with `to_utf8` / `to_marc8`. The
+  /// encodings are named in <marcpp/charset.hpp>: include it to convert on
+  /// write (a program that writes the bytes as they are compiles no MARC-8
+  /// code).
   std::optional<encoding> to_encoding;
   /// With `to_encoding`: what to believe when leader/09 and the bytes of a
   /// record disagree.
@@ -81,6 +84,27 @@ inline std::uint32_t field_origin(const record&, const field& f) noexcept { retu
 }
 
 
+/// `rec` converted to `to` by the converter <marcpp/charset.hpp> installs.
+template <class Record>
+[[nodiscard]] diagnostic convert_on_write(encoding to, leader09_policy l, const Record& rec, record& out) {
+  if (!write_converter) {
+    // Only a program that names no encoding gets here (the encodings are
+    // named in charset.hpp), or one that writes before it started.
+    diagnostic d;
+    d.code = errc::component_missing;
+    d.level = severity::error;
+    d.record_index = rec.index();
+    d.record_offset = rec.offset();
+    d.message = "write_options::to_encoding converts with <marcpp/charset.hpp>, which no file of this program includes "
+                "(or the program writes before it has started)";
+    return d;
+  }
+  if constexpr (std::is_same_v<Record, record_view>)
+    return write_converter(to, l, nullptr, &rec, out);
+  else
+    return write_converter(to, l, &rec, nullptr, out);
+}
+
 }  // namespace detail
 
 /// Appends the ISO 2709 form of `rec` to `out`. The record length, base
@@ -96,11 +120,8 @@ inline std::uint32_t field_origin(const record&, const field& f) noexcept { retu
 template <class Record>
 [[nodiscard]] diagnostic write_iso2709(const Record& rec, std::string& out, const write_options& opts = {}) {
   if (opts.to_encoding) {
-    charset_options co;
-    co.policy = error_policy::strict;
-    co.leader09 = opts.leader09;
     record converted;
-    if (diagnostic err = convert_to(*opts.to_encoding, rec, converted, co)) return err;
+    if (diagnostic err = detail::convert_on_write(*opts.to_encoding, opts.leader09, rec, converted)) return err;
     write_options plain = opts;
     plain.to_encoding.reset();
     return write_iso2709(converted, out, plain);

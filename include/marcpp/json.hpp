@@ -16,7 +16,7 @@
 #include <marcpp/detail/text_writer.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/leader.hpp>
-#include <marcpp/reader.hpp>
+#include <marcpp/read_options.hpp>
 #include <marcpp/record.hpp>
 #include <marcpp/record_view.hpp>
 #include <marcpp/source.hpp>

@@ -13,7 +13,7 @@
 #include <marcpp/detail/xml.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/leader.hpp>
-#include <marcpp/reader.hpp>
+#include <marcpp/read_options.hpp>
 #include <marcpp/record.hpp>
 #include <marcpp/record_view.hpp>
 #include <marcpp/source.hpp>

@@ -11,6 +11,7 @@
 // policy makes of it.
 
 #include <marcpp/config.hpp>
+#include <marcpp/detail/extent.hpp>
 #include <marcpp/detail/simd.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/leader.hpp>
@@ -28,18 +29,6 @@
 
 MARCPP_NAMESPACE_BEGIN
 namespace detail {
-
-/// The bytes of one record as cut from the input by the scanner.
-struct extent {
-  const char* data = nullptr;
-  std::size_t size = 0;        ///< bytes, including the record terminator if `terminated`
-  std::uint64_t offset = 0;    ///< absolute offset of data[0] in the input
-  std::uint64_t index = 0;     ///< 0-based record index in the input
-  bool terminated = false;     ///< the last byte is the record terminator 0x1D
-  /// The record was cut short: the scanner found the next record's leader
-  /// inside its bytes and ended it there (so it is never `terminated`).
-  bool cut_short = false;
-};
 
 struct parse_options {
   bool validate_utf8 = true;  ///< check UTF-8 in records whose leader/09 is `a`

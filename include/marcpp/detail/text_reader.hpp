@@ -6,12 +6,16 @@
 // its verdicts, the error limit, the statistics, the diagnostic handler and
 // range-for iteration. Each format's reader builds a `record` and its
 // diagnostics (at the level the lenient policy would give them) and hands
-// them to `settle`, which decides what the policy makes of them.
+// them to `settle`, which applies the policy with the ISO 2709 reader's own
+// accountant (detail/accountant.hpp): one set of rules for every format.
 
 #include <marcpp/config.hpp>
+#include <marcpp/detail/accountant.hpp>
+#include <marcpp/detail/extent.hpp>
+#include <marcpp/detail/record_iterator.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/leader.hpp>
-#include <marcpp/reader.hpp>
+#include <marcpp/read_options.hpp>
 #include <marcpp/record.hpp>
 
 #include <cstddef>
@@ -103,10 +107,10 @@ class text_reader_base {
   /// record (or of the stretch of input) it is about.
   void on_diagnostic(diagnostic_handler h) { handler_ = std::move(h); }
   /// True if reading stopped on an error (strict policy, error limit, I/O).
-  [[nodiscard]] bool failed() const noexcept { return static_cast<bool>(error_); }
+  [[nodiscard]] bool failed() const noexcept { return acct_.stopped(); }
   /// The error that stopped reading (`errc::ok` if none).
-  [[nodiscard]] const diagnostic& error() const noexcept { return error_; }
-  [[nodiscard]] const read_stats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const diagnostic& error() const noexcept { return acct_.error(); }
+  [[nodiscard]] const read_stats& stats() const noexcept { return acct_.stats(); }
   [[nodiscard]] const read_options& options() const noexcept { return opts_; }
 
   /// Input iterator over `const record&`; throws `marcpp::error` when
@@ -116,7 +120,7 @@ class text_reader_base {
   [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
  protected:
-  explicit text_reader_base(const read_options& o) : opts_(o) {}
+  explicit text_reader_base(const read_options& o) : opts_(o), acct_(opts_, &handler_) {}
   ~text_reader_base() = default;
 
   [[nodiscard]] static diagnostic make(errc code, severity level, std::string message) {
@@ -145,71 +149,34 @@ class text_reader_base {
     if (!parsed && diags.empty()) diags.push_back(make(errc::xml_not_marcxml, severity::error, "unreadable record"));
     std::size_t stopper = 0;
     const verdict v = judge(opts_.policy, parsed, diags, &stopper);
-    std::uint64_t faults = 0, warnings = 0;
-    for (const auto& d : diags) (d.level == severity::warning ? warnings : faults)++;
-    stats_.warnings += warnings;
-    stats_.faults += faults;
-    if (v == verdict::stop) {
-      for (std::size_t i = 0; i < stopper; ++i) emit(diags[i], raw);
-      stop(diags[stopper], raw);
-      return false;
-    }
-    for (const auto& d : diags) emit(d, raw);
-    if (over_limit(rec.index(), rec.offset(), raw)) return false;
-    if (v == verdict::skip) {
-      ++stats_.skipped;
-      return false;
-    }
-    ++stats_.records;
-    if (faults) ++stats_.repaired;
-    return true;
+    extent x;
+    x.data = raw.data();
+    x.size = raw.size();
+    x.offset = rec.offset();
+    x.index = rec.index();
+    const verdict r = acct_.record(v, stopper, diags, x);
+    if (acct_.stopped()) done_ = true;
+    return r == verdict::deliver;
   }
 
   /// A fault outside any record (between records, or in markup around them).
   /// Returns false if reading stops.
   bool settle_loose(diagnostic d, std::string_view raw) {
-    if (d.level == severity::warning) {
-      ++stats_.warnings;
-      emit(d, raw);
-      return true;
-    }
-    ++stats_.faults;
-    if (opts_.policy == error_policy::strict) {
-      stop(std::move(d), raw);
-      return false;
-    }
-    if (opts_.policy == error_policy::skip) d.level = severity::error;
-    emit(d, raw);
-    return !over_limit(d.record_index, d.offset, raw);
+    const bool go_on = acct_.loose(std::move(d), raw);
+    if (acct_.stopped()) done_ = true;
+    return go_on;
   }
 
-  void emit(const diagnostic& d, std::string_view raw) {
-    if (handler_) handler_(d, raw);
-  }
   void stop(diagnostic d, std::string_view raw) {
-    d.level = severity::error;
-    error_ = std::move(d);
+    acct_.stop(std::move(d), raw);
     done_ = true;
-    emit(error_, raw);
   }
 
   read_options opts_;
   diagnostic_handler handler_;
-  read_stats stats_;
-  diagnostic error_;
+  accountant acct_;  // after opts_ and handler_, which it points to
   record current_;
   bool done_ = false;
-
- private:
-  bool over_limit(std::uint64_t index, std::uint64_t offset, std::string_view raw) {
-    if (opts_.max_errors == npos || stats_.faults <= opts_.max_errors) return false;
-    diagnostic d = make(errc::too_many_errors, severity::error,
-                        "more than " + std::to_string(opts_.max_errors) + " faults; reading stops");
-    d.record_index = index;
-    d.record_offset = d.offset = offset;
-    stop(std::move(d), raw);
-    return true;
-  }
 };
 
 }  // namespace detail

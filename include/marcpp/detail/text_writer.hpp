@@ -17,7 +17,7 @@
 #include <marcpp/error.hpp>
 #include <marcpp/iso2709_writer.hpp>
 #include <marcpp/leader.hpp>
-#include <marcpp/reader.hpp>
+#include <marcpp/read_options.hpp>
 #include <marcpp/record.hpp>
 #include <marcpp/record_view.hpp>
 
