@@ -1,7 +1,9 @@
 // The non-throwing core builds and works with -fno-exceptions: opening and
 // reading files, reading, editing and writing from memory, with errors
 // reported through values. marcpp.hpp compiles so too.
+#include <marcpp/json.hpp>
 #include <marcpp/marcpp.hpp>
+#include <marcpp/marcxml.hpp>
 
 #include <cstdio>
 #include <fstream>
