@@ -2,11 +2,22 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <sstream>
+#include <type_traits>
 
 using marcpp::leader;
 
 static_assert(sizeof(leader) == 24);
+
+// The parser reads directory numbers one digit wider than leader/20-21
+// allow (fields and records written oversized anyway), up to ten digits:
+// they are parsed into 64 bits, also where `long` has 32 (a constant
+// expression that overflows does not compile).
+static_assert(std::is_same_v<decltype(marcpp::detail::parse_digits("", 0)), std::int64_t>);
+static_assert(marcpp::detail::parse_digits("9999999999", 10) == 9'999'999'999);
+static_assert(marcpp::detail::parse_digits("999999999999999999", 18) == 999'999'999'999'999'999);
+static_assert(marcpp::detail::parse_digits("12a", 3) == -1);
 
 TEST_CASE("leader") {
   SUBCASE("named accessors read every position") {

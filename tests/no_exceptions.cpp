@@ -1,12 +1,9 @@
-// The non-throwing core builds and works with -fno-exceptions: reading,
-// editing and writing from memory, with errors reported through values.
-#include <marcpp/iso2709_writer.hpp>
+// The non-throwing core builds and works with -fno-exceptions: opening and
+// reading files, reading, editing and writing from memory, with errors
+// reported through values. marcpp.hpp compiles so too.
 #include <marcpp/json.hpp>
-#include <marcpp/line_writer.hpp>
+#include <marcpp/marcpp.hpp>
 #include <marcpp/marcxml.hpp>
-#include <marcpp/mrk.hpp>
-#include <marcpp/reader.hpp>
-#include <marcpp/record.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -22,6 +19,29 @@
   } while (0)
 
 int main() {
+  const std::string three = std::string(MARCPP_TEST_DATA_DIR) + "/crafted/ok-three.mrc";
+  // A file read in pieces, and a map of it: the same three records.
+  marcpp::diagnostic err;
+  err.code = marcpp::errc::truncated_record;  // emptied when the file opens
+  marcpp::reader fr{marcpp::file_source{three, err, 64}};
+  EXPECT(err.code == marcpp::errc::ok && err.message.empty());
+  marcpp::reader mr3{marcpp::mmap_source{three, err}};
+  EXPECT(err.code == marcpp::errc::ok);
+  std::string from_file, from_map;
+  marcpp::record_view fv;
+  while (fr.next(fv)) from_file += marcpp::to_line(fv);
+  while (mr3.next(fv)) from_map += marcpp::to_line(fv);
+  EXPECT(!fr.failed() && fr.stats().records == 3);
+  EXPECT(from_file.size() > 100 && from_file == from_map);
+  // A file that is not there: an io_error naming it, and a source with no records.
+  const std::string missing = std::string(MARCPP_TEST_DATA_DIR) + "/crafted/no-such-file.mrc";
+  marcpp::reader none{marcpp::file_source{missing, err}};
+  EXPECT(err.code == marcpp::errc::io_error && err.message.find("no-such-file.mrc") != std::string::npos);
+  EXPECT(!none.next(fv) && !none.failed());
+  err = {};
+  marcpp::mmap_source unmapped{missing, err};
+  EXPECT(err.code == marcpp::errc::io_error && unmapped.bytes().empty());
+
   std::ifstream in(std::string(MARCPP_TEST_DATA_DIR) + "/crafted/truncated.mrc", std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT(!bytes.empty());

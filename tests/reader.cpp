@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <streambuf>
@@ -516,6 +517,31 @@ TEST_CASE("reader: limits, handler, iteration") {
     CHECK(out.failed);
     CHECK(out.error.code == errc::record_too_large);
     CHECK(out.records.size() == 1);
+  }
+
+  SUBCASE("a max_record_size above what a view's 32-bit positions hold is taken as record_size_limit") {
+    static_assert(marcpp::record_size_limit < std::numeric_limits<std::uint32_t>::max());
+    for (const std::size_t asked : {std::numeric_limits<std::size_t>::max(), marcpp::record_size_limit + 1,
+                                    std::size_t{std::numeric_limits<std::uint32_t>::max()} + 1}) {
+      marcpp::read_options o;
+      o.max_record_size = asked;
+      marcpp::reader r{marcpp::memory_source{good}, o};
+      CHECK(r.options().max_record_size == marcpp::record_size_limit);
+      marcpp::record_view v;
+      CHECK(r.next(v));
+      CHECK(v.raw() == good);
+      marcpp::memory_source m{good};
+      CHECK(marcpp::detail::scanner<marcpp::memory_source>(m, asked).max_record_size() == marcpp::record_size_limit);
+    }
+    // Limits it holds are kept as they are.
+    for (const std::size_t asked : {marcpp::record_size_limit, std::size_t{1000}, std::size_t{16} << 20}) {
+      marcpp::read_options o;
+      o.max_record_size = asked;
+      marcpp::reader r{marcpp::memory_source{good}, o};
+      CHECK(r.options().max_record_size == asked);
+      marcpp::memory_source m{good};
+      CHECK(marcpp::detail::scanner<marcpp::memory_source>(m, asked).max_record_size() == asked);
+    }
   }
 
   SUBCASE("max_errors stops reading once exceeded") {

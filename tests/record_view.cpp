@@ -8,6 +8,9 @@
 #include <iterator>
 #include <memory>
 #include <ranges>
+#include <string>
+#include <type_traits>
+#include <vector>
 
 using marcpp::record_view;
 
@@ -96,6 +99,37 @@ TEST_CASE("record_view") {
     CHECK(assigned[4].value('v') == "Testing.");
     assigned = std::move(moved);
     CHECK(assigned[3].value('a') == "A crafted record /");
+  }
+
+  SUBCASE("moves cannot throw, so a growing vector moves its views") {
+    static_assert(std::is_nothrow_move_constructible_v<record_view>);
+    static_assert(std::is_nothrow_move_assignable_v<record_view>);
+    static_assert(std::is_nothrow_move_constructible_v<marcpp::record>);
+    static_assert(std::is_nothrow_move_assignable_v<marcpp::record>);
+    static_assert(std::is_nothrow_move_constructible_v<marcpp::field>);
+    static_assert(std::is_nothrow_move_assignable_v<marcpp::field>);
+    // Fields past the inline room, whose storage a move takes over, and
+    // fields within it, which a move copies.
+    record_view many;
+    {
+      marcpp::record r;
+      for (int i = 0; i < MARCPP_VIEW_FIELDS_INLINE + 8; ++i)
+        r.add(marcpp::field("500", "  ", {{'a', "note " + std::to_string(i)}}));
+      static std::string held;
+      held = marcpp::to_iso2709(r);
+      marcpp::reader rd{marcpp::memory_source{held}};
+      REQUIRE(rd.next(many));
+    }
+    std::vector<record_view> kept;
+    for (int i = 0; i < 20; ++i) kept.push_back(i % 2 ? v : many);
+    CHECK(kept[0][MARCPP_VIEW_FIELDS_INLINE + 7].value('a') == "note " + std::to_string(MARCPP_VIEW_FIELDS_INLINE + 7));
+    CHECK(kept[19][3].value('c') == "marcpp tests.");
+    record_view to = kept[1];
+    to = std::move(kept[0]);
+    CHECK(to.size() == MARCPP_VIEW_FIELDS_INLINE + 8);
+    CHECK(kept[0].empty());
+    to = std::move(kept[1]);
+    CHECK(to[3].value('a') == "A crafted record /");
   }
 
   SUBCASE("clear keeps nothing") {

@@ -2,8 +2,22 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <random>
 #include <string>
+#include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#  define MARCPP_TEST_ASAN 1
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+#    define MARCPP_TEST_ASAN 1
+#  endif
+#endif
+#ifdef MARCPP_TEST_ASAN
+#  include <sanitizer/asan_interface.h>
+#endif
 
 namespace {
 
@@ -67,3 +81,41 @@ TEST_CASE("the data-area scan: every vector version finds what a byte-by-byte sc
   }
 }
 #endif
+
+// Every length up to 80 at every alignment, with the delimiter at every
+// place or none, and delimiters just outside the range. Under
+// AddressSanitizer (scripts/test) the bytes around the range are poisoned,
+// so a read of any byte outside it fails the test.
+TEST_CASE("find_delimiter: the first delimiter of the range, reading no byte outside it") {
+  std::vector<char> buf(160, '\x1F');
+  for (std::size_t off = 0; off < 16; ++off) {
+    for (std::size_t n = 0; n <= 80; ++n) {
+      char* const p = buf.data() + 32 + off;  // buf's storage is 16-byte aligned
+      char* const end = p + n;
+      std::fill(buf.begin(), buf.end(), '\x1F');
+      std::fill(p, end, 'a');
+#ifdef MARCPP_TEST_ASAN
+      ASAN_POISON_MEMORY_REGION(buf.data(), static_cast<std::size_t>(p - buf.data()));
+      ASAN_POISON_MEMORY_REGION(end, static_cast<std::size_t>(buf.data() + buf.size() - end));
+#endif
+      CAPTURE(off);
+      CAPTURE(n);
+      CHECK(marcpp::detail::find_delimiter(p, end) == end);
+      for (std::size_t d = 0; d < n; ++d) {
+        CAPTURE(d);
+        p[d] = '\x1F';
+        CHECK(marcpp::detail::find_delimiter(p, end) == p + d);
+        if (d + 1 < n) {  // and another after it
+          p[n - 1] = '\x1F';
+          CHECK(marcpp::detail::find_delimiter(p, end) == p + d);
+          CHECK(marcpp::detail::find_delimiter(p + d + 1, end) == end - 1);
+          p[n - 1] = 'a';
+        }
+        p[d] = 'a';
+      }
+#ifdef MARCPP_TEST_ASAN
+      ASAN_UNPOISON_MEMORY_REGION(buf.data(), buf.size());
+#endif
+    }
+  }
+}

@@ -39,11 +39,24 @@
 #  define MARCPP_SUBFIELDS_INLINE 4
 #endif
 
-#define MARCPP_PP_CAT5_(a, b, c, d, e) a##_##b##_##c##_##d##_##e
-#define MARCPP_PP_CAT5(a, b, c, d, e) MARCPP_PP_CAT5_(a, b, c, d, e)
+// Every knob that changes the layout of a type is part of the inline
+// namespace name: the four capacities, then `MARCPP_AVX2_DISPATCH` (the
+// parser keeps room for the AVX2 directory decoder) and `MARCPP_CHECK_VIEWS`
+// (a view keeps what it needs to find it dangles), as
+// `v0_48_128_32_4_a1_c0` (`_c1` where `NDEBUG` is not defined).
+// Translation units built with other values then use distinct types, and a
+// program that mixes them fails to link where they meet instead of
+// breaking at run time. The knobs must be plain numbers. Macros the target
+// alone decides (`MARCPP_HAS_SSE2`, the file adapter's `pread`) are the
+// same in every translation unit of a program and are left out.
+#define MARCPP_PP_CAT2_(a, b) a##b
+#define MARCPP_PP_CAT2(a, b) MARCPP_PP_CAT2_(a, b)
+#define MARCPP_PP_CAT7_(a, b, c, d, e, f, g) a##_##b##_##c##_##d##_##e##_##f##_##g
+#define MARCPP_PP_CAT7(a, b, c, d, e, f, g) MARCPP_PP_CAT7_(a, b, c, d, e, f, g)
 #define MARCPP_ABI_NAMESPACE                                                    \
-  MARCPP_PP_CAT5(v0, MARCPP_VIEW_FIELDS_INLINE, MARCPP_VIEW_SUBFIELDS_INLINE,  \
-                 MARCPP_FIELDS_INLINE, MARCPP_SUBFIELDS_INLINE)
+  MARCPP_PP_CAT7(v0, MARCPP_VIEW_FIELDS_INLINE, MARCPP_VIEW_SUBFIELDS_INLINE,  \
+                 MARCPP_FIELDS_INLINE, MARCPP_SUBFIELDS_INLINE,                 \
+                 MARCPP_PP_CAT2(a, MARCPP_AVX2_DISPATCH), MARCPP_PP_CAT2(c, MARCPP_CHECK_VIEWS))
 
 #define MARCPP_NAMESPACE_BEGIN                                                  \
   namespace marcpp {                                                           \
@@ -76,17 +89,6 @@
 #  define MARCPP_LAMBDA_INLINE
 #endif
 
-// For a kernel that reads whole aligned 16-byte blocks around the bytes it
-// was given: such a block never crosses a page, so the read is safe, but
-// AddressSanitizer and ThreadSanitizer would see the bytes outside the
-// range (the end of one heap block, the start of the next) as an overflow
-// or a use after free.
-#if defined(__GNUC__) || defined(__clang__)
-#  define MARCPP_NO_SANITIZE_BLOCK_READS __attribute__((no_sanitize("address", "thread")))
-#else
-#  define MARCPP_NO_SANITIZE_BLOCK_READS
-#endif
-
 #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
 #  define MARCPP_HAS_SSE2 1
 #else
@@ -100,5 +102,17 @@
 #    define MARCPP_AVX2_DISPATCH 1
 #  else
 #    define MARCPP_AVX2_DISPATCH 0
+#  endif
+#endif
+
+/// 1: a `record_view` read from a source that reuses its buffer reports
+/// being used after its reader read again (see `record_view`). On by
+/// default where `NDEBUG` is not defined; it adds a pointer and a count to
+/// each view, so release builds leave it off.
+#ifndef MARCPP_CHECK_VIEWS
+#  ifdef NDEBUG
+#    define MARCPP_CHECK_VIEWS 0
+#  else
+#    define MARCPP_CHECK_VIEWS 1
 #  endif
 #endif

@@ -29,6 +29,7 @@
 #include <marcpp/record.hpp>
 #include <marcpp/record_view.hpp>
 #include <marcpp/source.hpp>
+#include <marcpp/text_options.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -259,12 +260,8 @@ inline constexpr format reader_format<mrk_reader<Source>> = format::mrk;
 /// options of MARCXML and JSON with their components).
 struct writer_options {
   write_options iso2709;
-#if defined(MARCPP_WITH_MARCXML)
-  marcxml_options marcxml;
-#endif
-#if defined(MARCPP_WITH_JSON)
-  json_options json;  ///< for `json` and `jsonl`
-#endif
+  marcxml_options marcxml;  ///< (the same members whatever the components: text_options.hpp)
+  json_options json;        ///< for `json` and `jsonl`
   mrk_options mrk;
 };
 

@@ -58,10 +58,10 @@ class record_writer;
 struct parallel_options;          // parallel_reader.hpp (parallel)
 template <class Source>
 class parallel_reader;            // parallel_reader.hpp (parallel)
-struct marcxml_options;           // marcxml.hpp (marcxml)
+struct marcxml_options;           // text_options.hpp
 template <class Source>
 class marcxml_reader;             // marcxml.hpp (marcxml)
-struct json_options;              // json.hpp (json)
+struct json_options;              // text_options.hpp
 template <class Source>
 class json_reader;                // json.hpp (json)
 class record_index;               // record_index.hpp (index)

@@ -9,6 +9,7 @@
 
 #include <marcpp/charset.hpp>
 #include <marcpp/config.hpp>
+#include <marcpp/text_options.hpp>
 #include <marcpp/detail/json.hpp>
 #include <marcpp/detail/simd.hpp>
 #include <marcpp/detail/text_locator.hpp>
@@ -39,15 +40,6 @@ MARCPP_NAMESPACE_BEGIN
 enum class json_layout : std::uint8_t {
   lines,  ///< JSON Lines: one record object per line
   array,  ///< one JSON array of record objects, one per line
-};
-
-/// How MARC-in-JSON is written.
-struct json_options {
-  /// Write every record as `to_utf8(rec, converted, charset)` makes it (see
-  /// `marcxml_options::convert_marc8`); false: convert nothing.
-  bool convert_marc8 = true;
-  /// How records are converted (see `marcxml_options::charset`).
-  charset_options charset{};
 };
 
 namespace detail {

@@ -18,17 +18,20 @@ MARCPP_NAMESPACE_BEGIN
 
 namespace detail {
 /// Value of `n` ASCII digits at `p`, or -1 if any byte is not a digit.
-[[nodiscard]] constexpr long parse_digits(const char* p, std::size_t n) noexcept {
-  long v = 0;
+/// 64-bit whatever `long` is: the parser reads directory numbers one digit
+/// wider than leader/20-21 allow, up to ten digits, which a 32-bit `long`
+/// (Windows, 32-bit targets) cannot hold. `n` must be at most 18.
+[[nodiscard]] constexpr std::int64_t parse_digits(const char* p, std::size_t n) noexcept {
+  std::int64_t v = 0;
   for (std::size_t i = 0; i < n; ++i) {
     unsigned d = static_cast<unsigned char>(p[i]) - unsigned{'0'};
     if (d > 9) return -1;
-    v = v * 10 + static_cast<long>(d);
+    v = v * 10 + static_cast<std::int64_t>(d);
   }
   return v;
 }
 /// Writes `v` as `n` zero-padded ASCII digits (v must fit).
-constexpr void format_digits(char* p, std::size_t n, unsigned long v) noexcept {
+constexpr void format_digits(char* p, std::size_t n, std::uint64_t v) noexcept {
   for (std::size_t i = n; i-- > 0;) {
     p[i] = static_cast<char>('0' + v % 10);
     v /= 10;
@@ -143,7 +146,7 @@ class leader {
 
  private:
   [[nodiscard]] constexpr std::optional<std::uint32_t> number(std::size_t pos, std::size_t n) const noexcept {
-    long v = detail::parse_digits(bytes_.data() + pos, n);
+    const std::int64_t v = detail::parse_digits(bytes_.data() + pos, n);
     if (v < 0) return std::nullopt;
     return static_cast<std::uint32_t>(v);
   }

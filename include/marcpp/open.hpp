@@ -343,18 +343,19 @@ inline input open_path(const std::string& path, const open_options& o, diagnosti
       b = open_stream({}, std::cin, name, o, utf8, found, err);
     } else {
       bool done = false;
-#if MARCPP_HAS_EXCEPTIONS  // file_source reports a failed open by an exception
       std::error_code ec;
       if (std::filesystem::is_regular_file(path, ec)) {
-        file_source file{path};
-        file.fill(4);
-        const source_window w = file.window();
-        if (detect_compression(std::string_view(w.data, w.size)) == compression::none) {
-          b = open_source({}, std::move(file), name, o, utf8, found, err);
-          done = true;
+        diagnostic ferr;  // a file that cannot be opened so is tried as a stream below
+        file_source file{path, ferr};
+        if (!ferr) {
+          file.fill(4);
+          const source_window w = file.window();
+          if (detect_compression(std::string_view(w.data, w.size)) == compression::none) {
+            b = open_source({}, std::move(file), name, o, utf8, found, err);
+            done = true;
+          }
         }
       }
-#endif
       if (!done) {
         owned_stream s{std::make_unique<std::ifstream>(path, std::ios::binary)};
         if (!*s.stream) {

@@ -56,11 +56,7 @@ struct parallel_options {
 
 namespace detail {
 
-/// A source whose bytes are all in memory (`memory_source`, `mmap_source`).
-template <class Source>
-concept stable_source = requires(const Source& s) {
-  { s.bytes() } -> std::convertible_to<std::string_view>;
-};
+// stable_source: source.hpp.
 
 /// A source that reads any byte range on any thread (`file_source`).
 template <class Source>

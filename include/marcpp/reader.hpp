@@ -15,10 +15,12 @@
 #include <marcpp/record_view.hpp>
 #include <marcpp/source.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,10 +42,19 @@ class reader {
  public:
   explicit reader(Source src, read_options opts = {})
       : src_(std::move(src)), opts_(opts), scanner_(src_, opts.max_record_size),
-        parser_(detail::parse_options{opts.validate_utf8}), acct_(opts_, &handler_) {}
+        parser_(detail::parse_options{opts.validate_utf8}), acct_(opts_, &handler_) {
+    // What the scanner holds to: no more than a view's 32-bit positions hold.
+    opts_.max_record_size = std::min(opts_.max_record_size, record_size_limit);
+  }
 
   reader(const reader&) = delete;
   reader& operator=(const reader&) = delete;
+#if MARCPP_CHECK_VIEWS
+  // The views read so far dangle once the source's buffer is gone.
+  ~reader() {
+    if (reads_) reads_->n.fetch_add(1, std::memory_order_relaxed);
+  }
+#endif
 
   /// Sets the handler that receives every diagnostic.
   void on_diagnostic(diagnostic_handler h) { handler_ = std::move(h); }
@@ -54,6 +65,10 @@ class reader {
 
   /// Reads the next record into `out`; false at the end or on a stop.
   bool next(record_view& out) {
+#if MARCPP_CHECK_VIEWS
+    // Each read may move the bytes of the views read before it.
+    const std::uint64_t n = reads_ ? reads_->n.fetch_add(1, std::memory_order_relaxed) + 1 : 0;
+#endif
     if (done_) return false;
     detail::chunk c;
     for (;;) {
@@ -78,7 +93,11 @@ class reader {
       std::size_t stopper = 0;
       detail::verdict v = detail::judge(opts_.policy, parsed, diags, &stopper);
       switch (acct_.record(v, stopper, diags, c.x)) {
-        case detail::verdict::deliver: return true;
+        case detail::verdict::deliver:
+#if MARCPP_CHECK_VIEWS
+          if (reads_) detail::record_view_access::stamp(out, reads_, n);
+#endif
+          return true;
         case detail::verdict::skip: continue;
         case detail::verdict::stop: return finish();
       }
@@ -120,6 +139,12 @@ class reader {
   detail::accountant acct_;
   record_view view_;
   bool done_ = false;
+#if MARCPP_CHECK_VIEWS
+  // How many reads the reader has made, when its source may reuse its
+  // buffer: what a view checks it was not read before.
+  std::shared_ptr<detail::read_count> reads_ =
+      detail::stable_source<Source> ? nullptr : std::make_shared<detail::read_count>();
+#endif
 };
 
 template <class Source>

@@ -88,6 +88,15 @@ class field : public detail::field_reads<field> {
 
   /// An empty data field with the invalid tag.
   field() = default;
+  // Moves cannot throw, though Boost (1.74) marks the subfields container's
+  // moves noexcept only for POD elements: both sides have the same inline
+  // room, so a move moves the subfields (strings) into room that is there
+  // or takes over the heap storage, allocating nothing.
+  field(const field&) = default;
+  field(field&&) noexcept = default;
+  field& operator=(const field&) = default;
+  field& operator=(field&&) noexcept = default;
+  ~field() = default;
   /// A data field, e.g. `field("245", "10", {{'a', "Summerland /"}, {'c', "Michael Chabon."}})`.
   field(marcpp::tag t, marcpp::indicators ind, std::initializer_list<subfield> subs = {})
       : subfields_(subs.begin(), subs.end()), tag_(t), ind_(ind) {}
@@ -261,6 +270,12 @@ class record : public detail::record_reads<record> {
   using detail::record_reads<record>::fields;
 
   record() = default;
+  // Moves cannot throw (for the reason `field`'s cannot).
+  record(const record&) = default;
+  record(record&&) noexcept = default;
+  record& operator=(const record&) = default;
+  record& operator=(record&&) noexcept = default;
+  ~record() = default;
   explicit record(const marcpp::leader& l) : leader_(l) {}
   /// An owning copy of `v`, keeping its diagnostics, offset and index.
   explicit record(const record_view& v)

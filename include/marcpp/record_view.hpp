@@ -16,12 +16,17 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
+#include <memory>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -31,6 +36,46 @@ namespace detail {
 class iso2709_parser;
 struct record_view_access;
 }
+
+/// What a build that checks views (`MARCPP_CHECK_VIEWS`, on wherever
+/// `NDEBUG` is not defined) calls when a `record_view` read from a source
+/// that reuses its buffer is used after its reader read again, or after the
+/// reader is gone: the bytes it views may hold another record by then. It
+/// gets the record's index and byte offset in the input. The default prints
+/// them to standard error and aborts; a handler that returns lets the use
+/// go on.
+using dangling_view_handler = void (*)(std::uint64_t record_index, std::uint64_t record_offset);
+
+namespace detail {
+inline void abort_on_dangling_view(std::uint64_t index, std::uint64_t offset) {
+  std::fprintf(stderr,
+               "marcpp: the record_view of record %llu (at byte %llu) is used after its reader read on: the bytes "
+               "it views may hold another record by now. Copy it into a marcpp::record to keep it.\n",
+               static_cast<unsigned long long>(index), static_cast<unsigned long long>(offset));
+  std::fflush(stderr);  // abort flushes nothing, and stderr may have been made buffered
+  std::abort();
+}
+inline std::atomic<dangling_view_handler> dangling_view_hook{&abort_on_dangling_view};
+
+/// The reads of a reader whose source reuses its buffer. A view keeps the
+/// count it was read at and is stale once the count has moved on; shared,
+/// so that a view kept past its reader still finds it.
+struct read_count {
+  std::atomic<std::uint64_t> n{0};
+};
+}  // namespace detail
+
+/// Sets the handler a build that checks views calls for a dangling
+/// `record_view` (`nullptr`: the default, which aborts); returns the one
+/// before.
+inline dangling_view_handler set_dangling_view_handler(dangling_view_handler h) noexcept {
+  return detail::dangling_view_hook.exchange(h ? h : &detail::abort_on_dangling_view);
+}
+
+/// The largest record a reader reads, in bytes (2 GiB): positions inside a
+/// `record_view` (and the parser's) are 32-bit. A `read_options::
+/// max_record_size` above it is taken as this.
+inline constexpr std::size_t record_size_limit = std::size_t{1} << 31;
 
 /// A subfield of a `record_view`: a code and a value that views the input.
 class subfield_view {
@@ -220,8 +265,19 @@ static_assert(sizeof(void*) != 8 || sizeof(field_view) == 32, "a field_view is 3
 
 /// A record whose strings all view the input: parsing a typical record
 /// allocates nothing. Obtained from a reader; valid while the bytes it views
-/// are (for memory and mapped sources, as long as the source lives; for a
-/// stream source, until the next read).
+/// are: for `memory_source` and `mmap_source`, as long as the source (and,
+/// for `memory_source`, the bytes) lives; for a source that reuses its
+/// buffer (`file_source`, `stream_source`, the decompressing sources), only
+/// until the reader's next read, and a copy of the view is no exception.
+/// To keep a record past the next read, copy it into a `record`.
+///
+/// Where `NDEBUG` is not defined (or `MARCPP_CHECK_VIEWS` is 1), a view from
+/// a source that reuses its buffer checks, when its fields or bytes are
+/// asked for (`fields()`, `begin()`, `operator[]`, `raw()`), that its reader
+/// has not read again, and reports a dangling view to the handler
+/// `set_dangling_view_handler` sets (by default: a message, then abort).
+/// The `field_view`s, `subfield_view`s and strings taken from a view are
+/// not checked. Release builds check nothing and pay nothing.
 ///
 /// Fields keep their order in the directory. `record{view}` makes an owning,
 /// editable copy.
@@ -241,8 +297,13 @@ class record_view : public detail::record_reads<record_view> {
     if (this != &o) assign(o);
     return *this;
   }
-  record_view(record_view&& o) { take(std::move(o)); }
-  record_view& operator=(record_view&& o) {
+  // Moves cannot throw, though Boost (1.74) marks the containers' moves
+  // noexcept only for elements that are POD: the elements are trivially
+  // copyable and both sides have the same inline room, so a move copies
+  // inline elements into room that is there or takes over the heap storage,
+  // allocating nothing.
+  record_view(record_view&& o) noexcept { take(std::move(o)); }
+  record_view& operator=(record_view&& o) noexcept {
     if (this != &o) take(std::move(o));
     return *this;
   }
@@ -250,11 +311,20 @@ class record_view : public detail::record_reads<record_view> {
 
   [[nodiscard]] const marcpp::leader& leader() const noexcept { return leader_; }
   /// The fields, in directory order.
-  [[nodiscard]] std::span<const field_view> fields() const noexcept { return {fields_.data(), fields_.size()}; }
+  [[nodiscard]] std::span<const field_view> fields() const noexcept {
+    check_live();
+    return {fields_.data(), fields_.size()};
+  }
   [[nodiscard]] std::size_t size() const noexcept { return fields_.size(); }
   [[nodiscard]] bool empty() const noexcept { return fields_.empty(); }
-  [[nodiscard]] const field_view& operator[](std::size_t i) const noexcept { return fields_[i]; }
-  [[nodiscard]] auto begin() const noexcept { return fields_.begin(); }
+  [[nodiscard]] const field_view& operator[](std::size_t i) const noexcept {
+    check_live();
+    return fields_[i];
+  }
+  [[nodiscard]] auto begin() const noexcept {
+    check_live();
+    return fields_.begin();
+  }
   [[nodiscard]] auto end() const noexcept { return fields_.end(); }
 
   /// Warnings and repairs found while reading this record.
@@ -266,7 +336,10 @@ class record_view : public detail::record_reads<record_view> {
     return false;
   }
   /// The record's bytes as found in the input.
-  [[nodiscard]] std::string_view raw() const noexcept { return raw_; }
+  [[nodiscard]] std::string_view raw() const noexcept {
+    check_live();
+    return raw_;
+  }
   /// Byte offset of the record in the input (`npos` if unknown).
   [[nodiscard]] std::uint64_t offset() const noexcept { return offset_; }
   /// 0-based position of the record in the input (`npos` if unknown).
@@ -290,6 +363,9 @@ class record_view : public detail::record_reads<record_view> {
     offset_ = index_ = npos;
     ind_count_ = 2;
     canonical_ = false;
+#if MARCPP_CHECK_VIEWS
+    reads_.reset();
+#endif
   }
 
  private:
@@ -306,9 +382,15 @@ class record_view : public detail::record_reads<record_view> {
     index_ = o.index_;
     ind_count_ = o.ind_count_;
     canonical_ = o.canonical_;
+#if MARCPP_CHECK_VIEWS
+    reads_ = o.reads_;
+    read_at_ = o.read_at_;
+#endif
     rebase(o.subfields_.data());
   }
-  void take(record_view&& o) {
+  void take(record_view&& o) noexcept {
+    static_assert(std::is_trivially_copyable_v<field_view> && std::is_trivially_copyable_v<subfield_view>);
+    static_assert(std::is_nothrow_move_assignable_v<detail::diagnostic_list>);
     const subfield_view* old_base = o.subfields_.data();
     leader_ = o.leader_;
     fields_ = std::move(o.fields_);
@@ -319,8 +401,19 @@ class record_view : public detail::record_reads<record_view> {
     index_ = o.index_;
     ind_count_ = o.ind_count_;
     canonical_ = o.canonical_;
+#if MARCPP_CHECK_VIEWS
+    reads_ = std::move(o.reads_);
+    read_at_ = o.read_at_;
+#endif
     rebase(old_base);
     o.clear();
+  }
+  // Reports a view whose reader has read again since it was read.
+  void check_live() const noexcept {
+#if MARCPP_CHECK_VIEWS
+    if (reads_ && reads_->n.load(std::memory_order_relaxed) != read_at_)
+      detail::dangling_view_hook.load(std::memory_order_relaxed)(index_, offset_);
+#endif
   }
   void rebase(const subfield_view* old_base) noexcept {
     const subfield_view* new_base = subfields_.data();
@@ -338,6 +431,12 @@ class record_view : public detail::record_reads<record_view> {
   std::uint64_t index_ = npos;
   unsigned ind_count_ = 2;
   bool canonical_ = false;
+#if MARCPP_CHECK_VIEWS
+  // The count of reads of the reader that read this view, and its value
+  // then; none for a source whose bytes stay where they are.
+  std::shared_ptr<const detail::read_count> reads_;
+  std::uint64_t read_at_ = 0;
+#endif
 };
 
 namespace detail {
@@ -373,6 +472,13 @@ struct record_view_access {
     f.nsubs_ = nsubs;
     return f;
   }
+#if MARCPP_CHECK_VIEWS
+  /// Marks `r` as read at read `n` of `reads`.
+  static void stamp(record_view& r, std::shared_ptr<const read_count> reads, std::uint64_t n) noexcept {
+    r.reads_ = std::move(reads);
+    r.read_at_ = n;
+  }
+#endif
 };
 }  // namespace detail
 

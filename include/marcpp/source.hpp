@@ -17,13 +17,12 @@
 #include <marcpp/config.hpp>
 #include <marcpp/detail/file.hpp>
 #include <marcpp/detail/pages.hpp>
-#if MARCPP_HAS_EXCEPTIONS
-#  include <marcpp/detail/mmap.hpp>
-#endif
+#include <marcpp/detail/mmap.hpp>
 #include <marcpp/error.hpp>
 
 #include <algorithm>
 #include <bit>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -72,22 +71,33 @@ class memory_source {
   std::uint64_t base_ = 0;
 };
 
-#if MARCPP_HAS_EXCEPTIONS
+namespace detail {
+// What a source's non-throwing constructor reports: an `io_error`, or
+// nothing (`err` emptied) when the file opened.
+inline void report_open(std::string why, diagnostic& err) {
+  err = diagnostic{};
+  if (why.empty()) return;
+  err.code = errc::io_error;
+  err.level = severity::error;
+  err.message = std::move(why);
+}
+}  // namespace detail
+
 /// A read-only memory map of a whole file: zero-copy, and record views stay
-/// valid as long as the source lives. Throws `marcpp::error` (`io_error`) if
-/// the file cannot be mapped.
+/// valid as long as the source lives. The first constructor throws
+/// `marcpp::error` (`io_error`) if the file cannot be mapped (it is there
+/// only where exceptions are); the second sets `err` to the `io_error`
+/// instead, leaving a source with no bytes, and empties it on success.
 class mmap_source {
  public:
-  explicit mmap_source(const std::filesystem::path& path) : file_(std::make_unique<detail::mapped_file>()) {
-    std::string err = file_->open(path);
-    if (!err.empty()) {
-      diagnostic d;
-      d.code = errc::io_error;
-      d.message = err;
-      throw_error(std::move(d));
-    }
-    mem_ = memory_source(std::string_view(file_->data(), file_->size()));
+#if MARCPP_HAS_EXCEPTIONS
+  explicit mmap_source(const std::filesystem::path& path) {
+    diagnostic err;
+    open(path, err);
+    if (err.code != errc::ok) throw_error(std::move(err));
   }
+#endif
+  mmap_source(const std::filesystem::path& path, diagnostic& err) { open(path, err); }
 
   [[nodiscard]] source_window window() const noexcept { return mem_.window(); }
   bool fill(std::size_t n) noexcept { return mem_.fill(n); }
@@ -97,12 +107,24 @@ class mmap_source {
   [[nodiscard]] std::string_view bytes() const noexcept { return mem_.bytes(); }
 
  private:
-  std::unique_ptr<detail::mapped_file> file_;  // stable address when the source moves
+  void open(const std::filesystem::path& path, diagnostic& err) {
+    detail::report_open(file_->open(path), err);
+    if (err.code == errc::ok) mem_ = memory_source(std::string_view(file_->data(), file_->size()));
+  }
+
+  std::unique_ptr<detail::mapped_file> file_ = std::make_unique<detail::mapped_file>();  // stable address when the source moves
   memory_source mem_;
 };
-#endif
 
 namespace detail {
+
+/// A source whose bytes are all in memory (`memory_source`, `mmap_source`):
+/// they stay where they are as it reads, so the record views read from it
+/// do not dangle after the next read. Any other source may reuse its buffer.
+template <class Source>
+concept stable_source = requires(const Source& s) {
+  { s.bytes() } -> std::convertible_to<std::string_view>;
+};
 
 /// The sliding window of a source that produces its bytes in pieces (a
 /// stream, a decompressor): it keeps the unread bytes, compacts them to the
@@ -195,29 +217,34 @@ class stream_source {
   std::string error_;
 };
 
-#if MARCPP_HAS_EXCEPTIONS
 /// A regular file, read in pieces into a buffer that is reused (`pread(2)`
 /// on POSIX systems), not mapped: memory stays bounded by two chunks and
 /// twice the largest record, and record views are valid until the next read, as with
 /// `stream_source`. Reading a file this way touches no new memory pages as
 /// it goes, which on a virtual machine can cost less than mapping it (see
 /// docs/reading.md). The parallel reader reads such a file on every worker
-/// at once, each its own byte range. Throws `marcpp::error` (`io_error`) if
-/// the file cannot be opened; a read that fails later ends reading with an
+/// at once, each its own byte range. The first constructor throws
+/// `marcpp::error` (`io_error`) if the file cannot be opened (it is there
+/// only where exceptions are); a read that fails later ends reading with an
 /// `io_error` (see `error()`).
 class file_source {
  public:
   static constexpr std::size_t default_chunk = std::size_t{1} << 17;
 
+#if MARCPP_HAS_EXCEPTIONS
   explicit file_source(const std::filesystem::path& path, std::size_t chunk = default_chunk)
       : file_(std::make_shared<detail::positional_file>()), win_(chunk) {
-    std::string err = file_->open(path);
-    if (!err.empty()) {
-      diagnostic d;
-      d.code = errc::io_error;
-      d.message = std::move(err);
-      throw_error(std::move(d));
-    }
+    diagnostic err;
+    detail::report_open(file_->open(path), err);
+    if (err.code != errc::ok) throw_error(std::move(err));
+  }
+#endif
+  /// Sets `err` to the `io_error` if the file cannot be opened, leaving a
+  /// source with no bytes (a reader over it reads no record), and empties
+  /// it on success: for programs built without exceptions.
+  file_source(const std::filesystem::path& path, diagnostic& err, std::size_t chunk = default_chunk)
+      : file_(std::make_shared<detail::positional_file>()), win_(chunk) {
+    detail::report_open(file_->open(path), err);
   }
 
   [[nodiscard]] source_window window() const noexcept { return win_.window(); }
@@ -250,6 +277,5 @@ class file_source {
   std::uint64_t next_ = 0;  // the file position the next read starts at
   std::string error_;
 };
-#endif
 
 MARCPP_NAMESPACE_END

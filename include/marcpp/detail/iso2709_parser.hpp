@@ -442,8 +442,11 @@ class iso2709_parser {
           if (pos + size > dir_end) continue;
           std::int64_t len = parse_digits(p_ + pos + 3, wl), start = parse_digits(p_ + pos + 3 + wl, ws);
           if (len < 1 || start != static_cast<std::int64_t>(expected)) continue;
+          // Compared before it is added: a length of ten digits does not
+          // fit a 32-bit size_t.
+          if (static_cast<std::uint64_t>(len) > area - expected) continue;
           std::size_t end = expected + static_cast<std::size_t>(len);
-          if (end > area || p_[base_ + end - 1] != field_terminator) continue;
+          if (p_[base_ + end - 1] != field_terminator) continue;
           entry& e = wide_.emplace_back();
           e.dir_pos = static_cast<std::uint32_t>(pos);
           e.t = marcpp::tag::from_chars(p_[pos], p_[pos + 1], p_[pos + 2]);

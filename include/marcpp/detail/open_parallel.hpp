@@ -125,7 +125,9 @@ class parallel_backend final : public open_backend, private owned_stream {
 
   // The run's thread.
   void produce() {
+#if MARCPP_HAS_EXCEPTIONS
     try {
+#endif
       r_.run_serialized(
           [this](const record_view& v, std::string&) {
             parallel_value pv;
@@ -148,9 +150,11 @@ class parallel_backend final : public open_backend, private owned_stream {
             return !cancelled();
           },
           [this] { return hand_over(); });
+#if MARCPP_HAS_EXCEPTIONS
     } catch (...) {
       failure_ = std::current_exception();
     }
+#endif
     // Diagnostics after the last batch (an input that failed) come last.
     std::lock_guard<std::mutex> lock(m_);
     run_done_ = true;
@@ -205,7 +209,9 @@ class parallel_backend final : public open_backend, private owned_stream {
       lock.unlock();
       worker_.join();
       finished_ = true;
+#if MARCPP_HAS_EXCEPTIONS
       if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
+#endif
       // What came after the last batch.
       std::swap(reading_, filling_);
       pos_ = dpos_ = 0;

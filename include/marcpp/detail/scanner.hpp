@@ -22,8 +22,9 @@
 //  5. Otherwise the record ends at the next record terminator.
 //  6. With no terminator before the end of the input, the record is the rest
 //     of the input (an input that failed there ends the scan instead); with
-//     none within `max_record_size` bytes, those bytes are reported as an
-//     oversized record and skipped up to the next terminator.
+//     none within `max_record_size` bytes (at most `record_size_limit`),
+//     those bytes are reported as an oversized record and skipped up to the
+//     next terminator.
 // Every step moves forward by at least one byte, so the scan always ends.
 
 #include <marcpp/config.hpp>
@@ -62,8 +63,11 @@ class scanner {
  public:
   static constexpr std::size_t max_filler_run = std::size_t{1} << 16;
 
+  // A limit above `record_size_limit` is taken as that: the parser's
+  // positions and a view's sizes are 32-bit, and a longer record would wrap
+  // them.
   scanner(Source& src, std::size_t max_record_size) noexcept
-      : src_(&src), max_(std::max<std::size_t>(max_record_size, 64)) {}
+      : src_(&src), max_(std::clamp<std::size_t>(max_record_size, 64, record_size_limit)) {}
 
   /// The next chunk, or false at the end of the input (or if it failed:
   /// see `Source::error()`). The chunk's bytes stay valid until the next call.

@@ -242,31 +242,51 @@ inline area_scan scan_area(const char* a, std::size_t area) noexcept {
 }
 #endif
 
-/// The first subfield delimiter (0x1F) in [p, end), or `end`. Reads whole
-/// aligned 16-byte blocks, each holding at least one byte of the range (so
-/// within a page the range is on); subfield values are short, and this costs
-/// less than a call to memchr.
-MARCPP_NO_SANITIZE_BLOCK_READS inline const char* find_delimiter(const char* p, const char* end) noexcept {
+/// The first subfield delimiter (0x1F) in [p, end), or `end`. Reads no byte
+/// outside the range: 16 bytes at a time, and a last part shorter than that
+/// as the range's last 16 bytes (or, in a range shorter than 16, its first
+/// and last 8 or 4), which overlap bytes already known to hold no
+/// delimiter, so the lowest hit among them is past those. Subfield values
+/// are short: this costs less than a call to memchr.
+inline const char* find_delimiter(const char* p, const char* end) noexcept {
   if (p >= end) return end;
+  const auto n = static_cast<std::size_t>(end - p);
 #if MARCPP_HAS_SSE2
   const __m128i us = _mm_set1_epi8(0x1F);
-  const auto off = static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(p) & 15u);
-  const char* block = p - off;
-  auto m = static_cast<std::uint32_t>(
-               _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_load_si128(reinterpret_cast<const __m128i*>(block)), us))) >>
-           off;
-  const char* q = p;
-  while (m == 0) {
-    block += 16;
-    if (block >= end) return end;
-    q = block;
-    m = static_cast<std::uint32_t>(
-        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_load_si128(reinterpret_cast<const __m128i*>(block)), us)));
+  auto hits = [us](__m128i x) noexcept {
+    return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, us)));
+  };
+  if (n >= 16) {
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+      if (const std::uint32_t m = hits(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i))))
+        return p + i + count_trailing_zeros(m);
+    if (i == n) return end;
+    const std::uint32_t m = hits(_mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16)));
+    return m ? end - 16 + count_trailing_zeros(m) : end;
   }
-  const char* r = q + count_trailing_zeros(m);
-  return r < end ? r : end;
+  if (n >= 8) {
+    // _mm_loadl_epi64 reads 8 bytes and zeroes the rest of the register,
+    // so only the low 8 bits of the mask can be set.
+    std::uint32_t m = hits(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))) & 0xFFu;
+    if (m) return p + count_trailing_zeros(m);
+    m = hits(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(end - 8))) & 0xFFu;
+    return m ? end - 8 + count_trailing_zeros(m) : end;
+  }
+  if (n >= 4) {
+    std::int32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, end - 4, 4);
+    std::uint32_t m = hits(_mm_cvtsi32_si128(a)) & 0xFu;
+    if (m) return p + count_trailing_zeros(m);
+    m = hits(_mm_cvtsi32_si128(b)) & 0xFu;
+    return m ? end - 4 + count_trailing_zeros(m) : end;
+  }
+  for (; p != end; ++p)
+    if (*p == '\x1F') return p;
+  return end;
 #else
-  const auto* r = static_cast<const char*>(std::memchr(p, 0x1F, static_cast<std::size_t>(end - p)));
+  const auto* r = static_cast<const char*>(std::memchr(p, 0x1F, n));
   return r ? r : end;
 #endif
 }
