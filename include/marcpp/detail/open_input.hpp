@@ -165,6 +165,30 @@ class utf8_stage {
   bool stopped_ = false;
 };
 
+/// What the work of `input::for_each` returned for a record, boxed: a
+/// reader that runs the work on its own threads keeps it for the sink.
+struct task_value {
+  virtual ~task_value() = default;
+};
+template <class R>
+struct task_box final : task_value {
+  explicit task_box(R&& r) : value(std::move(r)) {}
+  R value;
+};
+
+/// The callbacks of `input::for_each`, behind a virtual interface, for a
+/// reader that runs them on its own threads.
+struct record_task {
+  /// On a reading thread: appends `rec`'s output to `out`; returns what
+  /// the work returned (null for nothing).
+  virtual std::unique_ptr<task_value> work(const record_view& rec, std::string& out) = 0;
+  /// One at a time, in input order: false stops reading.
+  virtual bool sink(std::string_view out, std::unique_ptr<task_value>&& value) = 0;
+
+ protected:
+  ~record_task() = default;
+};
+
 /// One reader of any format over any source, as `marcpp::input` uses it.
 /// The handler lives here, at a fixed address: the readers call it through
 /// a pointer to it.
@@ -181,6 +205,13 @@ class open_backend {
     return true;
   }
   virtual bool next(record& out) = 0;
+  /// Runs `t` over the rest of the input on the reader's own threads, if
+  /// it has any and has not begun delivering records; false if it does
+  /// not (`input::for_each` then runs `t`'s callbacks itself).
+  virtual bool run(record_task& t) {
+    (void)t;
+    return false;
+  }
   [[nodiscard]] virtual read_stats stats() const = 0;
   [[nodiscard]] virtual bool failed() const = 0;
   [[nodiscard]] virtual const diagnostic& error() const = 0;
