@@ -262,20 +262,20 @@ void input::for_each(Work&& work, Sink&& sink) {
   using R = std::invoke_result_t<Work&, const record_view&, std::string&>;
   struct task final : detail::record_task {
     task(Work& w, Sink& s) : w_(w), s_(s) {}
-    std::unique_ptr<detail::task_value> work(const record_view& rec, std::string& out) override {
+    void work(const record_view& rec, std::string& out, detail::task_value& value) override {
       if constexpr (std::is_void_v<R>) {
+        (void)value;
         w_(rec, out);
-        return nullptr;
       } else {
-        return std::make_unique<detail::task_box<std::decay_t<R>>>(w_(rec, out));
+        value.emplace(w_(rec, out));
       }
     }
-    bool sink(std::string_view out, std::unique_ptr<detail::task_value>&& value) override {
+    bool sink(std::string_view out, detail::task_value& value) override {
       if constexpr (std::is_void_v<R>) {
         (void)value;
         return call_sink(s_, out);
       } else {
-        return call_sink(s_, out, std::move(static_cast<detail::task_box<std::decay_t<R>>&>(*value).value));
+        return call_sink(s_, out, std::move(value.get<std::decay_t<R>>()));
       }
     }
     Work& w_;

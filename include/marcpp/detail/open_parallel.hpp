@@ -57,7 +57,7 @@ struct parallel_value {
 /// What a worker makes of a record for `input::for_each`: what the
 /// program's work returned, and the conversion it worked on.
 struct task_result {
-  std::unique_ptr<task_value> value;
+  task_value value;
   std::unique_ptr<converted_record> conv;  // with to_utf8
 };
 
@@ -123,12 +123,12 @@ class parallel_backend final : public open_backend, private owned_stream {
         [this, &t](const record_view& v, std::string& out) {
           task_result res;
           if (!conv_) {
-            res.value = t.work(v, out);
+            t.work(v, out, res.value);
             return res;
           }
           res.conv = std::make_unique<converted_record>();
           convert_on_worker(v, *res.conv, conv_->options());
-          if (!res.conv->refusal) res.value = t.work(res.conv->view, out);
+          if (!res.conv->refusal) t.work(res.conv->view, out, res.value);
           return res;
         },
         [this, &t](std::string_view out, task_result&& res) {
@@ -141,7 +141,7 @@ class parallel_backend final : public open_backend, private owned_stream {
               case verdict::stop: stopped_ = true; return false;
             }
           }
-          return t.sink(out, std::move(res.value));
+          return t.sink(out, res.value);
         });
     return true;
   }
