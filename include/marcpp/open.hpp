@@ -290,7 +290,9 @@ void input::for_each(Work&& work, Sink&& sink) {
       work(*rec, out);
       if (!call_sink(sink, std::string_view(out))) return;
     } else {
-      if (!call_sink(sink, std::string_view(out), work(*rec, out))) return;
+      // The work first: the view of `out` is taken once it is written.
+      auto value = work(*rec, out);
+      if (!call_sink(sink, std::string_view(out), std::move(value))) return;
     }
   }
 }
