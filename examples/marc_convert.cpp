@@ -159,14 +159,16 @@ struct outcome {
   marcpp::diagnostic refusal;
   bool read_repaired = false;  // the reader repaired the record (it counts it)
   std::uint64_t end = 0;       // where the record ends in the input, for the progress line
-  std::string raw;             // the record's bytes, kept (in parallel) only for the quarantine file
+  std::string_view raw;        // the record's bytes, for the quarantine file (valid in the sink)
 };
 
 // Converts one record into the text of the output format, appended to
-// `text`. Touches nothing shared: the parallel path runs it on any thread.
+// `text`. Touches nothing shared: it runs on every thread that reads.
 template <class Record>
 void convert_one(const Record& rec, const settings& s, std::string& text, outcome& o) {
   o.read_repaired = rec.repaired();
+  o.end = rec.offset() + rec.raw().size();
+  o.raw = rec.raw();
   if (!s.convert) {
     o.refusal = marcpp::record_writer::serialize(s.to, rec, text, s.writer, &o.diags);
     return;
@@ -206,11 +208,8 @@ class sink {
   }
 
   // Hands on one converted record; `reader_faults` is what the reader has
-  // counted so far. False: stop. With `keep`, `text` stays valid until
-  // flush(): the texts of consecutive records that lie one after the other
-  // (in a batch of the parallel reader) are written in one piece.
-  bool take(const outcome& o, std::string_view text, std::string_view raw, std::uint64_t reader_faults,
-            bool keep = false) {
+  // counted so far. False: stop.
+  bool take(const outcome& o, std::string_view text, std::uint64_t reader_faults) {
     bool repaired = false;
     for (const auto& d : o.diags) {
       rep_.print(name_, d);
@@ -222,7 +221,7 @@ class sink {
     if (o.refusal) {
       ++t_.refused;
       rep_.print(name_, o.refusal);
-      if (quarantine_ && !raw.empty()) quarantine_->write(raw.data(), static_cast<std::streamsize>(raw.size()));
+      if (quarantine_ && !o.raw.empty()) quarantine_->write(o.raw.data(), static_cast<std::streamsize>(o.raw.size()));
       if (s_.strict) {
         const auto kind = static_cast<unsigned>(o.refusal.code);
         rep_.message(kind >= 900 || kind / 100 == 5
@@ -233,19 +232,7 @@ class sink {
       }
     } else {
       if (repaired && !o.read_repaired) ++t_.repaired;
-      if (keep && s_.to != marcpp::format::json) {
-        if (!pending_.empty() && text.data() == pending_.data() + pending_.size()) {
-          pending_ = std::string_view(pending_.data(), pending_.size() + text.size());
-          ++pending_records_;
-        } else {
-          flush();
-          pending_ = text;
-          pending_records_ = 1;
-        }
-      } else {
-        flush();
-        w_.write_serialized(text);
-      }
+      w_.write_serialized(text);
     }
     if (s_.read.max_errors != marcpp::npos &&
         reader_faults + t_.refused + t_.conversion_faults > s_.read.max_errors) {
@@ -256,17 +243,9 @@ class sink {
     return true;
   }
 
-  // Writes the texts kept by take().
-  void flush() {
-    if (pending_records_) w_.write_serialized(pending_, pending_records_);
-    pending_ = {};
-    pending_records_ = 0;
-  }
-
   // Adds up what a reader counted.
   template <class Reader>
   void finish(const Reader& r) {
-    flush();
     const auto& st = r.stats();
     t_.in += st.records + st.skipped;
     t_.repaired += st.repaired;
@@ -283,26 +262,27 @@ class sink {
   totals& t_;
   std::string name_;
   std::uint64_t last_quarantined_ = marcpp::npos;
-  std::string_view pending_;
-  std::uint64_t pending_records_ = 0;
 };
 
 // One input, whatever its format and however many threads read it: each
-// record is converted and handed to the sink in input order.
+// record is converted where it is read and handed to the sink in input
+// order.
 void convert_input(marcpp::input& in, sink& out, reporter& rep, const settings& s, const totals& t,
                    std::uint64_t total_bytes) {
   out.watch(in, in.name());
-  std::string text;
   std::uint64_t n = 0;
-  marcpp::record_view rec;  // zero-copy for ISO 2709: it is written from its own bytes
-  while (in.next(rec)) {
-    text.clear();
-    outcome o;
-    convert_one(rec, s, text, o);
-    const std::uint64_t faults = in.stats().faults;
-    if (!out.take(o, text, rec.raw(), faults)) break;
-    if ((++n & 255) == 0) rep.progress(n, rec.offset() + rec.raw().size(), total_bytes, faults + t.refused + t.conversion_faults);
-  }
+  in.for_each(
+      [&s](const marcpp::record_view& rec, std::string& text) {
+        outcome o;
+        convert_one(rec, s, text, o);  // ISO 2709 is written from its own bytes: no copy
+        return o;
+      },
+      [&](std::string_view text, outcome&& o) {
+        const std::uint64_t faults = in.stats().faults;
+        if (!out.take(o, text, faults)) return false;
+        if ((++n & 255) == 0) rep.progress(n, o.end, total_bytes, faults + t.refused + t.conversion_faults);
+        return true;
+      });
   out.finish(in);
 }
 

@@ -161,33 +161,47 @@ int main(int argc, char** argv) {
         diag_out.line(name, ": ", marcpp::to_string(d));
       }
     };
-    // The one loop, over any reader of views; true if reading stopped.
-    auto dump = [&](auto& in) {
+    // The one pipeline: each record printed (and converted) where it is
+    // parsed, on every thread that reads, and handed on in input order.
+    // A record's conversion diagnostics travel with its text.
+    struct printed {
+      std::vector<marcpp::diagnostic> diags;
+      bool refused = false;
+    };
+    auto dump = [&](marcpp::input& in) {
       in.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view) { report(d); });
-      marcpp::record_view rec;
-      marcpp::record converted;
-      while (in.next(rec)) {
-        if (to_marc8) {
-          if (marcpp::diagnostic err = marcpp::to_marc8(rec, converted, copts)) {
-            report(err);
-            if (opts.policy == marcpp::error_policy::strict) {
-              out.flush();
-              return true;
+      bool refused_stop = false;
+      in.for_each(
+          [&](const marcpp::record_view& rec, std::string& text) {
+            printed p;
+            if (!to_marc8) {
+              marcpp::write_line(rec, text);
+              return p;
             }
-            continue;
-          }
-          // The conversion's own diagnostics follow those of the record as read.
-          const auto ds = converted.diagnostics();
-          for (auto d = ds.begin() + static_cast<std::ptrdiff_t>(rec.diagnostics().size()); d != ds.end(); ++d)
-            report(*d);
-          marcpp::write_line(converted, out.buf);
-        } else {
-          marcpp::write_line(rec, out.buf);
-        }
-        if (out.buf.size() >= output::piece) out.flush();
-      }
+            marcpp::record converted;
+            if (marcpp::diagnostic err = marcpp::to_marc8(rec, converted, copts)) {
+              p.diags.push_back(std::move(err));
+              p.refused = true;
+              return p;
+            }
+            // The conversion's own diagnostics follow those of the record as read.
+            const auto ds = converted.diagnostics();
+            p.diags.assign(ds.begin() + static_cast<std::ptrdiff_t>(rec.diagnostics().size()), ds.end());
+            marcpp::write_line(converted, text);
+            return p;
+          },
+          [&](std::string_view text, printed&& p) {
+            for (const auto& d : p.diags) report(d);
+            if (p.refused && opts.policy == marcpp::error_policy::strict) {
+              refused_stop = true;
+              return false;
+            }
+            out.buf += text;
+            if (out.buf.size() >= output::piece) out.flush();
+            return true;
+          });
       out.flush();
-      return in.failed();
+      return in.failed() || refused_stop;
     };
     try {
       bool stopped;
@@ -199,10 +213,9 @@ int main(int argc, char** argv) {
           diag_out.flush();
           return 2;
         }
-        marcpp::read_options ro;
-        ro.policy = opts.policy;
-        ro.max_errors = opts.max_errors;
-        marcpp::reader in{marcpp::range_source(whole.bytes(), range_start, range_end), ro};
+        marcpp::open_options o = opts;
+        o.format = marcpp::format::iso2709;
+        auto in = marcpp::open(marcpp::range_source(whole.bytes(), range_start, range_end), o, name);
         stopped = dump(in);
       } else {
         marcpp::open_options o = opts;

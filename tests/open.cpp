@@ -401,3 +401,176 @@ TEST_CASE("open: a conversion the policy refuses is skipped or stops, as the rea
     }
   }
 }
+
+namespace {
+
+// What for_each gives, in the form run_views gives it: the work formats
+// each record and says what else the sink needs; the sink puts the line
+// together in input order, with the statistics as they stand.
+struct seen {
+  std::string head;
+  std::string diags;
+};
+
+trace run_for_each(marcpp::input& in, std::size_t stop_after = marcpp::npos) {
+  trace t;
+  in.on_diagnostic([&](const marcpp::diagnostic& d, std::string_view raw) {
+    t.lines.push_back("diag " + marcpp::to_string(d) + " raw " + std::to_string(raw.size()));
+  });
+  std::size_t n = 0;
+  in.for_each(
+      [](const marcpp::record_view& rec, std::string& out) {
+        seen s;
+        s.head = "record " + std::to_string(rec.index()) + " @" + std::to_string(rec.offset()) + " raw " +
+                 std::to_string(rec.raw().size()) + " ";
+        marcpp::write_line(rec, out);
+        for (const auto& d : rec.diagnostics()) s.diags += " [" + marcpp::to_string(d) + "]";
+        return s;
+      },
+      [&](std::string_view out, seen&& s) {
+        t.lines.push_back(s.head + std::string(out) + s.diags);
+        t.lines.push_back(stats_text(in.stats()));
+        return ++n < stop_after;
+      });
+  t.lines.push_back("end " + stats_text(in.stats()) + " failed " + std::to_string(in.failed()) + " " +
+                    marcpp::to_string(in.error()));
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("open: for_each gives what the range-for gives, on one thread or two") {
+  std::vector<std::filesystem::path> files;
+  for (const char* name : {"ok-three.mrc", "bytes-between-records.mrc", "missing-field-terminator.mrc",
+                           "record-length-mismatch.mrc", "truncated.mrc", "invalid-utf8.mrc"})
+    files.push_back(test::crafted(name));
+  files.push_back(test::data_dir() / "real" / "pymarc-bad_records.mrc");
+  if (test::have_corpus()) {
+    for (const char* name : {"malformed/marc4j-bad_hathi_records.mrc", "large/evergreen-jazz_1k.mrc",
+                             "bib-marc8/marc-perl-camel.usmarc"})
+      files.push_back(test::corpus_dir() / name);
+  }
+  for (const auto& file : files) {
+    for (auto policy : {marcpp::error_policy::lenient, marcpp::error_policy::skip, marcpp::error_policy::strict}) {
+      for (bool utf8 : {false, true}) {
+        CAPTURE(file.string());
+        CAPTURE(marcpp::to_string(policy));
+        CAPTURE(utf8);
+        auto o = threads(1, policy);
+        o.to_utf8 = utf8;
+        auto plain = marcpp::open(file.string(), o);
+        const trace want = run_views(plain);
+        REQUIRE(want.lines.size() > 1);
+        for (unsigned n : {1u, 2u}) {
+          CAPTURE(n);
+          o.threads = n;
+          auto in = marcpp::open(file.string(), o);
+          CHECK(run_for_each(in) == want);
+          // Afterwards the input is at its end.
+          marcpp::record_view v;
+          CHECK_FALSE(in.next(v));
+          CHECK(in.begin() == in.end());
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("open: for_each without a value, and after next") {
+  const auto file = test::crafted("missing-field-terminator.mrc").string();
+  auto plain = marcpp::open(file);
+  std::string want;
+  for (const marcpp::record_view& rec : plain) marcpp::write_line(rec, want);
+  REQUIRE_FALSE(want.empty());
+  for (unsigned n : {1u, 2u}) {
+    CAPTURE(n);
+    auto in = marcpp::open(file, threads(n));
+    std::string got;
+    in.for_each([](const marcpp::record_view& rec, std::string& out) { marcpp::write_line(rec, out); },
+                [&](std::string_view out) { got += out; });
+    CHECK(got == want);
+    // The first record by next, the rest by for_each (on the caller's thread).
+    auto again = marcpp::open(file, threads(n));
+    marcpp::record_view first;
+    REQUIRE(again.next(first));
+    std::string mixed;
+    marcpp::write_line(first, mixed);
+    again.for_each([](const marcpp::record_view& rec, std::string& out) { marcpp::write_line(rec, out); },
+                   [&](std::string_view out) { mixed += out; });
+    CHECK(mixed == want);
+  }
+}
+
+TEST_CASE("open: a sink that stops, and exceptions from either step, end for_each") {
+  const std::string one = test::slurp(test::crafted("ok-three.mrc"));
+  std::string many;
+  for (int i = 0; i < 3000; ++i) many += one;
+  test::temp_file f("open-for-each.mrc", many);
+  for (std::size_t k : {std::size_t{1}, std::size_t{5}, std::size_t{4000}}) {
+    CAPTURE(k);
+    auto a = marcpp::open(f.path.string(), threads(1));
+    auto b = marcpp::open(f.path.string(), threads(2));
+    const trace ta = run_for_each(a, k), tb = run_for_each(b, k);
+    CHECK(ta == tb);
+    CHECK(a.stats().records == k);
+    CHECK(b.stats().records == k);
+    CHECK_FALSE(b.failed());
+    marcpp::record_view v;
+    CHECK_FALSE(b.next(v));
+  }
+  for (unsigned n : {1u, 2u}) {
+    CAPTURE(n);
+    for (bool in_work : {true, false}) {
+      CAPTURE(in_work);
+      auto in = marcpp::open(f.path.string(), threads(n));
+      std::size_t sunk = 0;
+      CHECK_THROWS_WITH_AS(in.for_each(
+                               [&](const marcpp::record_view& rec, std::string& out) {
+                                 if (in_work && rec.index() == 4000) throw std::runtime_error("work failed");
+                                 marcpp::write_line(rec, out);
+                               },
+                               [&](std::string_view) {
+                                 if (!in_work && sunk == 4000) throw std::runtime_error("sink failed");
+                                 ++sunk;
+                               }),
+                           in_work ? "work failed" : "sink failed", std::runtime_error);
+      CHECK(sunk <= 4000);
+      CHECK(sunk > 0);
+      marcpp::record_view v;
+      CHECK_FALSE(in.next(v));
+    }  // destroyed after the exception: must not hang
+  }
+}
+
+TEST_CASE("open: a source the program made, a range of a file among them") {
+  const std::string bytes = test::slurp(test::crafted("ok-three.mrc"));
+  const std::vector<std::string> want = dumps_of(bytes);
+  REQUIRE(want.size() == 3);
+  for (unsigned n : {1u, 2u}) {
+    auto in = marcpp::open(marcpp::memory_source{bytes}, threads(n), "three");
+    CHECK(in.name() == "three");
+    CHECK(in.format() == marcpp::format::iso2709);
+    std::vector<std::string> got;
+    for (const marcpp::record_view& rec : in) {
+      std::string s;
+      marcpp::write_line(rec, s);
+      got.push_back(s);
+    }
+    CHECK(got == want);
+    // The records that begin past the first byte: the second and third.
+    auto rest = marcpp::open(marcpp::range_source(bytes, 1, bytes.size()), threads(n));
+    got.clear();
+    for (const marcpp::record_view& rec : rest) {
+      std::string s;
+      marcpp::write_line(rec, s);
+      got.push_back(s);
+    }
+    CHECK(got == std::vector<std::string>(want.begin() + 1, want.end()));
+  }
+  try {
+    (void)marcpp::open(marcpp::memory_source{std::string_view("no MARC here")});
+    FAIL("no exception");
+  } catch (const marcpp::error& e) {
+    CHECK(e.code() == marcpp::errc::unknown_format);
+  }
+}

@@ -9,6 +9,7 @@
 ///     in.on_diagnostic([](const marcpp::diagnostic& d, std::string_view raw) { ... });
 ///     for (const marcpp::record_view& rec : in) { ... }        // records in input order
 ///     marcpp::record owned;  while (in.next(owned)) { ... }     // or owning records
+///     in.for_each(work, sink);                                  // or the program's work on the reading threads
 ///     in.stats();                                               // records, repaired, skipped, warnings, faults
 ///
 /// The format is detected from the first bytes (or named), gzip and
@@ -58,6 +59,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 MARCPP_NAMESPACE_BEGIN
@@ -139,9 +141,41 @@ class input {
 
   /// Reads the next record into `out` (a view, valid until the next read);
   /// false at the end or on a stop.
-  bool next(record_view& out) { return b_ && b_->next(out); }
+  bool next(record_view& out) { return b_ && !drained_ && b_->next(out); }
   /// Reads the next record into an owning `record`.
-  bool next(record& out) { return b_ && b_->next(out); }
+  bool next(record& out) { return b_ && !drained_ && b_->next(out); }
+
+  /// Reads the rest of the input, running the program's own work on each
+  /// record where the records are parsed: on the parallel reader's threads
+  /// when several read, on the caller's thread otherwise.
+  ///
+  ///     in.for_each([](const marcpp::record_view& rec, std::string& out) { marcpp::write_line(rec, out); },
+  ///                 [&](std::string_view out) { std::fwrite(out.data(), 1, out.size(), stdout); });
+  ///
+  /// `work(const record_view& rec, std::string& out)` appends what it makes
+  /// of `rec` to `out` (and leaves what is there already alone); it may
+  /// return a value of any movable type `R` with what else it has to say
+  /// about the record. It may run on several records at once, on any
+  /// thread: it must touch nothing shared without making that safe.
+  /// `sink(std::string_view out)`, or `sink(std::string_view out, R&& value)`,
+  /// gets each record's output (and value) once, in input order, one call at
+  /// a time, and may return `bool`: false stops reading. Views into the
+  /// record that `work` keeps in its value (`rec.raw()`, a field's data)
+  /// are valid until its `sink` call returns.
+  ///
+  /// The diagnostic handler is called as with `next`: in input order, each
+  /// diagnostic before the sink of the record it belongs to, one call at a
+  /// time with the sink's; `stats()` in a sink is as of that record. With
+  /// several threads the sink and the handler may run on one of the
+  /// reader's threads, never beside each other, while the caller waits.
+  /// With one thread, or a format read on one, it is a plain loop on the
+  /// caller's thread. Reading that stops on an error ends the loop as
+  /// `next` does (`failed()`, `error()` tell); an exception from `work` or
+  /// `sink` ends reading and reaches the caller. Afterwards the input
+  /// delivers no more records. Called after `next` or range-for has begun,
+  /// it reads the rest on the caller's thread.
+  template <class Work, class Sink>
+  void for_each(Work&& work, Sink&& sink);
 
   /// Sets the handler that receives every diagnostic, on the thread that
   /// reads, in input order (see `diagnostic_handler`).
@@ -192,7 +226,7 @@ class input {
     detail::open_backend* b_ = nullptr;
     const record_view* cur_ = nullptr;
   };
-  [[nodiscard]] iterator begin() { return iterator(b_.get()); }
+  [[nodiscard]] iterator begin() { return iterator(drained_ ? nullptr : b_.get()); }
   [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
  private:
@@ -202,10 +236,66 @@ class input {
     return d;
   }
 
+  template <class Sink, class... A>
+  static bool call_sink(Sink& sink, A&&... a) {
+    if constexpr (std::is_same_v<std::invoke_result_t<Sink&, A...>, bool>) {
+      return sink(std::forward<A>(a)...);
+    } else {
+      sink(std::forward<A>(a)...);
+      return true;
+    }
+  }
+
   std::unique_ptr<detail::open_backend> b_;
   marcpp::format format_ = format::detect;
   std::string name_;
+  bool drained_ = false;  // for_each read the input
 };
+
+template <class Work, class Sink>
+void input::for_each(Work&& work, Sink&& sink) {
+  if (!b_ || drained_) return;
+  struct drain {
+    bool& d;
+    ~drain() { d = true; }
+  } drained{drained_};
+  using R = std::invoke_result_t<Work&, const record_view&, std::string&>;
+  struct task final : detail::record_task {
+    task(Work& w, Sink& s) : w_(w), s_(s) {}
+    void work(const record_view& rec, std::string& out, detail::task_value& value) override {
+      if constexpr (std::is_void_v<R>) {
+        (void)value;
+        w_(rec, out);
+      } else {
+        value.emplace(w_(rec, out));
+      }
+    }
+    bool sink(std::string_view out, detail::task_value& value) override {
+      if constexpr (std::is_void_v<R>) {
+        (void)value;
+        return call_sink(s_, out);
+      } else {
+        return call_sink(s_, out, std::move(value.get<std::decay_t<R>>()));
+      }
+    }
+    Work& w_;
+    Sink& s_;
+  } t{work, sink};
+  if (b_->run(t)) return;
+  // One thread: a plain loop, on the records as the reader delivers them.
+  std::string out;
+  while (const record_view* rec = b_->next_view()) {
+    out.clear();
+    if constexpr (std::is_void_v<R>) {
+      work(*rec, out);
+      if (!call_sink(sink, std::string_view(out))) return;
+    } else {
+      // The work first: the view of `out` is taken once it is written.
+      auto value = work(*rec, out);
+      if (!call_sink(sink, std::string_view(out), std::move(value))) return;
+    }
+  }
+}
 
 namespace detail {
 
@@ -413,6 +503,22 @@ inline input open_istream(std::istream& in, const open_options& o, diagnostic& e
   input in = detail::open_path(path, opts, err);
   if (err) throw_error(std::move(err));
   return in;
+}
+
+/// Reads from a source the program made (`memory_source`, `mmap_source`,
+/// `range_source`, `file_source`, `stream_source`; not decompressed), as
+/// `open(path)` does; `name` is the input's name in messages.
+template <class Source>
+  requires requires(Source& s) { s.window(); s.fill(std::size_t{}); }
+[[nodiscard]] input open(Source src, const open_options& opts = {}, std::string name = "<source>") {
+  diagnostic err;
+  charset_options copts;
+  const charset_options* utf8 = detail::utf8_options(opts, copts, err);
+  if (err) throw_error(std::move(err));
+  marcpp::format found = format::detect;
+  auto b = detail::open_source({}, std::move(src), name, opts, utf8, found, err);
+  if (err) throw_error(std::move(err));
+  return detail::make_input(std::move(b), found, std::move(name));
 }
 
 /// Opens a stream, which must outlive the `input` (as `open(path)` does).

@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -166,6 +167,34 @@ class batch_pool {
   std::mutex m_;
   std::vector<std::unique_ptr<Batch>> all_;
   std::vector<Batch*> free_;
+};
+
+/// A batch the in-order stage of a run hands on instead of giving back at
+/// the end of its step (an `end_batch` that takes one keeps it): its
+/// records' bytes, and the views and values into them, stay valid until
+/// `release()` or destruction, on any thread, even after the run.
+class held_batch {
+ public:
+  held_batch() = default;
+  explicit held_batch(std::function<void()> put) : put_(std::move(put)) {}
+  held_batch(held_batch&& o) noexcept : put_(std::exchange(o.put_, nullptr)) {}
+  held_batch& operator=(held_batch&& o) noexcept {
+    if (this != &o) {
+      release();
+      put_ = std::exchange(o.put_, nullptr);
+    }
+    return *this;
+  }
+  held_batch(const held_batch&) = delete;
+  held_batch& operator=(const held_batch&) = delete;
+  ~held_batch() { release(); }
+  /// Gives the batch back to its run for reuse.
+  void release() noexcept {
+    if (put_) std::exchange(put_, nullptr)();
+  }
+
+ private:
+  std::function<void()> put_;
 };
 
 /// The window through which a scanner reads a batch's bytes of a
@@ -416,7 +445,10 @@ class parallel_reader {
   /// consecutive records of a batch lie one after the other in it.
   /// `end_batch()`, if given, is called serially after the last record of
   /// each batch the sink saw, while the views the sink got are still valid
-  /// (e.g. to write the run of outputs it kept in one piece). `sink` and
+  /// (e.g. to write the run of outputs it kept in one piece). An
+  /// `end_batch(detail::held_batch)` keeps the batch from reuse until it
+  /// releases it (to read its outputs and values on another thread while
+  /// the run goes on; the run makes another batch meanwhile). `sink` and
   /// `end_batch` may return `bool`: false stops reading (`end_batch` is
   /// still called after a sink's false).
   template <class Format, class Sink, class EndBatch>
@@ -475,7 +507,9 @@ void parallel_reader<Source>::run_serialized(Format&& format, Sink&& sink, EndBa
   const read_options& ro = st.ro;
   const unsigned threads = detail::arena_threads(po_.threads);
   const std::size_t in_flight = po_.max_batches ? po_.max_batches : threads;
-  detail::batch_pool<batch_t> pool;
+  // Shared with the batches an `end_batch` holds, which may outlive the run.
+  const auto shared_pool = std::make_shared<detail::batch_pool<batch_t>>();
+  detail::batch_pool<batch_t>& pool = *shared_pool;
   std::atomic<bool> stopped{false};  // the serial stage stopped: cut no more, hand on no more
 
   auto parse = [&](batch_t* b) -> batch_t* {
@@ -515,11 +549,9 @@ void parallel_reader<Source>::run_serialized(Format&& format, Sink&& sink, EndBa
   };
 
   auto hand_on = [&](batch_t* b) {
-    struct give_back {
-      detail::batch_pool<batch_t>& pool;
-      batch_t* b;
-      ~give_back() { pool.put(b); }
-    } guard{pool, b};
+    // Back to the pool at the end of the step, however it ends, unless
+    // `end_batch` takes it.
+    detail::held_batch hold([shared_pool, b] { shared_pool->put(b); });
     if (stopped.load(std::memory_order_relaxed)) return;
     std::size_t k = 0;  // index among the records the parallel stage delivered
     const std::span<const diagnostic> batch_diags = detail::record_view_access::diagnostics(b->view).held();
@@ -547,7 +579,11 @@ void parallel_reader<Source>::run_serialized(Format&& format, Sink&& sink, EndBa
       asked = st.stop.load(std::memory_order_relaxed);
       if (!go || asked) break;
     }
-    if (!call_sink(end_batch)) go = false;
+    if constexpr (std::is_invocable_v<EndBatch&, detail::held_batch&&>) {
+      if (!call_sink(end_batch, std::move(hold))) go = false;
+    } else {
+      if (!call_sink(end_batch)) go = false;
+    }
     if (go && !asked && !b->input_error.empty()) {
       acct.input_failed(b->input_error);
       go = false;

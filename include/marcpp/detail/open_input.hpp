@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <istream>
 #include <memory>
+#include <new>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -165,6 +167,92 @@ class utf8_stage {
   bool stopped_ = false;
 };
 
+/// What the work of `input::for_each` returned for a record, kept for the
+/// sink by a reader that runs the work on its own threads: in place when
+/// it is small (no allocation for each record), else on the heap.
+class task_value {
+ public:
+  task_value() noexcept = default;
+  task_value(task_value&& o) noexcept { take(o); }
+  task_value& operator=(task_value&& o) noexcept {
+    if (this != &o) {
+      reset();
+      take(o);
+    }
+    return *this;
+  }
+  task_value(const task_value&) = delete;
+  task_value& operator=(const task_value&) = delete;
+  ~task_value() { reset(); }
+
+  template <class R>
+  void emplace(R&& r) {
+    using T = std::decay_t<R>;
+    reset();
+    if constexpr (fits<T>) {
+      ::new (static_cast<void*>(room_)) T(std::forward<R>(r));
+      ops_ = [](op o, task_value& self, task_value* from) {
+        T* p = std::launder(reinterpret_cast<T*>(self.room_));
+        if (o == op::destroy) {
+          p->~T();
+        } else {
+          T* q = std::launder(reinterpret_cast<T*>(from->room_));
+          ::new (static_cast<void*>(self.room_)) T(std::move(*q));
+          q->~T();
+        }
+      };
+    } else {
+      heap_ = new T(std::forward<R>(r));
+      ops_ = [](op o, task_value& self, task_value*) {
+        if (o == op::destroy) delete static_cast<T*>(self.heap_);
+      };
+    }
+  }
+  template <class R>
+  [[nodiscard]] R& get() noexcept {
+    if constexpr (fits<R>) return *std::launder(reinterpret_cast<R*>(room_));
+    else return *static_cast<R*>(heap_);
+  }
+
+ private:
+  enum class op : std::uint8_t { destroy, move };
+  static constexpr std::size_t room = 256;
+  template <class T>
+  static constexpr bool fits = sizeof(T) <= room && alignof(T) <= alignof(std::max_align_t) &&
+                               std::is_nothrow_move_constructible_v<T>;
+  void reset() noexcept {
+    if (ops_) ops_(op::destroy, *this, nullptr);
+    ops_ = nullptr;
+    heap_ = nullptr;
+  }
+  void take(task_value& o) noexcept {
+    if (!o.ops_) return;
+    if (o.heap_) {
+      heap_ = std::exchange(o.heap_, nullptr);
+    } else {
+      o.ops_(op::move, *this, &o);
+    }
+    ops_ = std::exchange(o.ops_, nullptr);
+  }
+
+  alignas(std::max_align_t) unsigned char room_[room];
+  void* heap_ = nullptr;
+  void (*ops_)(op, task_value&, task_value*) = nullptr;
+};
+
+/// The callbacks of `input::for_each`, behind a virtual interface, for a
+/// reader that runs them on its own threads.
+struct record_task {
+  /// On a reading thread: appends `rec`'s output to `out`, and sets
+  /// `value` to what the work returned (if anything).
+  virtual void work(const record_view& rec, std::string& out, task_value& value) = 0;
+  /// One at a time, in input order: false stops reading.
+  virtual bool sink(std::string_view out, task_value& value) = 0;
+
+ protected:
+  ~record_task() = default;
+};
+
 /// One reader of any format over any source, as `marcpp::input` uses it.
 /// The handler lives here, at a fixed address: the readers call it through
 /// a pointer to it.
@@ -181,6 +269,13 @@ class open_backend {
     return true;
   }
   virtual bool next(record& out) = 0;
+  /// Runs `t` over the rest of the input on the reader's own threads, if
+  /// it has any and has not begun delivering records; false if it does
+  /// not (`input::for_each` then runs `t`'s callbacks itself).
+  virtual bool run(record_task& t) {
+    (void)t;
+    return false;
+  }
   [[nodiscard]] virtual read_stats stats() const = 0;
   [[nodiscard]] virtual bool failed() const = 0;
   [[nodiscard]] virtual const diagnostic& error() const = 0;
