@@ -213,6 +213,23 @@ TEST_CASE("write_iso2709: what ISO 2709 cannot hold is refused, never corrupted"
     s[1].subfields().push_back(subfield::without_code("value"));
     refused(s, errc::invalid_subfield_layout);
   }
+  SUBCASE("a subfield with a code where leader/11 declares codes of no character (found by fuzzing)") {
+    // A record from MARC-in-JSON or MARCXML may say 1 there and still give
+    // codes: written, each code would read back as the value's first byte.
+    record r = sample();
+    r.leader().set(11, '1');
+    auto d = refused(r, errc::invalid_subfield_layout);
+    CHECK(d.message.find("leader/11") != std::string::npos);
+    record s = sample();  // fields without codes are what such a leader describes
+    s.leader().set(11, '1');
+    for (auto& f : s)
+      if (!f.is_control())
+        for (auto& sf : f.subfields()) sf = subfield::without_code(std::string(1, sf.code()) + std::string(sf.value()));
+    out.clear();
+    REQUIRE_FALSE(marcpp::write_iso2709(s, out));
+    CHECK(test::one(out) == s);
+    out = "prefix";
+  }
 }
 
 TEST_CASE("write_iso2709: the zero_length oversize policy") {

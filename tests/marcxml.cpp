@@ -300,6 +300,10 @@ TEST_CASE("MARCXML writer: what MARCXML cannot hold is refused, naming the recor
     s[1].set_ind1('-');
     s[1].subfields().push_back(subfield::without_code("value"));
     refused(s, errc::invalid_subfield_layout);
+    record t = sample();  // found by fuzzing: the code would read back as data
+    t.leader().set(11, '1');
+    t[1].set_ind1('-');
+    refused(t, errc::invalid_subfield_layout);
   }
 }
 

@@ -220,6 +220,11 @@ template <class Record>
           case subfield_shape::normal:
             if (detail::is_structural(s.code()))
               return fault(errc::invalid_data_byte, i, "a subfield code is a delimiter or terminator byte");
+            if (code_len == 1)
+              return fault(errc::invalid_subfield_layout, i,
+                           std::string("subfield ") + s.code() +
+                               " has a code, but leader/11 declares codes of no character (1): the code would be read "
+                               "back as data");
             len += 2 + v.size();
             break;
           case subfield_shape::unlabelled:

@@ -308,6 +308,10 @@ template <class Field>
       case subfield_shape::normal:
         if (s.code() == '\x1D' || s.code() == '\x1E' || s.code() == '\x1F')
           return {errc::invalid_data_byte, "a subfield code is a delimiter or terminator byte"};
+        if (code_len == 1)
+          return {errc::invalid_subfield_layout,
+                  "a subfield has a code, but leader/11 declares codes of no character (1): the code would be read "
+                  "back as data"};
         body.push_back('\x1F');
         codes.push_back(body.size());
         body.push_back(s.code());
