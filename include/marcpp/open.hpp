@@ -26,6 +26,7 @@
 
 #include <marcpp/charset.hpp>
 #include <marcpp/config.hpp>
+#include <marcpp/detail/components.hpp>
 #include <marcpp/detail/open_input.hpp>
 #include <marcpp/error.hpp>
 #include <marcpp/format.hpp>
@@ -236,15 +237,6 @@ class input {
     return d;
   }
 
-  template <class Sink, class... A>
-  static bool call_sink(Sink& sink, A&&... a) {
-    if constexpr (std::is_same_v<std::invoke_result_t<Sink&, A...>, bool>) {
-      return sink(std::forward<A>(a)...);
-    } else {
-      sink(std::forward<A>(a)...);
-      return true;
-    }
-  }
 
   std::unique_ptr<detail::open_backend> b_;
   marcpp::format format_ = format::detect;
@@ -273,9 +265,9 @@ void input::for_each(Work&& work, Sink&& sink) {
     bool sink(std::string_view out, detail::task_value& value) override {
       if constexpr (std::is_void_v<R>) {
         (void)value;
-        return call_sink(s_, out);
+        return detail::call_sink(s_, out);
       } else {
-        return call_sink(s_, out, std::move(value.get<std::decay_t<R>>()));
+        return detail::call_sink(s_, out, std::move(value.get<std::decay_t<R>>()));
       }
     }
     Work& w_;
@@ -288,11 +280,11 @@ void input::for_each(Work&& work, Sink&& sink) {
     out.clear();
     if constexpr (std::is_void_v<R>) {
       work(*rec, out);
-      if (!call_sink(sink, std::string_view(out))) return;
+      if (!detail::call_sink(sink, std::string_view(out))) return;
     } else {
       // The work first: the view of `out` is taken once it is written.
       auto value = work(*rec, out);
-      if (!call_sink(sink, std::string_view(out), std::move(value))) return;
+      if (!detail::call_sink(sink, std::string_view(out), std::move(value))) return;
     }
   }
 }
@@ -307,18 +299,6 @@ inline input make_input(std::unique_ptr<open_backend> b, marcpp::format f, std::
   return in;
 }
 
-/// The error for a request the program lacks the component for.
-inline diagnostic missing_component(const std::string& what, std::string_view component, std::string_view macro,
-                                    std::string_view needs) {
-  diagnostic d;
-  d.code = errc::component_missing;
-  d.level = severity::error;
-  d.message = detail::concat({what, " needs the ", component,
-                              " component, which this program was built without (CMake target marcpp::", component,
-                              ", or define ", macro, " and link ", needs, ")"});
-  return d;
-}
-
 /// The reader of format `f` over `src`, behind the virtual interface.
 template <class Source>
 std::unique_ptr<open_backend> backend_for(owned_stream s, Source&& src, marcpp::format f, const read_options& ro,
@@ -330,7 +310,7 @@ std::unique_ptr<open_backend> backend_for(owned_stream s, Source&& src, marcpp::
 #if MARCPP_WITH_MARCXML
       return std::make_unique<sequential_backend<marcxml_reader<S>, false>>(std::move(s), std::move(src), ro, utf8);
 #else
-      err = missing_component("reading MARCXML", "marcxml", "MARCPP_WITH_MARCXML", "Expat");
+      err = component_missing("reading MARCXML", component::marcxml);
       return nullptr;
 #endif
     case format::json:
@@ -338,7 +318,7 @@ std::unique_ptr<open_backend> backend_for(owned_stream s, Source&& src, marcpp::
 #if MARCPP_WITH_JSON
       return std::make_unique<sequential_backend<json_reader<S>, false>>(std::move(s), std::move(src), ro, utf8);
 #else
-      err = missing_component("reading MARC-in-JSON", "json", "MARCPP_WITH_JSON", "simdjson");
+      err = component_missing("reading MARC-in-JSON", component::json);
       return nullptr;
 #endif
     case format::mrk:
@@ -389,10 +369,10 @@ inline std::unique_ptr<open_backend> open_stream(owned_stream s, std::istream& i
     case compression::zstd: return open_source(std::move(s), zstd_source{in}, name, o, utf8, found, err);
 #else
     case compression::gzip:
-      err = missing_component(name + ": reading gzip input", "compression", "MARCPP_WITH_COMPRESSION", "zlib and libzstd");
+      err = component_missing(name + ": reading gzip input", component::compression);
       return nullptr;
     case compression::zstd:
-      err = missing_component(name + ": reading Zstandard input", "compression", "MARCPP_WITH_COMPRESSION", "zlib and libzstd");
+      err = component_missing(name + ": reading Zstandard input", component::compression);
       return nullptr;
 #endif
     case compression::none: break;
@@ -410,9 +390,8 @@ inline const charset_options* utf8_options(const open_options& o, charset_option
 #if MARCPP_WITH_ICU
     c.normalize = o.normalize == unicode_form::nfc ? nfc : nfd;
 #else
-    err = missing_component(o.normalize == unicode_form::nfc ? "Unicode normalisation (NFC)"
-                                                             : "Unicode normalisation (NFD)",
-                            "icu", "MARCPP_WITH_ICU", "ICU's icu-uc");
+    err = component_missing(o.normalize == unicode_form::nfc ? "Unicode normalisation (NFC)" : "Unicode normalisation (NFD)",
+                            component::icu);
     return nullptr;
 #endif
   }

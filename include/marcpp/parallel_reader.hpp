@@ -9,6 +9,7 @@
 
 #include <marcpp/byte_range.hpp>
 #include <marcpp/config.hpp>
+#include <marcpp/detail/components.hpp>
 #include <marcpp/detail/iso2709_parser.hpp>
 #include <marcpp/detail/parallel.hpp>
 #include <marcpp/detail/scanner.hpp>
@@ -387,10 +388,10 @@ class parallel_reader {
             transform(v);
             return detail::nothing{};
           },
-          [&](std::string_view, detail::nothing&&) { return call_sink(sink); }, [] { return true; });
+          [&](std::string_view, detail::nothing&&) { return detail::call_sink(sink); }, [] { return true; });
     } else {
       run_serialized([&](const record_view& v, std::string&) { return transform(v); },
-                     [&](std::string_view, R&& r) { return call_sink(sink, std::move(r)); }, [] { return true; });
+                     [&](std::string_view, R&& r) { return detail::call_sink(sink, std::move(r)); }, [] { return true; });
     }
   }
 
@@ -415,7 +416,7 @@ class parallel_reader {
     auto flush = [&] {
       const std::string_view p = piece;
       piece = {};
-      return p.empty() || call_sink(write, p);
+      return p.empty() || detail::call_sink(write, p);
     };
     run_serialized(
         [&](const record_view& v, std::string& out) {
@@ -473,15 +474,6 @@ class parallel_reader {
   [[nodiscard]] Source& source() noexcept { return src_; }
 
  private:
-  template <class Sink, class... A>
-  static bool call_sink(Sink& sink, A&&... a) {
-    if constexpr (std::is_same_v<std::invoke_result_t<Sink&, A...>, bool>) {
-      return sink(std::forward<A>(a)...);
-    } else {
-      sink(std::forward<A>(a)...);
-      return true;
-    }
-  }
   static const diagnostic& no_error() noexcept {
     static const diagnostic none;
     return none;
@@ -568,7 +560,7 @@ void parallel_reader<Source>::run_serialized(Format&& format, Sink&& sink, EndBa
           const auto diags = batch_diags.subspan(item.diag_begin, item.diag_end - item.diag_begin);
           const detail::verdict v = acct.record(item.v, item.stopper, diags, item.x);
           if (v == detail::verdict::deliver)
-            go = call_sink(sink, std::string_view(b->out).substr(item.out_begin, item.out_end - item.out_begin),
+            go = detail::call_sink(sink, std::string_view(b->out).substr(item.out_begin, item.out_end - item.out_begin),
                            std::move(b->values[k]));
           else
             go = v != detail::verdict::stop;
@@ -580,9 +572,9 @@ void parallel_reader<Source>::run_serialized(Format&& format, Sink&& sink, EndBa
       if (!go || asked) break;
     }
     if constexpr (std::is_invocable_v<EndBatch&, detail::held_batch&&>) {
-      if (!call_sink(end_batch, std::move(hold))) go = false;
+      if (!detail::call_sink(end_batch, std::move(hold))) go = false;
     } else {
-      if (!call_sink(end_batch)) go = false;
+      if (!detail::call_sink(end_batch)) go = false;
     }
     if (go && !asked && !b->input_error.empty()) {
       acct.input_failed(b->input_error);

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 MARCPP_NAMESPACE_BEGIN
 namespace detail {
@@ -65,6 +67,18 @@ enum class component : std::uint8_t { parallel, marcxml, json, compression, inde
               " component (CMake target marcpp::" + std::string(component_name(c)) + ", or define " +
               std::string(component_macro(c)) + " and link " + std::string(component_dependency(c)) + ")";
   return d;
+}
+
+/// Calls a program's sink; a sink that returns nothing asks to go on, one
+/// that returns `bool` says whether to (parallel_reader's and open's).
+template <class Sink, class... A>
+bool call_sink(Sink& sink, A&&... a) {
+  if constexpr (std::is_same_v<std::invoke_result_t<Sink&, A...>, bool>) {
+    return sink(std::forward<A>(a)...);
+  } else {
+    sink(std::forward<A>(a)...);
+    return true;
+  }
 }
 
 }  // namespace detail

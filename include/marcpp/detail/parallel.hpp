@@ -9,7 +9,7 @@
 
 #include <marcpp/config.hpp>
 
-#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/global_control.h>  // read only: the host's limit; no global_control is made here
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
